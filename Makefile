@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11: `make run` and `make test`.
+# The virtual environment is reused; it is reinstalled only when the packaging files change.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP_FLAGS ?= --disable-pip-version-check --quiet
+PACKAGING := setup.py setup.cfg package.xml
+RUN_ARGS ?=
+TEST_ARGS ?=
+
+# Every ROS process started from here keeps DDS discovery on this machine.
+export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The test stamp also satisfies `make run` (its extras are a superset).
+$(VENV)/.stamp-ros: $(PACKAGING) | $(BIN)/python
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros]'
+	touch $@
+
+$(VENV)/.stamp-test: $(PACKAGING) | $(BIN)/python
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros,test]'
+	touch $@ $(VENV)/.stamp-ros
+
+run: $(VENV)/.stamp-ros
+	$(BIN)/python -c "print('memsnn_controller installed; the learning bringup arrives with the controller node.')"
+
+test: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest $(TEST_ARGS)
+
+bench: $(VENV)/.stamp-test
+	@set -e; for script in benchmarks/*.py; do \
+		echo "== $$script"; $(BIN)/python $$script; done
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/python -m ruff check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info

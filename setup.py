@@ -1,0 +1,57 @@
+"""ament_python build of memsnn_controller; also a plain pip-installable package."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = 'memsnn_controller'
+
+# The ROS 2 Kilted wheels on PyPI (cp311). A colcon build on a ROS 2 installation must use the
+# system rclpy and messages, so these stay in an optional extra.
+ROS_WHEELS = [
+    'ros-rclpy>=9.1.2',
+    'ros-sensor-msgs>=5.5.1',
+    'ros-std-msgs>=5.5.1',
+    'ros-std-srvs>=5.5.1',
+    'ros-rosgraph-msgs>=2.3.0',
+    'ros-diagnostic-msgs>=5.5.1',
+    'ros-lifecycle-msgs>=2.3.0',
+    'ros-rmw-fastrtps-cpp>=9.3.3',
+]
+
+setup(
+    name=PACKAGE,
+    version='0.1.0',
+    packages=find_packages(exclude=['test', 'test.*', 'benchmarks']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
+        (f'share/{PACKAGE}', ['package.xml']),
+        (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
+        (f'share/{PACKAGE}/config', glob('config/*.yaml')),
+    ],
+    package_data={PACKAGE: ['config/*.yaml']},
+    python_requires='>=3.10',
+    install_requires=[
+        'setuptools',
+        'numpy>=1.26',
+        'numba>=0.60',
+        'gymnasium>=1.0',
+        'pybullet>=3.2.6',
+        'pyyaml>=6.0',
+        'tqdm>=4.66',
+        'matplotlib>=3.8',
+    ],
+    extras_require={
+        'ros': ROS_WHEELS,
+        'test': ['pytest>=8.0', 'ruff>=0.6'],
+    },
+    zip_safe=True,
+    maintainer='memsnn_controller developers',
+    maintainer_email='memsnn@example.org',
+    description='Memristive spiking neural network that learns cart-pole online, with ROS 2 nodes.',
+    license='Apache-2.0',
+    tests_require=['pytest'],
+    entry_points={
+        'console_scripts': [],
+    },
+)
