@@ -1,0 +1,331 @@
+"""A cart-pole simulated by PyBullet on pybullet_data's cartpole.urdf, force-controlled.
+
+## The model
+
+``cartpole.urdf`` holds a fixed 30 m slide bar, a 1 kg cart on the prismatic joint
+``slider_to_cart`` (axis x, limits +-15 m) and a 0.1 kg pole, a 0.05 x 0.05 x 1.0 m box whose
+centre of mass sits 0.5 m above the continuous joint ``cart_to_pole`` (axis y). The URDF's
+inertia tensors are placeholders (1 kg m^2); PyBullet ignores them unless asked
+(URDF_USE_INERTIA_FROM_FILE, not used here) and computes them from the collision box, which makes
+the pole a uniform 1 m rod, I = m L^2 / 12 about its centre, within 0.3 % of the rod that
+gymnasium's CartPole-v1 equations assume (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5 m).
+PyBullet's default link damping (0.04) is switched off and the joints have no friction, as in
+CartPole-v1. So this model is CartPole-v1's continuous-time system, integrated by PyBullet's
+semi-implicit solver at a 4 ms step instead of one explicit Euler step per 20 ms. Over half a
+second of random pushes it stays within 4 mrad and 1.2 mm of an exact (RK4) integration of
+CartPole-v1's equations, while CartPole-v1's own Euler steps drift by 50 mrad (the test suite
+checks the former); the two tasks are the same, the PyBullet one integrated more accurately.
+
+## Observation
+
+``np.ndarray`` of shape (4,), float64: (x [m], x_dot [m/s], theta [rad], theta_dot [rad/s]), the
+joint positions and velocities of ``slider_to_cart`` and ``cart_to_pole``, plus optional Gaussian
+sensor noise. Signs as CartPole-v1: theta = 0 upright, positive when the pole leans toward +x
+(a rotation about +y takes +z toward +x); a positive force pushes the cart toward +x. theta is
+not wrapped (the joint is continuous).
+
+## Action
+
+A force in newtons on the cart along x, clipped to +-``force_limit`` after optional Gaussian
+actuator noise (drawn once per control period). It is held for one control period (zero-order
+hold): the default velocity motors are disabled (VELOCITY_CONTROL, force 0) and the force is
+applied with TORQUE_CONTROL before every physics step, because PyBullet forgets a torque command
+after one step.
+
+## Time
+
+One ``step`` advances one control period (default 0.02 s) in ``substeps`` equal physics steps.
+PyBullet's solver defaults are tuned for 1/240 s; 0.02 s is 4.8 such steps, so the step count is
+rounded to the nearest whole number (5 steps of 4 ms, 250 Hz). A whole number keeps the force
+hold aligned with physics steps and sim time exact (n control periods = n * control_period).
+
+## Reward, termination, truncation
+
+The model has none: it is a plant. The gymnasium environments (``gym_cartpole``) and the
+simulator loop (``simulation``) apply CartPole-v1's rules from ``cartpole_spec``.
+
+Each instance owns its PyBullet physics client, so several run side by side in one process
+(only one of them may use the GUI, a PyBullet limit).
+"""
+
+from dataclasses import dataclass, fields, replace
+import math
+import os
+import sys
+
+import numpy as np
+import pybullet as p
+import pybullet_data
+
+from memsnn_controller.envs import cartpole_spec
+
+URDF_NAME = 'cartpole.urdf'
+CART_JOINT = 'slider_to_cart'
+POLE_JOINT = 'cart_to_pole'
+# PyBullet's solver defaults (ERP, iterations) are tuned for this step rate.
+TUNED_PHYSICS_HZ = 240.0
+
+# Fields that shape the physics client; a live model cannot change them.
+_STRUCTURAL = ('control_period', 'physics_substeps', 'gui')
+
+
+def _have_display():
+    if not sys.platform.startswith('linux'):
+        return True
+    return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class BulletCartPoleConfig:
+    """Settings of a BulletCartPole; every field is validated (ValueError names the field).
+
+    control_period: seconds per step() (the force is held that long), in [0.001, 1.0].
+    physics_substeps: physics steps per control period; 0 picks the whole number nearest to
+        control_period * 240 (at least 1).
+    force_limit: largest force magnitude in newtons (> 0); CartPole-v1 pushes with 10 N.
+    gravity: m/s^2, downward (>= 0); CartPole-v1 uses 9.8.
+    start_range: reset() draws each state component from U(-start_range, start_range); in
+        [0, 0.2] so the start never fails (CartPole-v1: 0.05).
+    sensor_noise: standard deviation of Gaussian noise added to each observed component, one
+        value for all four or four values (x, x_dot, theta, theta_dot); >= 0.
+    actuator_noise: standard deviation in newtons of Gaussian noise added to each commanded force
+        (before clipping); >= 0.
+    gui: open PyBullet's GUI instead of the headless DIRECT client (needs a display).
+    """
+
+    control_period: float = cartpole_spec.TAU
+    physics_substeps: int = 0
+    force_limit: float = cartpole_spec.FORCE_MAG
+    gravity: float = 9.8
+    start_range: float = cartpole_spec.START_HIGH
+    sensor_noise: float | tuple = 0.0
+    actuator_noise: float = 0.0
+    gui: bool = False
+
+    def __post_init__(self):
+        def bad(name, why):
+            raise ValueError(
+                f'BulletCartPoleConfig.{name}: {why} (got {getattr(self, name)!r})')
+
+        if not _finite(self.control_period) or not 0.001 <= self.control_period <= 1.0:
+            bad('control_period', 'must be a number of seconds in [0.001, 1.0]')
+        if (isinstance(self.physics_substeps, bool) or not isinstance(self.physics_substeps, int)
+                or not 0 <= self.physics_substeps <= 1000):
+            bad('physics_substeps', 'must be an integer in [0, 1000] (0 = automatic)')
+        if not _finite(self.force_limit) or self.force_limit <= 0:
+            bad('force_limit', 'must be a positive number of newtons')
+        if not _finite(self.gravity) or self.gravity < 0:
+            bad('gravity', 'must be a non-negative number')
+        if not _finite(self.start_range) or not 0 <= self.start_range <= 0.2:
+            bad('start_range', 'must be in [0, 0.2]')
+        noise = self.sensor_noise
+        if _finite(noise):
+            noise = (float(noise),) * 4
+        try:
+            noise = tuple(noise)
+        except TypeError:
+            bad('sensor_noise', 'must be one standard deviation or four')
+        if len(noise) != 4 or not all(_finite(v) and v >= 0 for v in noise):
+            bad('sensor_noise', 'must be one non-negative standard deviation or four')
+        object.__setattr__(self, 'sensor_noise', tuple(float(v) for v in noise))
+        if not _finite(self.actuator_noise) or self.actuator_noise < 0:
+            bad('actuator_noise', 'must be a non-negative number of newtons')
+        if not isinstance(self.gui, bool):
+            bad('gui', 'must be True or False')
+
+    @property
+    def substeps(self):
+        """Physics steps per control period (physics_substeps, or the automatic choice)."""
+        if self.physics_substeps:
+            return self.physics_substeps
+        return max(1, round(self.control_period * TUNED_PHYSICS_HZ))
+
+    @property
+    def physics_dt(self):
+        """Seconds per physics step."""
+        return self.control_period / self.substeps
+
+
+class BulletCartPole:
+    """PyBullet cart-pole (see the module docstring for the model, observation and action).
+
+    ``reset(seed=None, state=None)`` places the cart-pole and returns the observation;
+    ``step(force)`` holds ``force`` for one control period and returns (observation, applied
+    force). ``state`` is the true state (no sensor noise). Use as a context manager or call
+    ``close()``.
+    """
+
+    def __init__(self, config=None, seed=None):
+        self.config = BulletCartPoleConfig() if config is None else config
+        if not isinstance(self.config, BulletCartPoleConfig):
+            raise TypeError('config must be a BulletCartPoleConfig')
+        self.np_random = np.random.default_rng(seed)
+        self._client = -1
+        if self.config.gui and not _have_display():
+            # PyBullet's GUI would exit the whole process ('cannot connect to X server').
+            raise RuntimeError('gui=True needs a display, and DISPLAY is not set')
+        self._client = p.connect(p.GUI if self.config.gui else p.DIRECT)
+        if self._client < 0:
+            raise RuntimeError('PyBullet could not start a physics client'
+                               + (' (GUI needs a display)' if self.config.gui else ''))
+        try:
+            self._build()
+        except Exception:
+            self.close()
+            raise
+        self._state = np.zeros(4)
+        self._observation = np.zeros(4)
+        self.applied_force = 0.0
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _build(self):
+        cfg, cid = self.config, self._client
+        p.resetSimulation(physicsClientId=cid)
+        p.setGravity(0.0, 0.0, -cfg.gravity, physicsClientId=cid)
+        # numSubSteps=0: one stepSimulation call is exactly one physics step of physics_dt.
+        p.setPhysicsEngineParameter(fixedTimeStep=cfg.physics_dt, numSubSteps=0,
+                                    physicsClientId=cid)
+        path = os.path.join(pybullet_data.getDataPath(), URDF_NAME)
+        self._body = p.loadURDF(path, useFixedBase=True, physicsClientId=cid)
+        joints = {}
+        for index in range(p.getNumJoints(self._body, physicsClientId=cid)):
+            info = p.getJointInfo(self._body, index, physicsClientId=cid)
+            joints[info[1].decode()] = index
+        self._cart = joints[CART_JOINT]
+        self._pole = joints[POLE_JOINT]
+        self._joints = [self._cart, self._pole]
+        for link in (-1, self._cart, self._pole):
+            p.changeDynamics(self._body, link, linearDamping=0.0, angularDamping=0.0,
+                             jointDamping=0.0, physicsClientId=cid)
+        # The default velocity motors would brake both joints: disable them.
+        p.setJointMotorControlArray(self._body, self._joints, p.VELOCITY_CONTROL,
+                                    forces=[0.0, 0.0], physicsClientId=cid)
+        if cfg.gui:
+            p.configureDebugVisualizer(p.COV_ENABLE_GUI, 0, physicsClientId=cid)
+            p.resetDebugVisualizerCamera(cameraDistance=6.0, cameraYaw=0.0, cameraPitch=-5.0,
+                                         cameraTargetPosition=[0.0, 0.0, 0.5],
+                                         physicsClientId=cid)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def client_id(self):
+        """The PyBullet physics client id (negative once closed)."""
+        return self._client
+
+    @property
+    def state(self):
+        """The true state (x, x_dot, theta, theta_dot), a copy."""
+        return self._state.copy()
+
+    @property
+    def observation(self):
+        """The last observation returned (true state plus sensor noise), a copy."""
+        return self._observation.copy()
+
+    def reset(self, seed=None, state=None):
+        """Place the cart-pole and return the observation.
+
+        seed: reseed the generator used for the start state and both noises.
+        state: exact (x, x_dot, theta, theta_dot); if None, each component is drawn from
+            U(-start_range, start_range).
+        """
+        self._check_open()
+        if seed is not None:
+            self.np_random = np.random.default_rng(seed)
+        if state is None:
+            r = self.config.start_range
+            state = self.np_random.uniform(-r, r, size=4)
+        state = np.asarray(state, dtype=np.float64).reshape(-1)
+        if state.shape != (4,) or not np.all(np.isfinite(state)):
+            raise ValueError(f'state must be four finite numbers, got {state!r}')
+        cid = self._client
+        p.resetJointState(self._body, self._cart, state[0], state[1], physicsClientId=cid)
+        p.resetJointState(self._body, self._pole, state[2], state[3], physicsClientId=cid)
+        self._state = state.copy()
+        self.applied_force = 0.0
+        self._observation = self._observe()
+        return self._observation.copy()
+
+    def step(self, force):
+        """Hold ``force`` (N) for one control period; return (observation, applied force)."""
+        self._check_open()
+        force = float(force)
+        if not math.isfinite(force):
+            raise ValueError(f'force must be finite, got {force!r}')
+        cfg = self.config
+        if cfg.actuator_noise:
+            force += self.np_random.normal(0.0, cfg.actuator_noise)
+        applied = min(max(force, -cfg.force_limit), cfg.force_limit)
+        body, cart, cid = self._body, self._cart, self._client
+        for _ in range(cfg.substeps):
+            # A TORQUE_CONTROL command lasts one physics step: re-apply it before each.
+            p.setJointMotorControl2(body, cart, p.TORQUE_CONTROL, force=applied,
+                                    physicsClientId=cid)
+            p.stepSimulation(physicsClientId=cid)
+        (x, x_dot, *_), (theta, theta_dot, *_) = p.getJointStates(body, self._joints,
+                                                                   physicsClientId=cid)
+        self._state = np.array((x, x_dot, theta, theta_dot))
+        self.applied_force = applied
+        self._observation = self._observe()
+        return self._observation.copy(), applied
+
+    def reconfigure(self, **changes):
+        """Change force_limit, gravity, start_range or the noises of a live model."""
+        fixed = sorted(set(changes) & set(_STRUCTURAL))
+        if fixed:
+            raise ValueError(f'{", ".join(fixed)} cannot change on a live model; build a new one')
+        unknown = sorted(set(changes) - {f.name for f in fields(BulletCartPoleConfig)})
+        if unknown:
+            raise ValueError(f'unknown BulletCartPoleConfig fields: {", ".join(unknown)}')
+        self.config = replace(self.config, **changes)
+        p.setGravity(0.0, 0.0, -self.config.gravity, physicsClientId=self._client)
+
+    def render_rgb(self, width=600, height=400):
+        """An RGB image (height, width, 3) uint8 from a fixed camera; works headless."""
+        self._check_open()
+        # Looking along +y from y = -6 m, so +x is to the right; about +-3.3 m of track visible.
+        view = p.computeViewMatrix(cameraEyePosition=[0.0, -6.0, 0.5],
+                                   cameraTargetPosition=[0.0, 0.0, 0.5],
+                                   cameraUpVector=[0.0, 0.0, 1.0], physicsClientId=self._client)
+        proj = p.computeProjectionMatrixFOV(fov=40.0, aspect=width / height, nearVal=0.1,
+                                            farVal=20.0, physicsClientId=self._client)
+        _, _, rgba, _, _ = p.getCameraImage(width, height, view, proj,
+                                            renderer=p.ER_TINY_RENDERER,
+                                            physicsClientId=self._client)
+        return np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[:, :, :3].copy()
+
+    def close(self):
+        """Disconnect the physics client (idempotent)."""
+        client, self._client = getattr(self, '_client', -1), -1
+        if client >= 0:
+            try:
+                p.disconnect(physicsClientId=client)
+            except p.error:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _check_open(self):
+        if self._client < 0:
+            raise RuntimeError('this BulletCartPole is closed')
+
+    def _observe(self):
+        noise = self.config.sensor_noise
+        if any(noise):
+            return self._state + self.np_random.normal(0.0, noise)
+        return self._state.copy()

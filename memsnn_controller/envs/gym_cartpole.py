@@ -1,0 +1,158 @@
+"""Gymnasium environments on the PyBullet cart-pole, with CartPole-v1's interface and rules.
+
+``memsnn/BulletCartPole-v0`` (BulletCartPoleEnv) is CartPole-v1 with PyBullet physics;
+``memsnn/BulletCartPoleContinuous-v0`` (BulletCartPoleContinuousEnv) takes a continuous force.
+Both are registered by ``import memsnn_controller.envs``.
+
+## Action space
+
+- Discrete: ``Discrete(2)``; 0 pushes the cart toward -x, 1 toward +x, with ``force_limit``
+  newtons (10 N by default, as CartPole-v1).
+- Continuous: ``Box(-1.0, 1.0, (1,), float32)``, a fraction of ``force_limit``:
+  force = clip(action, -1, 1) * force_limit newtons. Values outside [-1, 1] are clipped;
+  NaN or infinite values raise ValueError.
+
+## Observation space
+
+``Box(-high, high, (4,), float32)`` with high = (4.8, inf, 24 deg, inf), as CartPole-v1:
+(x [m], x_dot [m/s], theta [rad], theta_dot [rad/s]); theta > 0 when the pole leans toward +x.
+Optional Gaussian sensor noise (``sensor_noise``) is added to what the agent observes only.
+
+## Rewards
+
++1 for every step taken, including the step that terminates; a step after termination returns 0
+and warns, exactly as CartPole-v1.
+
+## Starting state
+
+Each component of the true state drawn from U(-0.05, 0.05) (``start_range``). ``reset`` accepts
+``options={'low': ..., 'high': ...}`` as CartPole-v1, or ``options={'state': (x, x_dot, theta,
+theta_dot)}`` for an exact start.
+
+## Episode end
+
+- Termination: the true (noise-free) state has x < -2.4 or x > 2.4, or theta < -12 deg or
+  theta > 12 deg (``cartpole_spec``).
+- Truncation: 500 steps, by the TimeLimit wrapper that ``gymnasium.make`` adds
+  (``max_episode_steps`` of the registration); the environment itself returns False.
+
+## Arguments
+
+``gymnasium.make(id, render_mode=None, config=None, **fields)``: ``config`` is a
+BulletCartPoleConfig, ``fields`` override any of its fields (control_period, physics_substeps,
+force_limit, gravity, start_range, sensor_noise, actuator_noise, gui). ``render_mode`` may be
+'rgb_array' (headless, PyBullet's TinyRenderer); for a live view pass ``gui=True``.
+
+``info`` holds ``applied_force``: the force in newtons applied during the step.
+"""
+
+from dataclasses import replace
+import math
+
+import gymnasium as gym
+from gymnasium import logger, spaces
+from gymnasium.envs.classic_control import utils as classic_utils
+import numpy as np
+
+from memsnn_controller.envs import cartpole_spec
+from memsnn_controller.envs.bullet_cartpole import BulletCartPole, BulletCartPoleConfig
+
+
+class BulletCartPoleEnv(gym.Env):
+    """CartPole-v1 on PyBullet with a discrete action (see the module docstring)."""
+
+    metadata = {'render_modes': ['rgb_array'], 'render_fps': 50}
+
+    def __init__(self, render_mode=None, config=None, **fields):
+        if render_mode is not None and render_mode not in self.metadata['render_modes']:
+            raise ValueError(f'render_mode must be one of {self.metadata["render_modes"]} or '
+                             f'None, got {render_mode!r} (pass gui=True for a live view)')
+        config = BulletCartPoleConfig() if config is None else config
+        self.config = replace(config, **fields) if fields else config
+        self.render_mode = render_mode
+        self.task = cartpole_spec.CARTPOLE_V1
+        self.metadata = dict(self.metadata, render_fps=round(1.0 / self.config.control_period))
+
+        high = np.array([self.task.x_threshold * 2, np.inf,
+                         self.task.theta_threshold * 2, np.inf], dtype=np.float32)
+        self.observation_space = spaces.Box(-high, high, dtype=np.float32)
+        self.action_space = self._make_action_space()
+
+        self._model = BulletCartPole(self.config)
+        self._steps_beyond_terminated = None
+        self._ready = False
+
+    def _make_action_space(self):
+        return spaces.Discrete(2)
+
+    def _force(self, action):
+        assert self.action_space.contains(action), f'{action!r} ({type(action)}) invalid'
+        return self.config.force_limit if action == 1 else -self.config.force_limit
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        # One generator for the start state and the noises, so a seed fixes the whole episode.
+        self._model.np_random = self.np_random
+        if options is not None and 'state' in options:
+            state = options['state']
+        else:
+            r = self.config.start_range
+            low, high = classic_utils.maybe_parse_reset_bounds(options, -r, r)
+            state = self.np_random.uniform(low=low, high=high, size=(4,))
+        observation = self._model.reset(state=state)
+        self._steps_beyond_terminated = None
+        self._ready = True
+        return observation.astype(np.float32), {}
+
+    def step(self, action):
+        assert self._ready, 'Call reset before using step method.'
+        force = self._force(action)
+        observation, applied = self._model.step(force)
+        terminated = cartpole_spec.is_failure(self._model.state, self.task)
+
+        if not terminated:
+            reward = 1.0
+        elif self._steps_beyond_terminated is None:
+            self._steps_beyond_terminated = 0
+            reward = 1.0
+        else:
+            if self._steps_beyond_terminated == 0:
+                logger.warn(
+                    "You are calling 'step()' even though this environment has already returned "
+                    "terminated = True. You should always call 'reset()' once you receive "
+                    "'terminated = True' -- any further steps are undefined behavior.")
+            self._steps_beyond_terminated += 1
+            reward = 0.0
+        # truncated=False: the 500-step limit is the TimeLimit wrapper's job, as in CartPole-v1.
+        return observation.astype(np.float32), reward, terminated, False, {'applied_force': applied}
+
+    def render(self):
+        if self.render_mode is None:
+            logger.warn('You are calling render method without specifying any render mode; '
+                        'pass render_mode="rgb_array" to gymnasium.make.')
+            return None
+        return self._model.render_rgb()
+
+    def close(self):
+        self._model.close()
+
+    @property
+    def model(self):
+        """The underlying BulletCartPole (for tests and diagnostics)."""
+        return self._model
+
+
+class BulletCartPoleContinuousEnv(BulletCartPoleEnv):
+    """The PyBullet cart-pole with a force in [-1, 1] x force_limit (see the module docstring)."""
+
+    def _make_action_space(self):
+        return spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+
+    def _force(self, action):
+        value = np.asarray(action, dtype=np.float64).reshape(-1)
+        if value.shape != (1,):
+            raise ValueError(f'action must hold one value, got {action!r}')
+        value = float(value[0])
+        if not math.isfinite(value):
+            raise ValueError(f'action must be finite, got {action!r}')
+        return min(max(value, -1.0), 1.0) * self.config.force_limit
