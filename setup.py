@@ -52,6 +52,8 @@ setup(
     license='Apache-2.0',
     tests_require=['pytest'],
     entry_points={
-        'console_scripts': [],
+        'console_scripts': [
+            'sim_node = memsnn_controller.ros.sim_node:main',
+        ],
     },
 )

@@ -1,0 +1,497 @@
+"""ROS 2 simulator node ``cartpole_sim``: the PyBullet cart-pole behind ros2_control's interfaces.
+
+Publishes ``joint_states`` (sensor_msgs/JointState: positions, velocities and, as effort, the
+force applied on the cart; stamped in sim time), ``/clock`` and ``/diagnostics``; takes the cart
+force from ``effort_controller/commands`` (std_msgs/Float64MultiArray with exactly one finite
+value; anything else is rejected, counted and logged at a limited rate, and the last good command
+is held). Services: ``~/reset`` (std_srvs/Trigger) starts a new episode, ``~/pause``
+(std_srvs/SetBool) pauses (true) or resumes (false) the simulation.
+
+Modes (parameter ``mode``):
+
+- lockstep: publish the state, then wait for the command that answers it (the first valid
+  command received after the state went out) and step with it; if none comes within
+  ``command_timeout`` seconds of wall time, step with the held command and count a timeout.
+  Event-driven (nothing blocks in a callback), so the simulator and a controller may share one
+  SingleThreadedExecutor. While joint_states has no subscriber the simulator waits without
+  stepping. Deterministic for a deterministic controller, and as fast as the controller answers.
+- realtime: step every ``control_period`` seconds of wall time with the latest command held.
+
+Episodes follow CartPole-v1 (``memsnn_controller.envs.simulation``): a failure freezes the state
+(still published, 0 N applied) and, with ``auto_reset``, a new episode starts after
+``reset_pause`` seconds of sim time; ``max_episode_steps`` ends an episode as truncated and the
+next tick starts a new one. Each finished episode is reported on /diagnostics, and a status
+(ticks, timeouts, rejected commands, mode) every ``status_period`` seconds.
+
+Parameters are listed in PARAMETERS (and in the README's "Simulator node" section); each is
+validated when declared and when set, and the physics ones are read-only after start.
+"""
+
+from dataclasses import dataclass
+import math
+import sys
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+import rclpy
+from rclpy.clock import Clock, ClockType
+from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rosgraph_msgs.msg import Clock as ClockMsg
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Float64MultiArray
+from std_srvs.srv import SetBool, Trigger
+
+from memsnn_controller.envs.bullet_cartpole import BulletCartPoleConfig
+from memsnn_controller.envs.simulation import CartPoleSimulation
+from memsnn_controller.ros import conversions, qos
+
+NODE_NAME = 'cartpole_sim'
+MODES = ('lockstep', 'realtime')
+# At most one warning per this many seconds for rejected commands and for command timeouts.
+LOG_INTERVAL_S = 2.0
+# Lockstep without a joint_states subscriber: how often to look for one (wall seconds).
+LISTENER_POLL_S = 0.05
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _in_range(low, high, unit=''):
+    def check(value):
+        if not _number(value) or not low <= value <= high:
+            return f'must be in [{low}, {high}]{unit}'
+        return None
+    return check
+
+
+def _above_zero(high, unit=''):
+    def check(value):
+        if not _number(value) or not 0 < value <= high:
+            return f'must be in (0, {high}]{unit}'
+        return None
+    return check
+
+
+def _one_of(*choices):
+    def check(value):
+        return None if value in choices else f'must be one of {", ".join(choices)}'
+    return check
+
+
+def _non_negative_numbers(count):
+    def check(value):
+        values = list(value)
+        if len(values) != count or not all(_number(v) and v >= 0 for v in values):
+            return f'must be {count} non-negative numbers'
+        return None
+    return check
+
+
+def _joint_name(value):
+    return None if value.strip() else 'must be a non-empty joint name'
+
+
+def _any(value):
+    return None
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One node parameter: default (which fixes its ROS type), description, check, mutability."""
+
+    name: str
+    default: object
+    description: str
+    check: object = _any
+    read_only: bool = False
+
+
+PARAMETERS = (
+    ParameterSpec('mode', 'lockstep',
+                  "'lockstep': step when the command answering the published state arrives (or "
+                  "on command_timeout); 'realtime': step every control_period of wall time",
+                  _one_of(*MODES), read_only=True),
+    ParameterSpec('control_period', 0.02,
+                  'seconds of sim time per step, the force held that long; [0.001, 1.0]',
+                  _in_range(0.001, 1.0, ' s'), read_only=True),
+    ParameterSpec('physics_substeps', 0,
+                  'physics steps per control period; 0 = nearest whole number to '
+                  'control_period * 240 Hz (5 steps of 4 ms at 0.02 s); [0, 1000]',
+                  _in_range(0, 1000), read_only=True),
+    ParameterSpec('gui', False, "open PyBullet's GUI (needs a display)", read_only=True),
+    ParameterSpec('seed', 0,
+                  'seed for start states and noises; -1 draws one from the OS',
+                  _in_range(-1, 2**63 - 1), read_only=True),
+    ParameterSpec('force_limit', 10.0,
+                  'largest cart force magnitude in N; commands beyond it are clipped; > 0',
+                  _above_zero(1e6, ' N')),
+    ParameterSpec('command_timeout', 0.1,
+                  'lockstep: wall-clock seconds to wait for the command answering a state '
+                  'before stepping with the held command; (0, 60]',
+                  _above_zero(60.0, ' s')),
+    ParameterSpec('auto_reset', True,
+                  'after a failure start a new episode after reset_pause; if false the failed '
+                  'state is held until ~/reset'),
+    ParameterSpec('reset_pause', 0.0,
+                  'seconds of sim time the failed state is held (and published) before the '
+                  'automatic reset; [0, 3600]',
+                  _in_range(0.0, 3600.0, ' s')),
+    ParameterSpec('max_episode_steps', 500,
+                  'steps after which an episode ends as truncated (not a failure) and a new one '
+                  'starts; 0 = unlimited',
+                  _in_range(0, 2**31 - 1)),
+    ParameterSpec('sensor_noise', [0.0, 0.0, 0.0, 0.0],
+                  'standard deviations of Gaussian noise added to the published x [m], x_dot '
+                  '[m/s], theta [rad], theta_dot [rad/s]; episodes end on the true state',
+                  _non_negative_numbers(4)),
+    ParameterSpec('actuator_noise', 0.0,
+                  'standard deviation in N of Gaussian noise added to each command before '
+                  'clipping; >= 0', _in_range(0.0, 1e6, ' N')),
+    ParameterSpec('start_range', 0.05,
+                  'each state component of a new episode is drawn from U(-start_range, '
+                  'start_range); [0, 0.2]', _in_range(0.0, 0.2)),
+    ParameterSpec('publish_clock', True, 'publish sim time on /clock'),
+    ParameterSpec('cart_joint', conversions.CART_JOINT,
+                  'name published for the cart joint (x, x_dot, force)', _joint_name,
+                  read_only=True),
+    ParameterSpec('pole_joint', conversions.POLE_JOINT,
+                  'name published for the pole joint (theta, theta_dot)', _joint_name,
+                  read_only=True),
+    ParameterSpec('status_period', 1.0,
+                  'wall-clock seconds between status reports on /diagnostics; [0.05, 3600]',
+                  _in_range(0.05, 3600.0, ' s')),
+)
+_SPECS = {spec.name: spec for spec in PARAMETERS}
+
+
+def validate_parameter(name, value, others=None):
+    """Why ``value`` is not acceptable for parameter ``name`` (a sentence), or None.
+
+    others: current values of the other parameters, for checks across parameters.
+    """
+    spec = _SPECS.get(name)
+    if spec is None:
+        return None
+    reason = spec.check(value)
+    if reason is None and name in ('cart_joint', 'pole_joint') and others:
+        other = others.get('pole_joint' if name == 'cart_joint' else 'cart_joint')
+        if other == value:
+            reason = 'must differ from the other joint name'
+    return None if reason is None else f'{name} {reason} (got {value!r})'
+
+
+class SimParameterError(ValueError):
+    """A parameter value the node cannot start with."""
+
+
+class CartPoleSimNode(Node):
+    """The simulator node (see the module docstring)."""
+
+    def __init__(self, **node_kwargs):
+        super().__init__(NODE_NAME, **node_kwargs)
+        self._sim = None
+        self._rejection = ''
+        self.add_on_set_parameters_callback(self._validate_parameters)
+        self.add_post_set_parameters_callback(self._apply_parameters)
+        try:
+            for spec in PARAMETERS:
+                self.declare_parameter(spec.name, spec.default, ParameterDescriptor(
+                    description=spec.description, read_only=spec.read_only))
+        except InvalidParameterValueException as exc:
+            raise SimParameterError(self._rejection or str(exc)) from None
+        except InvalidParameterTypeException as exc:
+            raise SimParameterError(str(exc).rsplit(': ', 1)[0]) from None
+        p = {spec.name: self.get_parameter(spec.name).value for spec in PARAMETERS}
+        undeclared = sorted(set(self._parameter_overrides) - set(self._parameters))
+        if undeclared:
+            self.get_logger().warning(f'unknown parameters ignored: {", ".join(undeclared)}')
+
+        config = BulletCartPoleConfig(
+            control_period=p['control_period'], physics_substeps=p['physics_substeps'],
+            force_limit=p['force_limit'], start_range=p['start_range'],
+            sensor_noise=tuple(p['sensor_noise']), actuator_noise=p['actuator_noise'],
+            gui=p['gui'])
+        self._sim = CartPoleSimulation(
+            config, max_episode_steps=p['max_episode_steps'], auto_reset=p['auto_reset'],
+            reset_pause=p['reset_pause'], seed=None if p['seed'] < 0 else p['seed'])
+        self._lockstep = p['mode'] == 'lockstep'
+        self._publish_clock = p['publish_clock']
+        self._names = (p['cart_joint'], p['pole_joint'])
+
+        self._held = 0.0
+        self._paused = False
+        self._awaiting = False
+        self._has_listener = False
+        self._listener_seen = False
+        self._timeouts = 0
+        self._rejected = 0
+        self._next_reject_log = 0.0
+        self._next_timeout_log = 0.0
+        self._last_status = (time.monotonic(), 0, 0, 0)
+        self._joint_state = JointState()
+        self._clock_msg = ClockMsg()
+
+        self._state_pub = self.create_publisher(JointState, 'joint_states', qos.JOINT_STATES_PUB)
+        self._clock_pub = self.create_publisher(ClockMsg, '/clock', qos.CLOCK)
+        self._diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', qos.DIAGNOSTICS)
+        self.create_subscription(Float64MultiArray, 'effort_controller/commands',
+                                 self._on_command, qos.COMMANDS)
+        self.create_service(Trigger, '~/reset', self._on_reset)
+        self.create_service(SetBool, '~/pause', self._on_pause)
+
+        # Wall-clock timers, whatever use_sim_time says: this node is the source of sim time.
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self._status_timer = self.create_timer(p['status_period'], self._publish_status,
+                                               clock=steady)
+        if self._lockstep:
+            self._timeout_timer = self.create_timer(p['command_timeout'], self._on_timeout,
+                                                    clock=steady, autostart=False)
+            self._listener_timer = self.create_timer(LISTENER_POLL_S, self._on_listener_poll,
+                                                     clock=steady, autostart=False)
+        else:
+            self._tick_timer = self.create_timer(p['control_period'], self._on_realtime_tick,
+                                                 clock=steady)
+        cfg = self._sim.model.config
+        self.get_logger().info(
+            f'{p["mode"]} at {1.0 / cfg.control_period:g} Hz, {cfg.substeps} physics steps of '
+            f'{cfg.physics_dt * 1e3:g} ms per control period, seed {p["seed"]}')
+        self._publish_state()
+        if self._lockstep:
+            self._await_command()
+
+    # -- parameters -----------------------------------------------------------------------------
+
+    def _validate_parameters(self, params):
+        current = {name: self.get_parameter(name).value
+                   for name in _SPECS if self.has_parameter(name)}
+        current.update({param.name: param.value for param in params})
+        for param in params:
+            reason = validate_parameter(param.name, param.value, current)
+            if reason is not None:
+                self._rejection = reason
+                return SetParametersResult(successful=False, reason=reason)
+        return SetParametersResult(successful=True)
+
+    def _apply_parameters(self, params):
+        if self._sim is None:  # still declaring: __init__ reads the values itself
+            return
+        model_changes = {}
+        for param in params:
+            name, value = param.name, param.value
+            if name in ('force_limit', 'actuator_noise', 'start_range'):
+                model_changes[name] = value
+            elif name == 'sensor_noise':
+                model_changes[name] = tuple(value)
+            elif name in ('max_episode_steps', 'auto_reset', 'reset_pause'):
+                setattr(self._sim, name, value)
+            elif name == 'publish_clock':
+                self._publish_clock = value
+            elif name == 'command_timeout' and self._lockstep:
+                self._timeout_timer.timer_period_ns = round(value * 1e9)
+            elif name == 'status_period':
+                self._status_timer.timer_period_ns = round(value * 1e9)
+        if model_changes:
+            self._sim.model.reconfigure(**model_changes)
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def _on_command(self, msg):
+        value, reason = conversions.force_from_command(msg)
+        if value is None:
+            self._reject(reason)
+            return
+        self._held = value
+        if self._awaiting:
+            # An answer proves someone listens, even before the poll has noticed them.
+            self._awaiting = False
+            self._has_listener = True
+            self._timeout_timer.cancel()
+            self._listener_timer.cancel()
+            self._advance()
+
+    def _on_timeout(self):
+        self._timeout_timer.cancel()
+        if not self._awaiting:
+            return
+        if self._state_pub.get_subscription_count() == 0:
+            # Nobody can answer: wait for a subscriber instead of stepping.
+            self._has_listener = False
+            self._listener_timer.reset()
+            return
+        self._timeouts += 1
+        now = time.monotonic()
+        if now >= self._next_timeout_log:
+            self._next_timeout_log = now + LOG_INTERVAL_S
+            self.get_logger().warning(
+                f'no command within command_timeout; stepping with the held {self._held:g} N '
+                f'({self._timeouts} timeouts so far)')
+        self._advance()
+
+    def _on_listener_poll(self):
+        if not self._awaiting:
+            self._listener_timer.cancel()
+        elif self._state_pub.get_subscription_count() == 0:
+            self._listener_seen = False
+        elif not self._listener_seen:
+            # Discovery completes on each side separately: give the subscriber one more poll
+            # period to match this publisher, or the state sent next may be dropped.
+            self._listener_seen = True
+        else:
+            self._listener_timer.cancel()
+            self._has_listener = True
+            # The newcomer missed the state published before it was discovered: show it again.
+            self._publish_state()
+            self._timeout_timer.reset()
+
+    def _on_realtime_tick(self):
+        if not self._paused:
+            self._advance()
+
+    def _advance(self):
+        report = self._sim.tick(self._held)
+        if report is not None:
+            self._publish_diagnostics(conversions.episode_report_status(
+                report, f'{self.get_name()}: episode', hardware_id='pybullet'))
+        self._publish_state()
+        if self._lockstep:
+            self._await_command()
+
+    def _await_command(self):
+        self._awaiting = True
+        if self._has_listener:
+            self._timeout_timer.reset()
+        else:
+            self._listener_seen = False
+            self._listener_timer.reset()
+
+    def _publish_state(self):
+        sim = self._sim
+        stamp = sim.time_ns
+        if self._publish_clock:
+            self._clock_pub.publish(conversions.clock_from_ns(stamp, self._clock_msg))
+        self._state_pub.publish(conversions.joint_state_from(
+            sim.observation, sim.applied_force, stamp, self._names, self._joint_state))
+
+    def _reject(self, reason):
+        self._rejected += 1
+        now = time.monotonic()
+        if now >= self._next_reject_log:
+            self._next_reject_log = now + LOG_INTERVAL_S
+            self.get_logger().warning(
+                f'rejected command on effort_controller/commands: {reason}; holding '
+                f'{self._held:g} N ({self._rejected} rejected so far)')
+
+    # -- services -------------------------------------------------------------------------------
+
+    def _on_reset(self, request, response):
+        report = self._sim.reset()
+        if report is not None:
+            self._publish_diagnostics(conversions.episode_report_status(
+                report, f'{self.get_name()}: episode', hardware_id='pybullet'))
+        if not self._paused:
+            self._publish_state()
+            if self._lockstep:
+                self._await_command()
+        response.success = True
+        response.message = f'episode {self._sim.episode} started'
+        return response
+
+    def _on_pause(self, request, response):
+        pause = bool(request.data)
+        if pause and not self._paused:
+            self._paused = True
+            if self._lockstep:
+                self._awaiting = False
+                self._timeout_timer.cancel()
+                self._listener_timer.cancel()
+        elif not pause and self._paused:
+            self._paused = False
+            self._publish_state()
+            if self._lockstep:
+                self._await_command()
+        response.success = True
+        response.message = 'paused' if self._paused else 'running'
+        return response
+
+    # -- diagnostics ----------------------------------------------------------------------------
+
+    def _publish_diagnostics(self, *statuses):
+        msg = DiagnosticArray()
+        conversions.time_from_ns(self._sim.time_ns, msg.header.stamp)
+        msg.status = list(statuses)
+        self._diag_pub.publish(msg)
+
+    def _publish_status(self):
+        sim = self._sim
+        now = time.monotonic()
+        last_time, last_ticks, last_timeouts, last_rejected = self._last_status
+        self._last_status = (now, sim.ticks, self._timeouts, self._rejected)
+        rate = (sim.ticks - last_ticks) / max(now - last_time, 1e-9)
+        troubled = self._timeouts > last_timeouts or self._rejected > last_rejected
+        if self._paused:
+            message = 'paused'
+        elif self._lockstep and not self._has_listener and self._awaiting:
+            message = 'waiting for a joint_states subscriber'
+        else:
+            message = f'{rate:.0f} ticks/s'
+        if troubled:
+            message += '; command timeouts or rejected commands since the last report'
+        self._publish_diagnostics(conversions.diagnostic_status(
+            f'{self.get_name()}: status', message, {
+                'mode': 'lockstep' if self._lockstep else 'realtime',
+                'paused': self._paused,
+                'ticks': sim.ticks,
+                'sim_time': f'{sim.time:.6f}',
+                'ticks_per_second': f'{rate:.1f}',
+                'episode': sim.episode,
+                'episode_steps': sim.episode_steps,
+                'phase': sim.phase,
+                'command_timeouts': self._timeouts,
+                'rejected_commands': self._rejected,
+                'held_command': f'{self._held:g}',
+            }, level=DiagnosticStatus.WARN if troubled else DiagnosticStatus.OK,
+            hardware_id='pybullet'))
+
+    def destroy_node(self):
+        if self._sim is not None:
+            self._sim.close()
+        super().destroy_node()
+
+
+def main(args=None):
+    """Entry point: ``sim_node [--ros-args ...]``; exits 2 with one line on a bad parameter."""
+    try:
+        rclpy.init(args=args)
+    except Exception as exc:  # bad --ros-args syntax and the like
+        print(f'{NODE_NAME}: cannot start: {exc}'.splitlines()[0], file=sys.stderr)
+        return 2
+    node = None
+    try:
+        node = CartPoleSimNode()
+    except (SimParameterError, ValueError) as exc:
+        print(f'{NODE_NAME}: invalid parameter: {exc}', file=sys.stderr)
+        rclpy.try_shutdown()
+        return 2
+    except RuntimeError as exc:  # e.g. no display for the GUI
+        print(f'{NODE_NAME}: cannot start: {exc}', file=sys.stderr)
+        rclpy.try_shutdown()
+        return 2
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

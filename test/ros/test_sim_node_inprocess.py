@@ -1,0 +1,132 @@
+"""The simulator node in the test's own process: parameters, and a controller on one executor."""
+
+from itertools import pairwise
+import os
+
+import numpy as np
+import pytest
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from sim_test_client import LQR_GAINS, SimClient, balance
+import yaml
+
+from memsnn_controller.envs.simulation import CartPoleSimulation
+from memsnn_controller.ros.sim_node import (
+    NODE_NAME,
+    PARAMETERS,
+    CartPoleSimNode,
+    SimParameterError,
+    validate_parameter,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def make_node(context, **overrides):
+    params = [Parameter(name, value=value) for name, value in overrides.items()]
+    return CartPoleSimNode(context=context, parameter_overrides=params)
+
+
+def test_every_parameter_is_declared_described_and_valid_by_default(rclpy_context):
+    node = make_node(rclpy_context)
+    try:
+        for spec in PARAMETERS:
+            assert node.has_parameter(spec.name)
+            assert node.describe_parameter(spec.name).description == spec.description
+            assert validate_parameter(spec.name, spec.default) is None
+    finally:
+        node.destroy_node()
+
+
+def test_yaml_and_readme_cover_every_parameter():
+    with open(os.path.join(ROOT, 'config', 'simulator.yaml')) as f:
+        values = yaml.safe_load(f)[NODE_NAME]['ros__parameters']
+    assert set(values) == {spec.name for spec in PARAMETERS}
+    for spec in PARAMETERS:
+        assert values[spec.name] == spec.default, spec.name
+    with open(os.path.join(ROOT, 'README.md')) as f:
+        section = f.read().split('## Simulator node', 1)[1]
+    for spec in PARAMETERS:
+        assert f'`{spec.name}`' in section, spec.name
+
+
+@pytest.mark.parametrize('name, value', [
+    ('mode', 'warp'), ('control_period', 0.0), ('physics_substeps', -1), ('seed', -2),
+    ('force_limit', -1.0), ('command_timeout', 0.0), ('reset_pause', -0.1),
+    ('max_episode_steps', -5), ('sensor_noise', [0.1, 0.1]), ('actuator_noise', float('nan')),
+    ('start_range', 0.5), ('cart_joint', ' '), ('status_period', 0.0),
+])
+def test_bad_values_are_rejected_at_start_with_the_name(rclpy_context, name, value):
+    with pytest.raises(SimParameterError, match=name):
+        make_node(rclpy_context, **{name: value})
+
+
+def test_runtime_changes_are_validated_and_physics_is_read_only(rclpy_context):
+    node = make_node(rclpy_context)
+    try:
+        bad = node.set_parameters([Parameter('force_limit', value=-3.0)])[0]
+        assert not bad.successful and 'force_limit' in bad.reason
+        assert not node.set_parameters([Parameter('mode', value='realtime')])[0].successful
+        assert not node.set_parameters([Parameter('control_period', value=0.01)])[0].successful
+        same = node.set_parameters([Parameter('pole_joint', value='slider_to_cart')])[0]
+        assert not same.successful
+        ok = node.set_parameters([Parameter('force_limit', value=4.0),
+                                  Parameter('max_episode_steps', value=0),
+                                  Parameter('sensor_noise', value=[0.0, 0.0, 0.01, 0.0])])
+        assert all(result.successful for result in ok)
+        assert node.get_parameter('force_limit').value == 4.0
+    finally:
+        node.destroy_node()
+
+
+def test_controller_on_the_same_executor_matches_the_plain_loop(rclpy_context):
+    # Lockstep is event-driven, so the sim and a controller share one single-threaded executor.
+    # Through ROS the trajectory is exactly the plain loop's with the same seed and answers.
+    executor = SingleThreadedExecutor(context=rclpy_context)
+    client = SimClient(rclpy_context, answer=balance, executor=executor)
+    node = make_node(rclpy_context, seed=11, max_episode_steps=40, command_timeout=10.0,
+                     status_period=0.2, force_limit=6.0)
+    executor.add_node(node)
+    try:
+        client.connect()
+        assert client.spin_until(
+            lambda: len(client.episodes) >= 2 and len(client.states) >= 85, 20.0)
+        assert client.spin_until(lambda: client.statuses, 5.0)
+    finally:
+        node.destroy_node()
+        client.close()
+        executor.shutdown()
+
+    assert [(e['reason'], e['length']) for e in client.episodes[:2]] == [('truncated', '40')] * 2
+    assert client.latest_status()['command_timeouts'] == '0'
+    assert client.states[0].stamp_ns == 0
+    n = 85  # two 40-step episodes, the reset ticks after them, and a few more
+    ros = np.array([s.observation + (s.effort[0],) for s in client.states[:n]])
+
+    plain = []
+    with CartPoleSimulation(seed=11, max_episode_steps=40) as sim:
+        sim.model.reconfigure(force_limit=6.0)
+        for _ in range(n):
+            plain.append(tuple(sim.observation) + (sim.applied_force,))
+            sim.tick(float(np.dot(LQR_GAINS, sim.observation)))
+    np.testing.assert_array_equal(ros, np.array(plain))
+
+
+def test_realtime_mode_steps_at_wall_clock_rate_holding_the_latest_command(rclpy_context):
+    executor = SingleThreadedExecutor(context=rclpy_context)
+    client = SimClient(rclpy_context, answer=None, executor=executor)
+    node = make_node(rclpy_context, mode='realtime', start_range=0.0)
+    executor.add_node(node)
+    try:
+        client.connect()
+        client.send([0.5])
+        start = len(client.states)
+        client.spin_for(0.5)
+        states = client.states[start:]
+    finally:
+        node.destroy_node()
+        client.close()
+        executor.shutdown()
+    assert 15 <= len(states) <= 30  # 25 at 50 Hz, with slack for a loaded machine
+    assert all(b.stamp_ns - a.stamp_ns == 20_000_000 for a, b in pairwise(states))
+    assert states[-1].effort[0] == 0.5  # held without being asked again
