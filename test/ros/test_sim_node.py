@@ -73,7 +73,7 @@ def test_malformed_commands_are_rejected_and_the_last_good_one_held(spawn, rclpy
     status = client.latest_status()
     assert int(status['command_timeouts']) >= 8  # rejected commands do not answer a state
     log = sim.log_text()
-    assert 0 < log.count('rejected command') <= 2, log  # rate-limited
+    assert 0 < log.count('rejected command') <= 3, log  # rate-limited: one per 2 s
     assert sim.running()
 
 
@@ -89,8 +89,8 @@ def test_silent_client_is_stepped_by_the_timeout(spawn, rclpy_context):
     states = client.states[1:8]  # the first may be the initial state shown again
     assert_consecutive(states)
     assert all(s.effort[0] == 0.0 for s in states)
-    gaps = [b.received - a.received for a, b in pairwise(states)]
-    assert min(gaps) > 0.03  # paced by the 50 ms timeout, not free-running
+    # Paced by the 50 ms timeout, not free-running (averaged: a stalled client sees bursts).
+    assert (states[-1].received - states[0].received) / (len(states) - 1) > 0.04
     assert 'no command within command_timeout' in sim.log_text()
 
 
