@@ -1,0 +1,245 @@
+"""The public API of the learning core, shared by the ROS controller node and offline training.
+
+    agent = Agent(AgentConfig(), seed=0)
+    agent.reset()                              # a new episode
+    decision = agent.step(observation)         # learn from the last transition, then act
+    ... apply decision.force (N) or decision.action (gymnasium's discrete action) ...
+    agent.end_episode(observation, terminated=True)   # or truncated=True at a time limit
+
+An observation is (x, x_dot, theta, theta_dot) in CartPole-v1's units and sign conventions. The
+agent computes its configured reward itself from consecutive observations, so the node and
+offline training learn from exactly the same signal. ``step`` makes ONE compiled call.
+"""
+
+import copy
+from dataclasses import dataclass
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from memsnn_controller.snn import layout as L
+from memsnn_controller.snn.config import AgentConfig
+from memsnn_controller.snn.kernels import tick as compiled_tick
+from memsnn_controller.snn.network import Network
+from memsnn_controller.snn.reference import tick_reference
+from memsnn_controller.snn.rewards import make_reward
+
+KERNELS = {'numba': compiled_tick, 'numpy': tick_reference}
+
+
+class Decision(NamedTuple):
+    """What the agent does in one control tick."""
+
+    force: float       # N, in [-force_limit, force_limit]
+    action: int        # gymnasium CartPole action: 1 = push right, 0 = push left
+    value: float       # the critic's V(s) (0 without a critic)
+    modulator: float   # M applied for the transition that ended here (0 when none)
+    writes: int        # device writes made in this tick
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    """One finished episode."""
+
+    index: int
+    length: int
+    total_reward: float
+    writes: int
+    terminated: bool
+    truncated: bool
+
+
+class Agent:
+    """A memristive SNN that learns online; see the module docstring for the call sequence."""
+
+    def __init__(self, config=None, seed=0, kernel='numba'):
+        if kernel not in KERNELS:
+            raise ValueError(f'kernel: must be one of {", ".join(KERNELS)}, got {kernel!r}')
+        self.config = config if config is not None else AgentConfig()
+        if not isinstance(self.config, AgentConfig):
+            raise TypeError(f'config: expected an AgentConfig, got {type(self.config).__name__}')
+        self.seed = int(seed)
+        self.kernel = kernel
+        self.network = Network(self.config, self.seed)
+        self._tick = self.network.bind(KERNELS[kernel])
+        self.reward_fn = make_reward(self.config.reward)
+        self.learning = bool(self.config.learning.enabled)
+        self.episode_lengths = []
+        self.total_steps = 0
+        self.total_writes = 0
+        self.modulator_baseline = 0.0
+        self.in_episode = False
+        self._prev = np.zeros(4)
+        self._obs_buffer = np.zeros(4)
+        self._has_prev = False
+        self._ep_length = 0
+        self._ep_reward = 0.0
+        self._ep_writes = 0
+
+    # ------------------------------------------------------------------ episodes
+    def reset(self):
+        """Start a new episode (annealing, membranes, traces, the reward's episode state)."""
+        learning = self.config.learning
+        if learning.anneal:
+            perf = self.trailing_mean(learning.anneal_window) / learning.anneal_target_length
+            self.network.set_rate_scales(max(learning.eta_floor, 1.0 - perf),
+                                         max(learning.noise_floor, 1.0 - perf))
+        self.network.reset_state(clear_traces=learning.reset_traces_each_episode)
+        self.reward_fn.reset()
+        self.in_episode = True
+        self._has_prev = False
+        self._ep_length = 0
+        self._ep_reward = 0.0
+        self._ep_writes = 0
+
+    def step(self, observation):
+        """Learn from the transition into ``observation``, then choose this tick's action."""
+        obs = self._observation(observation, self._obs_buffer)
+        if not self.in_episode:
+            self.reset()
+        reward = 0.0
+        if self._has_prev:
+            reward = float(self.reward_fn(self._prev, obs, False, False))
+            self._ep_reward += reward
+        self._run(obs, L.PHASE_STEP, reward)
+        self._prev, self._obs_buffer = obs, self._prev
+        self._has_prev = True
+        self._ep_length += 1
+        self.total_steps += 1
+        out = self.network.out
+        return Decision(float(out[L.O_FORCE]), int(out[L.O_ACTION]), float(out[L.O_VALUE]),
+                        float(out[L.O_MODULATOR]), int(out[L.O_WRITES]))
+
+    def end_episode(self, observation=None, terminated=False, truncated=False):
+        """Close the episode: a failure (terminated), a time limit (truncated), or neither (an
+        interruption: no learning from the last transition). Returns its summary.
+
+        A failure on the last allowed step reports both (as gymnasium does); it is a failure.
+        """
+        truncated = bool(truncated) and not terminated
+        if not self.in_episode:
+            raise RuntimeError('end_episode: no episode is running (call reset or step first)')
+        if (terminated or truncated) and self._has_prev:
+            obs = self._prev.copy() if observation is None and terminated \
+                else self._observation(observation, np.zeros(4))
+            reward = float(self.reward_fn(self._prev, obs, bool(terminated), bool(truncated)))
+            self._ep_reward += reward
+            self._run(obs, L.PHASE_TERMINAL if terminated else L.PHASE_TRUNCATED, reward)
+        summary = EpisodeSummary(index=len(self.episode_lengths), length=self._ep_length,
+                                 total_reward=self._ep_reward, writes=self._ep_writes,
+                                 terminated=bool(terminated), truncated=bool(truncated))
+        self.episode_lengths.append(self._ep_length)
+        self.in_episode = False
+        self._has_prev = False
+        return summary
+
+    def _run(self, obs, phase, reward):
+        net = self.network
+        net.obs[:] = obs
+        cmd = net.cmd
+        cmd[L.C_PHASE] = phase
+        cmd[L.C_REWARD] = reward
+        cmd[L.C_LEARN] = 1.0 if self.learning else 0.0
+        cmd[L.C_HAS_PREV] = 1.0 if self._has_prev else 0.0
+        if self.config.learning.modulator == 'reward':
+            # M = r - b: the reward's contrast against its own moving average.
+            cmd[L.C_EXTERNAL_M] = reward - self.modulator_baseline
+            if self._has_prev:
+                self.modulator_baseline += ((reward - self.modulator_baseline)
+                                            / self.config.learning.baseline_tau)
+        self._tick()
+        writes = int(net.out[L.O_WRITES])
+        self._ep_writes += writes
+        self.total_writes += writes
+
+    @staticmethod
+    def _observation(observation, buffer):
+        """Copy an observation into ``buffer``, or raise ValueError saying what is wrong."""
+        try:
+            if len(observation) != 4:
+                raise ValueError
+            buffer[:] = observation
+        except (TypeError, ValueError):
+            raise ValueError(f'observation: expected 4 numbers (x, x_dot, theta, theta_dot), '
+                             f'got {observation!r}') from None
+        if not (math.isfinite(buffer[0]) and math.isfinite(buffer[1])
+                and math.isfinite(buffer[2]) and math.isfinite(buffer[3])):
+            raise ValueError(f'observation: values must be finite, got {buffer.tolist()}')
+        return buffer
+
+    # ------------------------------------------------------------------ control and queries
+    def set_learning(self, enabled):
+        """Freeze (False) or resume (True) learning; acting continues either way."""
+        self.learning = bool(enabled)
+
+    def trailing_mean(self, window=100):
+        """Mean length of the last ``window`` finished episodes (0 before the first)."""
+        if not self.episode_lengths:
+            return 0.0
+        return float(np.mean(self.episode_lengths[-window:]))
+
+    @property
+    def episodes(self):
+        return len(self.episode_lengths)
+
+    def writes_per_synapse(self):
+        """Device writes per synapse so far (both devices of a pair counted)."""
+        return self.total_writes / (self.network.n_in * self.network.n_post)
+
+    def warm_up(self):
+        """Compile (or load from the cache) the kernels by running a throwaway copy of the
+        network through every kind of tick; the agent's own state is untouched."""
+        net = copy.deepcopy(self.network)
+        run = net.bind(KERNELS[self.kernel])
+        net.cmd[L.C_LEARN] = 1.0
+        for phase, has_prev in ((L.PHASE_STEP, 0.0), (L.PHASE_STEP, 1.0),
+                                (L.PHASE_TRUNCATED, 1.0), (L.PHASE_TERMINAL, 1.0)):
+            net.cmd[L.C_PHASE] = phase
+            net.cmd[L.C_HAS_PREV] = has_prev
+            net.cmd[L.C_REWARD] = -1.0
+            run()
+
+    # ------------------------------------------------------------------ state
+    def export_state(self):
+        """Every array of the learning state, plus the agent's counters, as a dict of arrays."""
+        state = self.network.export_arrays()
+        state['episode_lengths'] = np.asarray(self.episode_lengths, dtype=np.int64)
+        state['counters'] = np.array([self.total_steps, self.total_writes], dtype=np.int64)
+        reward_state = self.reward_fn.export_state()
+        state['scalars'] = np.array([self.modulator_baseline, float(self.learning),
+                                     reward_state.get('baseline', 0.0)])
+        return state
+
+    def import_state(self, state):
+        """Replace the learning state by ``state`` (as from export_state); the episode in
+        progress, if any, is abandoned. Shapes must match this agent's network."""
+        # The unscaled rates (network.base_*) come from the config, which the state shares.
+        self.network.import_arrays(state)
+        self.episode_lengths = [int(v) for v in state['episode_lengths']]
+        self.total_steps, self.total_writes = (int(v) for v in state['counters'])
+        self.modulator_baseline = float(state['scalars'][0])
+        self.learning = bool(state['scalars'][1])
+        self.reward_fn.import_state({'baseline': float(state['scalars'][2])})
+        self.in_episode = False
+        self._has_prev = False
+
+    def save(self, path):
+        """Write a checkpoint atomically (see checkpoint.py)."""
+        from memsnn_controller.snn.checkpoint import save_checkpoint
+        save_checkpoint(self, path)
+
+    def restore(self, path):
+        """Load a checkpoint into this agent; on any problem raise CheckpointError and change
+        nothing. The checkpoint's configuration must equal this agent's."""
+        from memsnn_controller.snn.checkpoint import restore_checkpoint
+        restore_checkpoint(self, path)
+
+    @classmethod
+    def from_checkpoint(cls, path, kernel='numba'):
+        """A new agent with the checkpoint's configuration, seed and learning state."""
+        from memsnn_controller.snn.checkpoint import load_checkpoint
+        config, seed, state = load_checkpoint(path)
+        agent = cls(config, seed, kernel=kernel)
+        agent.import_state(state)
+        return agent

@@ -1,0 +1,125 @@
+"""Reward functions of a transition (state, next_state, terminated, truncated).
+
+States are (x, x_dot, theta, theta_dot). A failure (``terminated``) earns ``failure_reward``
+(default -1) in every function except where stated; truncation (the time limit) is NOT a failure:
+it earns the ordinary per-step reward. Per-step shaping terms are multiplied by ``scale`` (default
+0.05 = 1 - gamma), which keeps the discounted return of a balanced pole near 1, inside the
+critic's range. With the 'td' modulator the agent's learning signal is the critic's TD error
+delta = r + gamma V(s') - V(s) for whichever reward is chosen; with the 'reward' modulator it is
+r minus its moving average (no critic).
+
+Registry (``REWARDS``), name -> r for a non-failing step:
+    sparse          0
+    alive           1 - b, b the exponential moving average of the raw reward (1 alive,
+                    failure_reward at a failure) over ``baseline_tau`` steps; a failure earns
+                    failure_reward - b
+    angle           scale * (1 - (theta' / theta_max)^2)
+    angle_cos       scale * (cos theta' - cos theta_max) / (1 - cos theta_max)
+    angle_position  scale * (1 - (1 - p) (theta' / theta_max)^2 - p (x' / x_max)^2),
+                    p = position_weight
+    change          scale * sign(|theta| - |theta'|): rewarded when the pole's tilt shrinks
+"""
+
+import math
+
+THETA_MAX = 12 * 2 * math.pi / 360  # CartPole-v1's failure angle (rad)
+X_MAX = 2.4                         # CartPole-v1's failure position (m)
+
+
+class Reward:
+    """Base: a failure earns failure_reward; subclasses give the per-step term."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def reset(self):
+        """Forget per-episode state (called at every episode start)."""
+
+    def __call__(self, state, next_state, terminated, truncated):
+        if terminated:
+            return self.config.failure_reward
+        return self.step_reward(state, next_state)
+
+    def step_reward(self, state, next_state):
+        raise NotImplementedError
+
+    def export_state(self):
+        return {}
+
+    def import_state(self, values):
+        pass
+
+
+class SparseReward(Reward):
+    """r = 0 per step, failure_reward at a failure."""
+
+    def step_reward(self, state, next_state):
+        return 0.0
+
+
+class AliveReward(Reward):
+    """r = raw - b with raw = 1 per step alive (failure_reward at a failure) and
+    b <- b + (raw - b) / baseline_tau after every step (a constant +1 alone carries no contrast)."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.baseline = 0.0
+
+    def __call__(self, state, next_state, terminated, truncated):
+        raw = self.config.failure_reward if terminated else 1.0
+        r = raw - self.baseline
+        self.baseline += (raw - self.baseline) / self.config.baseline_tau
+        return r
+
+    def export_state(self):
+        return {'baseline': self.baseline}
+
+    def import_state(self, values):
+        self.baseline = float(values.get('baseline', 0.0))
+
+
+class AngleReward(Reward):
+    """r = scale * (1 - (theta' / theta_max)^2)."""
+
+    def step_reward(self, state, next_state):
+        return self.config.scale * (1.0 - (next_state[2] / THETA_MAX) ** 2)
+
+
+class AngleCosReward(Reward):
+    """r = scale * (cos theta' - cos theta_max) / (1 - cos theta_max): 1 upright, 0 at the limit."""
+
+    def step_reward(self, state, next_state):
+        c_max = math.cos(THETA_MAX)
+        return self.config.scale * (math.cos(next_state[2]) - c_max) / (1.0 - c_max)
+
+
+class AnglePositionReward(Reward):
+    """r = scale * (1 - (1 - p) (theta' / theta_max)^2 - p (x' / x_max)^2), p = position_weight."""
+
+    def step_reward(self, state, next_state):
+        p = self.config.position_weight
+        return self.config.scale * (1.0 - (1.0 - p) * (next_state[2] / THETA_MAX) ** 2
+                                    - p * (next_state[0] / X_MAX) ** 2)
+
+
+class ChangeReward(Reward):
+    """r = scale * sign(|theta| - |theta'|): + when the tilt shrinks, - when it grows."""
+
+    def step_reward(self, state, next_state):
+        diff = abs(state[2]) - abs(next_state[2])
+        return self.config.scale * ((diff > 0) - (diff < 0))
+
+
+REWARDS = {
+    'sparse': SparseReward,
+    'alive': AliveReward,
+    'angle': AngleReward,
+    'angle_cos': AngleCosReward,
+    'angle_position': AnglePositionReward,
+    'change': ChangeReward,
+}
+
+
+def make_reward(config):
+    """The reward function named by a RewardConfig."""
+    return REWARDS[config.name](config)

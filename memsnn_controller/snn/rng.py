@@ -1,0 +1,102 @@
+"""A counter-based random stream shared bit for bit by the numba kernels and their numpy references.
+
+The k-th number of a stream with key s is splitmix64(s + k * 0x9E3779B97F4A7C15), k = 1, 2, ...
+(Steele, Lea, Flood 2014): the stream's whole state is two unsigned 64-bit integers
+``[key, counter]``, so it is checkpointed exactly, and the numpy reference can draw the same
+numbers vectorised. Uniforms take the top 53 bits. Normals come from one uniform u through the
+inverse normal CDF tabulated at 8192 midpoints, z = Phi^-1(u), linearly interpolated (about 4 ns
+against 40 ns for Box-Muller's log, sqrt and cos). The table is rescaled to unit variance; its
+tails end near +-3.9 sigma, which exploration and write noise do not miss.
+"""
+
+import statistics
+
+import numba
+import numpy as np
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX2 = np.uint64(0x94D049BB133111EB)
+S30 = np.uint64(30)
+S27 = np.uint64(27)
+S31 = np.uint64(31)
+S11 = np.uint64(11)
+ONE = np.uint64(1)
+INV53 = 1.0 / 9007199254740992.0  # 2**-53
+
+
+def _normal_table(size=8192):
+    nd = statistics.NormalDist()
+    table = np.array([nd.inv_cdf((k + 0.5) / size) for k in range(size)])
+    return table / table.std()
+
+
+NORMAL_TABLE = _normal_table()
+TABLE_SIZE = NORMAL_TABLE.size
+
+
+def new_state(seed):
+    """A stream state for an integer seed (any size; folded to 64 bits)."""
+    key = np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    # Mixing the seed once keeps nearby seeds from sharing shifted streams.
+    return np.array([_mix_py(int(key)), 0], dtype=np.uint64)
+
+
+def _mix_py(z):
+    mask = 0xFFFFFFFFFFFFFFFF
+    z = (z + 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+@numba.njit(cache=True, inline='always')
+def _next_bits(state):
+    state[1] += ONE
+    z = state[0] + state[1] * GOLDEN
+    z = (z ^ (z >> S30)) * MIX1
+    z = (z ^ (z >> S27)) * MIX2
+    return z ^ (z >> S31)
+
+
+@numba.njit(cache=True, inline='always')
+def uniform(state):
+    """One uniform number in [0, 1)."""
+    return float(_next_bits(state) >> S11) * INV53
+
+
+@numba.njit(cache=True, inline='always')
+def normal(state):
+    """One standard normal number (inverse-CDF table; consumes one uniform)."""
+    x = float(_next_bits(state) >> S11) * INV53 * TABLE_SIZE - 0.5
+    k = int(x) if x >= 0.0 else 0
+    if k > TABLE_SIZE - 2:
+        k = TABLE_SIZE - 2
+    return NORMAL_TABLE[k] + (x - k) * (NORMAL_TABLE[k + 1] - NORMAL_TABLE[k])
+
+
+def _bits_np(state, n):
+    k = state[1] + np.arange(1, n + 1, dtype=np.uint64)
+    state[1] += np.uint64(n)
+    with np.errstate(over='ignore'):
+        z = state[0] + k * GOLDEN
+        z = (z ^ (z >> S30)) * MIX1
+        z = (z ^ (z >> S27)) * MIX2
+    return z ^ (z >> S31)
+
+
+def uniform_np(state, n):
+    """n uniforms, the same as n calls of ``uniform`` on the same state."""
+    return (_bits_np(state, n) >> S11).astype(np.float64) * INV53
+
+
+def normal_from_uniform_np(u):
+    """The table lookup of ``normal`` applied to uniforms already drawn."""
+    x = u * TABLE_SIZE - 0.5
+    k = np.clip(np.floor(np.maximum(x, 0.0)).astype(np.int64), 0, TABLE_SIZE - 2)
+    return NORMAL_TABLE[k] + (x - k) * (NORMAL_TABLE[k + 1] - NORMAL_TABLE[k])
+
+
+def normal_np(state, n):
+    """n normals, the same as n calls of ``normal`` on the same state."""
+    return normal_from_uniform_np(uniform_np(state, n))

@@ -1,0 +1,161 @@
+"""The Agent API: episodes, determinism, learning on/off, bad input, state export/import."""
+
+import numpy as np
+import pytest
+
+from memsnn_controller.snn import layout as L
+from memsnn_controller.snn.agent import Agent
+from memsnn_controller.snn.config import AgentConfig
+
+SMALL = AgentConfig().with_overrides(['actor.neurons_per_side=8', 'critic.neurons_per_half=30'])
+
+
+def _rollout(agent, steps, seed=0, episode_every=25):
+    """Drive the agent with a toy random walk; return the forces it chose."""
+    rng = np.random.default_rng(seed)
+    forces = []
+    state = np.zeros(4)
+    agent.reset()
+    for k in range(steps):
+        state = state + rng.normal(0, 1, 4) * [0.02, 0.05, 0.01, 0.1]
+        forces.append(agent.step(state).force)
+        if k % episode_every == episode_every - 1:
+            agent.end_episode(state, terminated=True)
+            state = np.zeros(4)
+            agent.reset()
+    return np.array(forces)
+
+
+def test_same_seed_same_behaviour_and_state():
+    a, b = Agent(SMALL, seed=3), Agent(SMALL, seed=3)
+    np.testing.assert_array_equal(_rollout(a, 120), _rollout(b, 120))
+    for name, value in a.export_state().items():
+        np.testing.assert_array_equal(value, b.export_state()[name], err_msg=name)
+
+
+def test_different_seeds_differ():
+    assert not np.array_equal(_rollout(Agent(SMALL, seed=1), 80), _rollout(Agent(SMALL, seed=2),
+                                                                             80))
+
+
+def test_decision_fields_and_discrete_force():
+    agent = Agent(SMALL, seed=0)
+    agent.reset()
+    d = agent.step([0.0, 0.0, 0.01, 0.0])
+    assert d.action in (0, 1)
+    assert d.force == (10.0 if d.action == 1 else -10.0)
+    assert d.modulator == 0.0  # no transition yet in this episode
+
+
+def test_continuous_decoder_force_is_bounded():
+    agent = Agent(SMALL.with_overrides(['actor.decoder=continuous', 'actor.force_limit=4.0']))
+    forces = _rollout(agent, 60)
+    assert np.all(np.abs(forces) <= 4.0)
+    assert len(set(np.round(forces, 6))) > 2
+
+
+def test_learning_changes_devices_and_freezing_stops_it():
+    agent = Agent(SMALL, seed=0)
+    before = agent.network.syn[L.W_POS].copy()
+    _rollout(agent, 100)
+    assert not np.array_equal(before, agent.network.syn[L.W_POS])
+    assert agent.total_writes > 0
+    agent.set_learning(False)
+    frozen = agent.network.syn[[L.W_POS, L.W_NEG]].copy()
+    writes = agent.total_writes
+    _rollout(agent, 100, seed=1)
+    np.testing.assert_array_equal(frozen, agent.network.syn[[L.W_POS, L.W_NEG]])
+    assert agent.total_writes == writes
+
+
+def test_episode_bookkeeping_and_trailing_mean():
+    agent = Agent(SMALL, seed=0)
+    for length in (3, 5):
+        agent.reset()
+        for _ in range(length):
+            agent.step([0.0, 0.0, 0.0, 0.0])
+        summary = agent.end_episode([0.0, 0.0, 0.0, 0.0], truncated=True)
+        assert summary.length == length and summary.truncated
+    assert agent.episode_lengths == [3, 5]
+    assert agent.trailing_mean() == 4.0
+    assert agent.trailing_mean(1) == 5.0
+
+
+def test_annealing_scales_rates_by_performance():
+    agent = Agent(SMALL, seed=0)
+    agent.episode_lengths = [400] * 100          # perf 0.8
+    agent.reset()
+    eta = agent.network.npar[L.ETA]
+    assert eta[0] == pytest.approx(0.03 * 0.2) and eta[-1] == pytest.approx(0.03 * 0.2)
+    assert agent.network.npar[L.NOISE, 0] == pytest.approx(0.02 * 0.5)
+    agent.episode_lengths = [500] * 100
+    agent.reset()
+    assert agent.network.npar[L.ETA, 0] == pytest.approx(0.03 * 0.1)
+
+
+@pytest.mark.parametrize('bad', [[0.0, 0.0, 0.0], [0, 0, float('nan'), 0], [0, 0, 0, float('inf')],
+                                 'abcd', None, 5.0, [[0, 0, 0, 0]]])
+def test_bad_observations_raise_clear_errors_and_change_nothing(bad):
+    agent = Agent(SMALL, seed=0)
+    agent.reset()
+    agent.step([0.0, 0.0, 0.0, 0.0])
+    state = agent.export_state()
+    with pytest.raises(ValueError, match='observation'):
+        agent.step(bad)
+    for name, value in agent.export_state().items():
+        np.testing.assert_array_equal(value, state[name], err_msg=name)
+
+
+def test_end_episode_without_episode_is_an_error():
+    agent = Agent(SMALL, seed=0)
+    with pytest.raises(RuntimeError, match='no episode'):
+        agent.end_episode(terminated=True)
+
+
+def test_failure_on_the_time_limit_counts_as_failure():
+    agent = Agent(SMALL, seed=0)
+    agent.reset()
+    agent.step([0.0, 0.0, 0.0, 0.0])
+    value = agent.network.out[L.O_VALUE]
+    summary = agent.end_episode([0.0, 0.0, 0.3, 0.0], terminated=True, truncated=True)
+    assert summary.terminated and not summary.truncated
+    assert agent.network.out[L.O_MODULATOR] == pytest.approx(-1.0 - value)
+
+
+def test_failure_is_a_negative_td_error():
+    agent = Agent(SMALL, seed=0)
+    agent.reset()
+    agent.step([0.0, 0.0, 0.0, 0.0])
+    agent.step([0.0, 0.0, 0.01, 0.0])
+    value = agent.network.out[L.O_VALUE]
+    agent.end_episode([0.0, 0.0, 0.3, 0.0], terminated=True)
+    assert agent.network.out[L.O_MODULATOR] == pytest.approx(-1.0 - value)
+
+
+def test_export_import_continues_identically():
+    a = Agent(SMALL, seed=4)
+    _rollout(a, 70)
+    b = Agent(SMALL, seed=99)
+    b.import_state(a.export_state())
+    np.testing.assert_array_equal(_rollout(a, 60, seed=5), _rollout(b, 60, seed=5))
+
+
+def test_numpy_kernel_agent_matches_numba_agent():
+    a = Agent(SMALL, seed=2)
+    b = Agent(SMALL, seed=2, kernel='numpy')
+    np.testing.assert_allclose(_rollout(a, 40), _rollout(b, 40))
+
+
+def test_warm_up_leaves_state_untouched():
+    agent = Agent(SMALL, seed=0)
+    before = agent.export_state()
+    agent.warm_up()
+    for name, value in agent.export_state().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_invalid_constructor_arguments():
+    with pytest.raises(ValueError, match='kernel'):
+        Agent(SMALL, kernel='cuda')
+    with pytest.raises(TypeError, match='AgentConfig'):
+        Agent({'actor': {}})

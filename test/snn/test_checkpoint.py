@@ -1,0 +1,144 @@
+"""Checkpoints: round trip, atomic writes, and every kind of bad file leaves the agent as it was."""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+from memsnn_controller.snn.agent import Agent
+from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
+from memsnn_controller.snn.config import AgentConfig
+
+SMALL = AgentConfig().with_overrides(['actor.neurons_per_side=5', 'critic.neurons_per_half=10'])
+
+
+def _trained(seed=0, steps=60):
+    agent = Agent(SMALL, seed=seed)
+    rng = np.random.default_rng(seed)
+    agent.reset()
+    for k in range(steps):
+        agent.step(rng.normal(0, 0.05, 4))
+        if k % 20 == 19:
+            agent.end_episode(rng.normal(0, 0.05, 4), terminated=True)
+            agent.reset()
+    return agent
+
+
+def _same(a, b):
+    sa, sb = a.export_state(), b.export_state()
+    assert set(sa) == set(sb)
+    for name in sa:
+        np.testing.assert_array_equal(sa[name], sb[name], err_msg=name)
+
+
+def test_round_trip(tmp_path):
+    agent = _trained()
+    path = tmp_path / 'ckpt.npz'
+    agent.save(path)
+    loaded = Agent.from_checkpoint(path)
+    assert loaded.config == agent.config and loaded.seed == agent.seed
+    _same(agent, loaded)
+    assert loaded.episode_lengths == agent.episode_lengths
+    fresh = Agent(SMALL, seed=agent.seed)
+    fresh.restore(path)
+    _same(agent, fresh)
+    # No temporary files are left behind.
+    assert os.listdir(tmp_path) == ['ckpt.npz']
+
+
+def test_checkpoint_has_no_pickles(tmp_path):
+    path = tmp_path / 'ckpt.npz'
+    _trained().save(path)
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data['meta']))
+        assert meta['format_version'] == 1 and meta['config'] == SMALL.to_dict()
+        assert data['rng'].dtype == np.uint64
+
+
+def test_overwrite_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / 'ckpt.npz'
+    first = _trained(steps=20)
+    first.save(path)
+    original = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError('disk full')
+    monkeypatch.setattr(np, 'savez', boom)
+    with pytest.raises(OSError, match='disk full'):
+        _trained(steps=40).save(path)
+    assert path.read_bytes() == original
+    assert os.listdir(tmp_path) == ['ckpt.npz']
+
+
+def _rewrite(path, out, mutate):
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    mutate(arrays)
+    with open(out, 'wb') as f:
+        np.savez(f, **arrays)
+
+
+def _meta(arrays, **changes):
+    meta = json.loads(str(arrays['meta']))
+    meta.update(changes)
+    arrays['meta'] = np.array(json.dumps(meta))
+
+
+CORRUPTIONS = {
+    'truncated': (lambda p, o: o.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),
+                  'corrupt or truncated'),
+    'garbage': (lambda p, o: o.write_bytes(b'not a zip file at all' * 10), 'corrupt or truncated'),
+    'empty': (lambda p, o: o.write_bytes(b''), 'corrupt or truncated'),
+    'missing_array': (lambda p, o: _rewrite(p, o, lambda a: a.pop('syn')), 'missing arrays: syn'),
+    'no_meta': (lambda p, o: _rewrite(p, o, lambda a: a.pop('meta')), 'no "meta"'),
+    'bad_meta': (lambda p, o: _rewrite(p, o, lambda a: a.update(meta=np.array('{oops'))),
+                 'unreadable meta'),
+    'version': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, format_version=99)),
+                'format version 99'),
+    'bad_config': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, config={'actor': {'eta': -1}})),
+                   'actor.eta'),
+    'wrong_shape': (lambda p, o: _rewrite(p, o, lambda a: a.update(syn=a['syn'][:, :3])),
+                    "array 'syn' has shape"),
+    'nan': (lambda p, o: _rewrite(p, o, lambda a: a['syn'].__setitem__((0, 0, 0), np.nan)),
+            'non-finite'),
+    'out_of_range': (lambda p, o: _rewrite(p, o, lambda a: a['syn'].__setitem__((0, 0, 0), 3.0)),
+                     r'outside \[0, 1\]'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(CORRUPTIONS))
+def test_bad_files_fail_clearly_and_leave_the_agent_untouched(tmp_path, case):
+    good = tmp_path / 'good.npz'
+    _trained(seed=1).save(good)
+    bad = tmp_path / 'bad.npz'
+    make, message = CORRUPTIONS[case]
+    make(good, bad)
+    running = _trained(seed=2)
+    before = running.export_state()
+    with pytest.raises(CheckpointError, match=message):
+        running.restore(bad)
+    for name, value in running.export_state().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_mismatched_configuration_is_refused(tmp_path):
+    path = tmp_path / 'ckpt.npz'
+    _trained().save(path)
+    other = Agent(SMALL.with_overrides(['actor.eta=0.01']), seed=0)
+    with pytest.raises(CheckpointError, match='actor.eta'):
+        other.restore(path)
+
+
+def test_missing_file():
+    with pytest.raises(CheckpointError, match='no such checkpoint'):
+        load_checkpoint('/nonexistent/ckpt.npz')
+
+
+def test_a_zip_without_npy_members_is_rejected(tmp_path):
+    path = tmp_path / 'odd.npz'
+    with zipfile.ZipFile(path, 'w') as z:
+        z.writestr('hello.txt', 'hi')
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)

@@ -1,0 +1,61 @@
+"""Configuration: defaults, validation naming the bad field, overrides, YAML round trip."""
+
+import pytest
+import yaml
+
+from memsnn_controller.snn.config import AgentConfig, ConfigError, apply_overrides
+
+
+def test_defaults_are_the_section_8_recipe():
+    cfg = AgentConfig()
+    assert cfg.substeps == 20
+    assert cfg.actor.neurons_per_side == 20 and cfg.critic.neurons_per_half == 150
+    assert cfg.device.model == 'ppx' and cfg.learning.eligibility == 'role'
+
+
+@pytest.mark.parametrize('override, field', [
+    ('actor.eta=-1', 'actor.eta'),
+    ('actor.decoder=sideways', 'actor.decoder'),
+    ('critic.gamma=1.5', 'critic.gamma'),
+    ('device.levels=1', 'device.levels'),
+    ('device.model=graphene', 'device.model'),
+    ('encoder.segments=[boxes, boxes]', 'encoder.segments'),
+    ('encoder.box_edges=[[1, 0], [0], [0], [0]]', 'encoder.box_edges.x'),
+    ('learning.eligibility=magic', 'learning.eligibility'),
+    ('reward.name=nope', 'reward.name'),
+    ('control_period=0.0205', 'control_period'),
+    ('neuron.reset=2.0', 'neuron.reset'),
+    ('actor.nonsense=1', 'actor.nonsense'),
+    ('nosection.x=1', 'nosection'),
+])
+def test_bad_values_name_their_field(override, field):
+    with pytest.raises(ConfigError) as err:
+        AgentConfig().with_overrides([override])
+    assert str(err.value).startswith(field), str(err.value)
+
+
+def test_td_modulator_needs_a_critic():
+    with pytest.raises(ConfigError, match='learning.modulator'):
+        AgentConfig().with_overrides(['critic.enabled=false'])
+    cfg = AgentConfig().with_overrides(['critic.enabled=false', 'learning.modulator=reward'])
+    assert not cfg.critic.enabled
+
+
+def test_overrides_parse_yaml_values():
+    cfg = apply_overrides(AgentConfig(), ['actor.eta=0.01', 'encoder.segments=[gaussian, grid]',
+                                          'learning.anneal=false', 'control_period=0.01'])
+    assert cfg.actor.eta == 0.01 and cfg.encoder.segments == ('gaussian', 'grid')
+    assert cfg.learning.anneal is False and cfg.substeps == 10
+
+
+def test_dict_and_yaml_round_trip(tmp_path):
+    cfg = AgentConfig().with_overrides(['device.levels=16', 'reward.name=angle'])
+    path = tmp_path / 'agent.yaml'
+    path.write_text(yaml.safe_dump(cfg.to_dict()))
+    assert AgentConfig.from_yaml(path) == cfg
+    assert AgentConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_unknown_top_level_key():
+    with pytest.raises(ConfigError, match='^colour'):
+        AgentConfig.from_dict({'colour': 'red'})

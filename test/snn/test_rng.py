@@ -1,0 +1,45 @@
+"""The counter-based random stream: numba and numpy draw the same numbers."""
+
+import numba
+import numpy as np
+import pytest
+
+from memsnn_controller.snn import rng as R
+
+
+@numba.njit
+def _draw(state, n):
+    u = np.empty(n)
+    z = np.empty(n)
+    for k in range(n):
+        u[k] = R.uniform(state)
+        z[k] = R.normal(state)
+    return u, z
+
+
+def test_numba_and_numpy_streams_agree():
+    a = R.new_state(12345)
+    b = a.copy()
+    u, z = _draw(a, 500)
+    ref = R.uniform_np(b, 1000)
+    np.testing.assert_array_equal(u, ref[0::2])
+    np.testing.assert_array_equal(z, R.normal_from_uniform_np(ref[1::2]))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_state_is_key_and_counter_and_seeds_differ():
+    s = R.new_state(1)
+    assert s.dtype == np.uint64 and s.shape == (2,) and s[1] == 0
+    R.uniform_np(s, 10)
+    assert s[1] == 10
+    assert not np.array_equal(R.uniform_np(R.new_state(1), 5), R.uniform_np(R.new_state(2), 5))
+
+
+def test_distributions():
+    u = R.uniform_np(R.new_state(9), 200000)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert u.mean() == pytest.approx(0.5, abs=0.003)
+    z = R.normal_np(R.new_state(9), 200000)
+    assert z.mean() == pytest.approx(0.0, abs=0.01)
+    assert z.std() == pytest.approx(1.0, abs=0.01)
+    assert np.mean(np.abs(z) < 1.0) == pytest.approx(0.6827, abs=0.005)
