@@ -1,9 +1,11 @@
 """The plants: the PyBullet cart-pole model and gymnasium environments on it; no ROS.
 
-Importing this package registers two gymnasium ids (idempotently):
+Importing this package registers three gymnasium ids (idempotently):
 
 - ``memsnn/BulletCartPole-v0``: CartPole-v1's interface (Discrete(2)) on PyBullet physics;
-- ``memsnn/BulletCartPoleContinuous-v0``: the same with a Box(-1, 1) force.
+- ``memsnn/BulletCartPoleContinuous-v0``: the same with a Box(-1, 1) force;
+- ``memsnn/CartPoleContinuous-v1``: gymnasium's own CartPole-v1 dynamics with a Box(-1, 1) force
+  (``classic_continuous``).
 
 Modules: ``cartpole_spec`` (CartPole-v1's thresholds and limits, standard library only),
 ``bullet_cartpole`` (the PyBullet model), ``gym_cartpole`` (the environments), ``simulation``
@@ -17,10 +19,12 @@ from memsnn_controller.envs import cartpole_spec
 
 ENV_ID = 'memsnn/BulletCartPole-v0'
 CONTINUOUS_ENV_ID = 'memsnn/BulletCartPoleContinuous-v0'
+CLASSIC_CONTINUOUS_ENV_ID = 'memsnn/CartPoleContinuous-v1'
 
 _ENTRY_POINTS = {
     ENV_ID: 'memsnn_controller.envs.gym_cartpole:BulletCartPoleEnv',
     CONTINUOUS_ENV_ID: 'memsnn_controller.envs.gym_cartpole:BulletCartPoleContinuousEnv',
+    CLASSIC_CONTINUOUS_ENV_ID: 'memsnn_controller.envs.classic_continuous:ContinuousCartPoleEnv',
 }
 
 

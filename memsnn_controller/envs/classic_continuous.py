@@ -1,0 +1,45 @@
+"""CartPole-v1 with a continuous force: gymnasium's own dynamics, rules and rewards.
+
+``memsnn/CartPoleContinuous-v1`` is gymnasium's CartPoleEnv (Euler integration, tau 0.02 s,
+cart 1 kg, pole 0.1 kg of half-length 0.5 m, termination at |x| > 2.4 m or |theta| > 12 deg,
++1 reward per step, 500-step truncation by the TimeLimit wrapper) whose action is
+``Box(-1, 1, (1,), float32)``: force = clip(action, -1, 1) * force_limit newtons (10 N as
+CartPole-v1). With actions of +-1 it follows CartPole-v1's trajectory exactly: every step runs
+gymnasium's own ``CartPoleEnv.step`` with the force magnitude set for that step.
+"""
+
+import math
+
+from gymnasium import spaces
+from gymnasium.envs.classic_control.cartpole import CartPoleEnv
+import numpy as np
+
+
+class ContinuousCartPoleEnv(CartPoleEnv):
+    """CartPole-v1 dynamics with a continuous force (see the module docstring)."""
+
+    def __init__(self, render_mode=None, force_limit=10.0):
+        if not (isinstance(force_limit, (int, float)) and math.isfinite(force_limit)
+                and force_limit > 0):
+            raise ValueError(f'force_limit must be a finite number > 0, got {force_limit!r}')
+        super().__init__(render_mode=render_mode)
+        self.force_limit = float(force_limit)
+        self._discrete_space = self.action_space
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+
+    def step(self, action):
+        try:
+            value = np.asarray(action, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            value = np.zeros(0)
+        if value.shape != (1,) or not math.isfinite(value[0]):
+            raise ValueError(f'action must be one finite value in [-1, 1], got {action!r}')
+        force = min(max(float(value[0]), -1.0), 1.0) * self.force_limit
+        # gymnasium's step pushes with +-force_mag for the discrete action: set the magnitude,
+        # and let its own equations and rules do the rest.
+        self.force_mag = abs(force)
+        continuous, self.action_space = self.action_space, self._discrete_space
+        try:
+            return super().step(1 if force >= 0.0 else 0)
+        finally:
+            self.action_space = continuous
