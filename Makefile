@@ -33,9 +33,11 @@ run: $(VENV)/.stamp-ros
 test: $(VENV)/.stamp-test
 	$(BIN)/python -m pytest $(TEST_ARGS)
 
+# Each benchmark prints a table and writes bench_results/<name>.json.
 bench: $(VENV)/.stamp-test
-	@set -e; for script in benchmarks/*.py; do \
-		echo "== $$script"; $(BIN)/python $$script; done
+	@set -e; mkdir -p bench_results; for script in benchmarks/*.py; do \
+		echo "== $$script"; \
+		$(BIN)/python $$script --json bench_results/$$(basename $$script .py).json; done
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/python -m ruff check .

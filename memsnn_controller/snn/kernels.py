@@ -23,7 +23,7 @@ import math
 import numba
 
 from memsnn_controller.snn import layout as L
-from memsnn_controller.snn.devices import program
+from memsnn_controller.snn.devices import law_factor, program
 from memsnn_controller.snn.encoding import encode
 from memsnn_controller.snn.rng import normal, uniform
 
@@ -274,6 +274,9 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
     threshold = P[L.P_WRITE_THRESHOLD]
     draw_xi = c2c > 0.0
     draw_u = levels >= 2.0 and stochastic
+    # Without noise or quantization no random numbers are drawn and the write is a clip of
+    # w + x F(w): the common case gets a tight loop.
+    ideal_path = not draw_xi and levels < 2.0
     n_post = syn.shape[2]
     split, _ = _group_bounds(P, n_post)
     eta = npar[L.ETA]
@@ -287,28 +290,38 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
         s_pos = syn[L.SCALE_POS, i]
         s_neg = syn[L.SCALE_NEG, i]
         w_eff = syn[L.W_EFF, i]
+        writes_pos = writes[0, i]
+        writes_neg = writes[1, i]
         for g in range(2):
             if ist[L.BOUND_ACTOR + g, i] == 0.0:
                 continue
             for j in range(0 if g == 0 else split, split if g == 0 else n_post):
                 x = eta[j] * M * trace[j]
-                # The draws are taken whether or not the device is written, so that the random
-                # stream does not depend on which writes pass the threshold.
-                xi_p = normal(rng) if draw_xi else 0.0
-                u_p = uniform(rng) if draw_u else 0.0
-                xi_n = normal(rng) if draw_xi else 0.0
-                u_n = uniform(rng) if draw_u else 0.0
-                if x == 0.0 or abs(x) < threshold:
-                    continue
-                old_p = w_pos[j]
-                old_n = w_neg[j]
-                new_p = program(old_p, x, law, w_floor, levels, stochastic, c2c, xi_p, u_p)
-                new_n = program(old_n, -x, law, w_floor, levels, stochastic, c2c, xi_n, u_n)
+                if ideal_path:
+                    if x == 0.0 or abs(x) < threshold:
+                        continue
+                    old_p = w_pos[j]
+                    old_n = w_neg[j]
+                    new_p = min(max(old_p + x * law_factor(old_p, x, law), w_floor), 1.0)
+                    new_n = min(max(old_n - x * law_factor(old_n, -x, law), w_floor), 1.0)
+                else:
+                    # The draws are taken whether or not the device is written, so that the
+                    # random stream does not depend on which writes pass the threshold.
+                    xi_p = normal(rng) if draw_xi else 0.0
+                    u_p = uniform(rng) if draw_u else 0.0
+                    xi_n = normal(rng) if draw_xi else 0.0
+                    u_n = uniform(rng) if draw_u else 0.0
+                    if x == 0.0 or abs(x) < threshold:
+                        continue
+                    old_p = w_pos[j]
+                    old_n = w_neg[j]
+                    new_p = program(old_p, x, law, w_floor, levels, stochastic, c2c, xi_p, u_p)
+                    new_n = program(old_n, -x, law, w_floor, levels, stochastic, c2c, xi_n, u_n)
                 if new_p != old_p:
-                    writes[0, i, j] += 1
+                    writes_pos[j] += 1
                     count += 1
                 if new_n != old_n:
-                    writes[1, i, j] += 1
+                    writes_neg[j] += 1
                     count += 1
                 w_pos[j] = new_p
                 w_neg[j] = new_n
