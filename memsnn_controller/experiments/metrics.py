@@ -1,0 +1,129 @@
+"""Learning-curve metrics of a sequence of episode lengths (pure functions, no I/O).
+
+Conventions (used by every table and summary of this package):
+
+- Episodes are indexed from 0, as in episodes.csv and ``EpisodeSummary.index``.
+- The trailing-100 mean at episode k is the mean length of episodes k-99 .. k, a FULL window of
+  100 consecutive episodes. It is defined only for k >= 99 (None / NaN before), so no metric is
+  ever judged on fewer than 100 episodes (gymnasium's "solved" rule: mean length >= 475 over 100
+  consecutive episodes; 195 for CartPole-v0).
+- ``first_reaching(lengths, 475)`` is the smallest k whose trailing-100 mean is >= 475: the
+  task counts as solved after episode k, i.e. after k + 1 episodes. None if it never is.
+- ``min_after(lengths, 475)`` is the lowest trailing-100 mean at or after that episode: the bar
+  "never falls below 400 after first reaching 475" holds when it is >= 400.
+- ``running_means`` (partial windows: the mean of the last min(k + 1, 100) episodes) is for
+  progress displays and plots only, never for metrics.
+
+Comparisons with a level are made on integer window sums (sum >= level * window), so a mean of
+exactly 475 counts as reaching 475 without floating-point doubt.
+"""
+
+import math
+
+import numpy as np
+
+WINDOW = 100
+LEVELS = (195, 475)
+# The summary's keys, in the order of tables and CSV columns.
+SUMMARY_KEYS = ('episodes', 'first_195', 'first_475', 'best_trailing100', 'final_trailing100',
+                'min_after_475', 'env_steps', 'writes_per_synapse',
+                'writes_per_synapse_per_episode', 'wall_s')
+
+
+def _lengths(lengths):
+    a = np.asarray(lengths, dtype=np.int64).reshape(-1)
+    if a.size and a.min() < 0:
+        raise ValueError('episode lengths must be >= 0')
+    return a
+
+
+def _window_sums(lengths, window):
+    """Sums of every full window: element j is the sum of episodes j .. j + window - 1."""
+    if window < 1:
+        raise ValueError(f'window must be >= 1, got {window}')
+    a = _lengths(lengths)
+    if a.size < window:
+        return np.zeros(0, dtype=np.int64)
+    c = np.concatenate(([0], np.cumsum(a)))
+    return c[window:] - c[:-window]
+
+
+def trailing_means(lengths, window=WINDOW):
+    """Full-window trailing means, one per episode: NaN for k < window - 1."""
+    a = _lengths(lengths)
+    out = np.full(a.size, np.nan)
+    sums = _window_sums(a, window)
+    out[window - 1:] = sums / window
+    return out
+
+
+def running_means(lengths, window=WINDOW):
+    """Mean of the last min(k + 1, window) episodes at each episode k (for displays only)."""
+    a = _lengths(lengths).astype(np.float64)
+    if a.size == 0:
+        return a
+    c = np.concatenate(([0.0], np.cumsum(a)))
+    k = np.arange(1, a.size + 1)
+    start = np.maximum(k - window, 0)
+    return (c[k] - c[start]) / (k - start)
+
+
+def first_reaching(lengths, level, window=WINDOW):
+    """The first episode index k whose full trailing mean is >= ``level``; None if none is."""
+    sums = _window_sums(lengths, window)
+    hits = np.flatnonzero(sums >= level * window)
+    return int(hits[0]) + window - 1 if hits.size else None
+
+
+def best_trailing(lengths, window=WINDOW):
+    """The highest full trailing mean; None with fewer than ``window`` episodes."""
+    sums = _window_sums(lengths, window)
+    return float(sums.max()) / window if sums.size else None
+
+
+def final_trailing(lengths, window=WINDOW):
+    """The trailing mean of the last ``window`` episodes; None with fewer than ``window``."""
+    sums = _window_sums(lengths, window)
+    return float(sums[-1]) / window if sums.size else None
+
+
+def min_after(lengths, level, window=WINDOW):
+    """The lowest full trailing mean from the first episode reaching ``level`` on; None if the
+    level is never reached."""
+    first = first_reaching(lengths, level, window)
+    if first is None:
+        return None
+    sums = _window_sums(lengths, window)
+    return float(sums[first - window + 1:].min()) / window
+
+
+def summarize(lengths, total_writes=0, n_synapses=1, wall_s=0.0):
+    """The summary dict of a run (keys ``SUMMARY_KEYS``; None where a metric is undefined).
+
+    ``writes_per_synapse`` counts device writes per synapse over the whole run (both devices of a
+    differential pair, as Agent.writes_per_synapse); ``..._per_episode`` divides it by the number
+    of episodes.
+    """
+    a = _lengths(lengths)
+    if n_synapses <= 0:
+        raise ValueError(f'n_synapses must be > 0, got {n_synapses}')
+    per_synapse = float(total_writes) / n_synapses
+    return {
+        'episodes': int(a.size),
+        'first_195': first_reaching(a, 195),
+        'first_475': first_reaching(a, 475),
+        'best_trailing100': best_trailing(a),
+        'final_trailing100': final_trailing(a),
+        'min_after_475': min_after(a, 475),
+        'env_steps': int(a.sum()),
+        'writes_per_synapse': per_synapse,
+        'writes_per_synapse_per_episode': per_synapse / a.size if a.size else None,
+        'wall_s': float(wall_s),
+    }
+
+
+def is_missing(value):
+    """True for None, '' and NaN (how a missing metric may come back from JSON or CSV)."""
+    if value is None or value == '':
+        return True
+    return isinstance(value, float) and math.isnan(value)

@@ -1,0 +1,131 @@
+"""Learning-curve figures (matplotlib's Agg canvas: no display, no pyplot global state).
+
+Curves show the trailing mean over up to 100 episodes (``metrics.running_means``: partial
+windows over the first 99 episodes, drawn dashed), so a figure starts at episode 0; the metrics
+themselves use full windows only (metrics.py). Reference lines: the random policy's mean
+length on CartPole-v1 (~22 steps), 195 (CartPole-v0's bar) and 475 (CartPole-v1's bar).
+"""
+
+import warnings
+
+import numpy as np
+
+from memsnn_controller.experiments import metrics
+
+RANDOM_POLICY_LENGTH = 22.0  # mean episode length of a uniformly random policy on CartPole-v1
+LEVEL_STYLE = {195: ('tab:orange', '195 (v0 bar)'), 475: ('tab:green', '475 (v1 solved)')}
+
+
+def _figure(width=8.0, height=4.5):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _reference_lines(ax):
+    ax.axhline(RANDOM_POLICY_LENGTH, color='0.4', linestyle=':', linewidth=1,
+               label=f'random policy (~{RANDOM_POLICY_LENGTH:.0f})')
+    for level, (color, label) in LEVEL_STYLE.items():
+        ax.axhline(level, color=color, linestyle='--', linewidth=1, label=label)
+
+
+def _split_partial(x, y, window=metrics.WINDOW):
+    """(x, y) of the partial-window part (dashed) and of the full-window part (solid)."""
+    cut = min(window - 1, len(x))
+    return (x[:cut + 1], y[:cut + 1]), (x[cut:], y[cut:])
+
+
+def plot_learning_curve(lengths, path, title=None):
+    """One run: episode lengths, the trailing-100 mean and the reference lines."""
+    lengths = np.asarray(lengths, dtype=np.float64)
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    x = np.arange(lengths.size)
+    if lengths.size:
+        ax.plot(x, lengths, color='tab:blue', alpha=0.3, linewidth=0.8, label='episode length')
+        mean = metrics.running_means(lengths)
+        (xp, yp), (xf, yf) = _split_partial(x, mean)
+        ax.plot(xp, yp, color='tab:blue', linewidth=1.5, linestyle='--')
+        ax.plot(xf, yf, color='tab:blue', linewidth=2, label='trailing-100 mean')
+    _reference_lines(ax)
+    ax.set_xlabel('episode')
+    ax.set_ylabel('steps')
+    ax.set_ylim(0, 520)
+    ax.set_xlim(0, max(lengths.size - 1, 1))
+    ax.set_title(title or 'learning curve')
+    ax.legend(loc='upper left', fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def band(curves):
+    """Median, 25th and 75th percentiles across runs at each episode (runs may differ in
+    length: each episode uses the runs that reached it)."""
+    n = max((len(c) for c in curves), default=0)
+    stack = np.full((len(curves), n), np.nan)
+    for i, c in enumerate(curves):
+        stack[i, :len(c)] = c
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # an all-NaN column cannot happen
+        q = np.nanpercentile(stack, [25, 50, 75], axis=0) if n else np.zeros((3, 0))
+    return q[1], q[0], q[2]
+
+
+def plot_learning_curves(groups, path, title=None):
+    """A comparison: ``groups`` maps a label to the episode-length sequences of its runs; each
+    label gets the median trailing-100 mean across its runs and the interquartile band."""
+    fig = _figure(10.0, 5.5)
+    ax = fig.add_subplot(1, 1, 1)
+    colors = [f'C{i % 10}' for i in range(len(groups))]
+    longest = 1
+    for color, (label, runs) in zip(colors, groups.items()):
+        curves = [metrics.running_means(r) for r in runs if len(r)]
+        if not curves:
+            continue
+        median, low, high = band(curves)
+        x = np.arange(median.size)
+        longest = max(longest, median.size - 1)
+        ax.fill_between(x, low, high, color=color, alpha=0.2, linewidth=0)
+        (xp, yp), (xf, yf) = _split_partial(x, median)
+        ax.plot(xp, yp, color=color, linewidth=1.2, linestyle='--')
+        ax.plot(xf, yf, color=color, linewidth=1.8, label=f'{label} (n={len(curves)})')
+    _reference_lines(ax)
+    ax.set_xlabel('episode')
+    ax.set_ylabel('trailing-100 mean length (median, IQR band)')
+    ax.set_ylim(0, 520)
+    ax.set_xlim(0, longest)
+    ax.set_title(title or 'learning curves')
+    ax.legend(loc='upper left', fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def plot_writes_tradeoff(points, path, title=None):
+    """Device writes against learning: ``points`` maps a label to a list of
+    (writes_per_synapse_per_episode, best_trailing100) pairs, one per run."""
+    fig = _figure(7.0, 5.0)
+    ax = fig.add_subplot(1, 1, 1)
+    drawn = False
+    for i, (label, pairs) in enumerate(points.items()):
+        pairs = [(w, b) for w, b in pairs if w is not None and b is not None]
+        if not pairs:
+            continue
+        w, b = zip(*pairs)
+        ax.scatter(w, b, color=f'C{i % 10}', s=18, label=label)
+        drawn = True
+    for level, (color, _label) in LEVEL_STYLE.items():
+        ax.axhline(level, color=color, linestyle='--', linewidth=1)
+    ax.set_xlabel('memristor writes per synapse per episode')
+    ax.set_ylabel('best trailing-100 mean length')
+    ax.set_ylim(0, 520)
+    ax.set_title(title or 'writes vs learning (one point per run)')
+    if drawn:
+        ax.legend(loc='lower right', fontsize=7)
+    else:
+        ax.text(0.5, 0.5, 'no run has a best trailing-100 mean yet (< 100 episodes)',
+                ha='center', va='center', transform=ax.transAxes, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)

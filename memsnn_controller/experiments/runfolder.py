@@ -1,0 +1,195 @@
+"""The files of one training run, in its own folder, written so that a crash never tears them.
+
+    DIR/config.yaml       the resolved AgentConfig (AgentConfig.from_yaml reads it back)
+    DIR/run.json          what was run: env id, seed, episodes asked for, checkpoint interval,
+                          package version
+    DIR/episodes.csv      one row per finished episode, appended and flushed as it ends
+                          (columns ``EPISODE_COLUMNS``)
+    DIR/checkpoint.npz    the agent's learning state (snn/checkpoint.py: atomic)
+    DIR/summary.json      metrics.summarize of the finished run; written last, only when every
+                          episode asked for is done (its presence marks a finished run)
+    DIR/learning_curve.png
+    DIR/.lock             held (flock) by the process training in DIR
+
+episodes.csv columns: ``episode`` (0-based index), ``length`` (steps), ``return`` (the
+environment's summed reward; = length on CartPole), ``agent_return`` (the agent's own configured
+reward, e.g. -1 for a failure under 'sparse'), ``writes`` (memristor device writes in the episode,
+both devices of a pair counted), ``writes_per_synapse`` (writes / synapses), ``terminated``,
+``truncated`` (0/1: failure, time limit), ``wall_s`` (the episode's wall time in seconds,
+bookkeeping and checkpoints included) and ``elapsed_s`` (training wall time since the run began,
+summed over resumed sessions, start-up excluded).
+
+JSON and YAML files are replaced atomically (temporary file, fsync, rename).
+"""
+
+import csv
+import json
+import os
+import tempfile
+
+import yaml
+
+CONFIG_FILE = 'config.yaml'
+RUN_FILE = 'run.json'
+EPISODES_FILE = 'episodes.csv'
+CHECKPOINT_FILE = 'checkpoint.npz'
+SUMMARY_FILE = 'summary.json'
+CURVE_FILE = 'learning_curve.png'
+LOCK_FILE = '.lock'
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+EPISODE_COLUMNS = ('episode', 'length', 'return', 'agent_return', 'writes', 'writes_per_synapse',
+                   'terminated', 'truncated', 'wall_s', 'elapsed_s')
+_INT_COLUMNS = ('episode', 'length', 'writes', 'terminated', 'truncated')
+
+
+class RunFolderError(RuntimeError):
+    """A run folder cannot be used as asked; the message says why and what to do."""
+
+
+def write_atomic(path, text):
+    """Replace ``path`` by ``text`` atomically (a crash leaves the old or the new file)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
+                               dir=folder)
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would make results private
+        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path, data):
+    """Write ``data`` as strict JSON (no NaN), atomically."""
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + '\n')
+
+
+def read_json(path):
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def write_config(path, config):
+    """Write an AgentConfig as YAML (AgentConfig.from_yaml reads it back equal)."""
+    write_atomic(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+
+def read_episodes(path):
+    """episodes.csv as a dict column -> list (ints for counts and flags, floats otherwise)."""
+    columns = {name: [] for name in EPISODE_COLUMNS}
+    with open(path, newline='', encoding='utf-8') as f:
+        reader = csv.DictReader(f)
+        for row in reader:
+            if row.get('elapsed_s') in (None, ''):
+                break  # a torn last line (the process died while writing it)
+            for name in EPISODE_COLUMNS:
+                value = row[name]
+                columns[name].append(int(value) if name in _INT_COLUMNS else float(value))
+    return columns
+
+
+class EpisodeLog:
+    """episodes.csv, opened for appending: one flushed line per episode.
+
+    ``keep`` = None starts a new file; an integer n keeps the first n episodes of an existing
+    file (resuming from a checkpoint taken after episode n - 1) and drops any later rows, which
+    a killed process may have written after its last checkpoint.
+    """
+
+    def __init__(self, path, keep=None):
+        self.path = os.fspath(path)
+        self.last_elapsed = 0.0
+        if keep is None:
+            write_atomic(self.path, ','.join(EPISODE_COLUMNS) + '\n')
+        else:
+            self._truncate(keep)
+        self._file = open(self.path, 'a', encoding='utf-8', newline='')
+
+    def _truncate(self, keep):
+        if keep == 0 and not os.path.exists(self.path):
+            write_atomic(self.path, ','.join(EPISODE_COLUMNS) + '\n')
+            return
+        if not os.path.exists(self.path):
+            raise RunFolderError(f'{self.path}: missing, but the checkpoint holds {keep} '
+                                 f'episodes; cannot resume consistently')
+        with open(self.path, encoding='utf-8', newline='') as f:
+            lines = f.read().splitlines(keepends=True)
+        header, rows = lines[0] if lines else '', lines[1:]
+        if header.strip() != ','.join(EPISODE_COLUMNS):
+            raise RunFolderError(f'{self.path}: unexpected header {header.strip()!r}')
+        rows = [line for line in rows if line.endswith('\n')]  # drop a torn last line
+        if len(rows) < keep:
+            raise RunFolderError(f'{self.path}: holds {len(rows)} episodes but the checkpoint '
+                                 f'holds {keep}; cannot resume consistently')
+        rows = rows[:keep]
+        for i, line in enumerate(rows):
+            if not line.startswith(f'{i},'):
+                raise RunFolderError(f'{self.path}: row {i + 1} is not episode {i}')
+        if rows:
+            self.last_elapsed = float(rows[-1].rstrip('\n').split(',')[-1])
+        write_atomic(self.path, header + ''.join(rows))
+
+    def append(self, episode, length, ret, agent_ret, writes, writes_per_synapse, terminated,
+               truncated, wall_s, elapsed_s):
+        self._file.write(f'{episode},{length},{ret:.10g},{agent_ret:.10g},{writes},'
+                         f'{writes_per_synapse:.6g},{int(terminated)},{int(truncated)},'
+                         f'{wall_s:.6f},{elapsed_s:.6f}\n')
+        self._file.flush()
+        self.last_elapsed = elapsed_s
+
+    def sync(self):
+        """Flush to disk (called before every checkpoint, so its rows always cover it)."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self):
+        if not self._file.closed:
+            self._file.flush()
+            self._file.close()
+
+
+class RunLock:
+    """An exclusive lock on a run folder, so two processes never train into the same one.
+
+    Uses flock (released by the kernel when the holder dies); a no-op where fcntl is missing.
+    """
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, LOCK_FILE)
+        self._fd = None
+
+    def acquire(self):
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise RunFolderError(f'{os.path.dirname(self.path)}: another process is training '
+                                 f'in this folder') from None
+        self._fd = fd
+        return self
+
+    def release(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()

@@ -1,0 +1,145 @@
+"""memsnn-train: train one memristive SNN agent online on a gymnasium environment.
+
+    memsnn-train --env CartPole-v1 --episodes 1000 --seed 0 --reward sparse --device ppx \\
+                 --out runs/sparse_s0
+    memsnn-train --out runs/sparse_s0 --resume                  # continue after an interruption
+    memsnn-train --out runs/sparse_s0 --resume --episodes 2000  # or train it longer
+
+The configuration is the shipped default (or --config FILE.yaml), then --reward, --device and
+every --set section.field=value in order. The run folder receives config.yaml, run.json,
+episodes.csv, checkpoint.npz, learning_curve.png and summary.json (runfolder.py). With --resume,
+anything not given on the command line (configuration, seed, env, episodes) comes from the run
+folder; what is given must match the checkpoint.
+
+Exit codes: 0 done; 2 bad arguments, configuration, environment or run folder (one line on
+stderr, no traceback); 130 interrupted (Ctrl-C / SIGTERM: the episode is finished and a
+checkpoint saved first; resume with --resume).
+"""
+
+import argparse
+import os
+import sys
+
+from memsnn_controller.experiments import runfolder as rf
+from memsnn_controller.experiments.training import (
+    DEFAULT_CHECKPOINT_EVERY,
+    DEFAULT_ENV,
+    TrainingError,
+    TrainingInterrupted,
+    resolve_config,
+)
+from memsnn_controller.snn.config import ConfigError
+
+PROG = 'memsnn-train'
+DEFAULT_EPISODES = 1000
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser():
+    from memsnn_controller.snn.devices import MODEL_CODES
+    from memsnn_controller.snn.rewards import REWARDS
+
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split('\n\n')[0].split(': ', 1)[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split('\n\n', 1)[1])
+    p.add_argument('--env', help=f'gymnasium id (default {DEFAULT_ENV}); memsnn/... ids come '
+                                 f'from memsnn_controller.envs')
+    p.add_argument('--episodes', type=int,
+                   help=f"episodes in total, a resumed run's earlier ones included "
+                        f'(default {DEFAULT_EPISODES})')
+    p.add_argument('--seed', type=int, help='agent and environment seed (default 0)')
+    p.add_argument('--reward', help=f'reward function: {", ".join(REWARDS)} (sets reward.name)')
+    p.add_argument('--device', help=f'memristor model: {", ".join(sorted(MODEL_CODES))} '
+                                    f'(sets device.model)')
+    p.add_argument('--config', metavar='YAML', help='start from this configuration file '
+                                                    "(e.g. a run's config.yaml)")
+    p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
+                   help='override a config field, e.g. --set actor.eta=0.02 (repeatable; '
+                        'applied last, in order; values are YAML)')
+    p.add_argument('--out', metavar='DIR',
+                   help='run folder (default runs/<reward>__<device>__s<seed>)')
+    p.add_argument('--resume', action='store_true',
+                   help='continue the run in --out from its checkpoint')
+    p.add_argument('--checkpoint-every', type=int, default=DEFAULT_CHECKPOINT_EVERY, metavar='N',
+                   help=f'checkpoint every N episodes, and at the end '
+                        f'(default {DEFAULT_CHECKPOINT_EVERY})')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    return p
+
+
+def _fail(message):
+    print(f'{PROG}: error: {message}', file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _resolve(args):
+    """(config, seed, env, episodes, out) from the arguments and, with --resume, the run folder."""
+    given = args.config is not None or args.overrides or args.reward or args.device
+    config = resolve_config(args.config, args.reward, args.device, args.overrides)
+    out = args.out or os.path.join('runs', f'{config.reward.name}__{config.device.model}'
+                                           f'__s{args.seed or 0}')
+    seed, env, episodes = args.seed, args.env, args.episodes
+    if args.resume:
+        run_file = os.path.join(out, rf.RUN_FILE)
+        config_file = os.path.join(out, rf.CONFIG_FILE)
+        if not os.path.exists(os.path.join(out, rf.CHECKPOINT_FILE)):
+            raise TrainingError(f'{out}: no {rf.CHECKPOINT_FILE} to resume from')
+        run = rf.read_json(run_file) if os.path.exists(run_file) else {}
+        if not given and os.path.exists(config_file):
+            from memsnn_controller.snn.config import AgentConfig
+
+            config = AgentConfig.from_yaml(config_file)
+        seed = run.get('seed', 0) if seed is None else seed
+        env = run.get('env', DEFAULT_ENV) if env is None else env
+        episodes = run.get('episodes', DEFAULT_EPISODES) if episodes is None else episodes
+    seed = 0 if seed is None else seed
+    env = env or DEFAULT_ENV
+    episodes = DEFAULT_EPISODES if episodes is None else episodes
+    if episodes < 0:
+        raise TrainingError(f'--episodes: must be >= 0, got {episodes}')
+    if args.checkpoint_every < 1:
+        raise TrainingError(f'--checkpoint-every: must be >= 1, got {args.checkpoint_every}')
+    return config, seed, env, episodes, out
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        config, seed, env, episodes, out = _resolve(args)
+    except (ConfigError, TrainingError, rf.RunFolderError) as exc:
+        return _fail(exc)
+    from memsnn_controller.experiments.training import train
+
+    try:
+        summary = train(config, seed=seed, env_id=env, episodes=episodes, out_dir=out,
+                        resume=args.resume, progress=not args.no_progress,
+                        checkpoint_every=args.checkpoint_every)
+    except (TrainingError, rf.RunFolderError) as exc:
+        return _fail(exc)
+    except TrainingInterrupted as exc:
+        print(f'{PROG}: {exc}', file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(format_summary(summary, out))
+    return 0
+
+
+def format_summary(summary, out):
+    def show(value, digits=1):
+        if value is None:
+            return 'never' if digits is None else 'n/a'
+        return f'{value:.{digits}f}' if isinstance(value, float) else str(value)
+
+    return (f'{out}: {summary["episodes"]} episodes, {summary["env_steps"]} steps, '
+            f'{summary["wall_s"]:.1f} s\n'
+            f'  first trailing-100 >= 195 at episode {show(summary["first_195"], None)}, '
+            f'>= 475 at {show(summary["first_475"], None)}\n'
+            f'  trailing-100 best {show(summary["best_trailing100"])}, final '
+            f'{show(summary["final_trailing100"])}, min after 475 '
+            f'{show(summary["min_after_475"])}\n'
+            f'  writes per synapse {summary["writes_per_synapse"]:.4g} '
+            f'({show(summary["writes_per_synapse_per_episode"], 4)} per episode)')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""Online training of one agent on one gymnasium environment, into a run folder.
+
+    summary = train(config, seed=0, env_id='CartPole-v1', episodes=1000, out_dir='runs/a')
+
+Every episode k starts from ``env.reset(seed=episode_seed(seed, k))``, and the agent's whole
+learning state, random stream included, is checkpointed; so a run resumed from a checkpoint
+(``resume=True``) continues exactly as the uninterrupted run would have, episode for episode.
+Checkpoints are written atomically every ``checkpoint_every`` episodes and at the end.
+
+Stopping: the first SIGINT (Ctrl-C) or SIGTERM, or ``should_stop()`` returning true, lets the
+running episode finish (at most 500 steps, a fraction of a second), saves a checkpoint and
+raises TrainingInterrupted; a second signal aborts at once (KeyboardInterrupt inside the
+episode, reported as TrainingInterrupted with ``checkpointed=False``: the last periodic
+checkpoint stands and a resume drops the episodes.csv rows written after it). Signal handlers
+are installed only in the main thread.
+
+Actions: for a Discrete(2) action space the agent's ``Decision.action`` is passed (1 = push
+right). For a Box action space of shape (1,), the force in newtons is passed as a float32
+array: divided by ``config.actor.force_limit`` when the space is [-1, 1] (a fraction of the
+force limit, as memsnn/BulletCartPoleContinuous-v0), otherwise as newtons, clipped to the
+space's bounds (e.g. a Box in newtons such as [-10, 10]).
+
+The per-step loop does nothing but ``agent.step``, ``env.step`` and a float addition (plus, for a
+Box space, writing one float into a preallocated array): no allocation of its own, no logging,
+no dicts. Bookkeeping (CSV row, progress bar, checkpoints, stop checks) runs once per episode.
+"""
+
+import math
+import os
+import signal
+import sys
+import threading
+import time
+
+import numpy as np
+
+from memsnn_controller import __version__
+from memsnn_controller.experiments import metrics
+from memsnn_controller.experiments import runfolder as rf
+
+DEFAULT_ENV = 'CartPole-v1'
+DEFAULT_CHECKPOINT_EVERY = 50
+# Separates the environment's seed stream from anything else derived from a run's seed.
+_ENV_SEED_TAG = 0xE5
+
+
+class TrainingError(RuntimeError):
+    """Training cannot start as asked (environment, resume, run folder); says why."""
+
+
+class TrainingInterrupted(Exception):
+    """Training stopped before its last episode (a signal or ``should_stop``).
+
+    ``episodes``: episodes finished and recorded; ``checkpointed``: whether the checkpoint holds
+    exactly those episodes (False after an abort inside an episode: the last periodic checkpoint
+    stands).
+    """
+
+    def __init__(self, message, episodes, checkpointed):
+        super().__init__(message)
+        self.episodes = episodes
+        self.checkpointed = checkpointed
+
+
+def episode_seed(seed, episode):
+    """The environment's reset seed for episode ``episode`` of a run with seed ``seed``."""
+    return int(np.random.SeedSequence([_ENV_SEED_TAG, int(seed), int(episode)])
+               .generate_state(1, dtype=np.uint32)[0])
+
+
+def make_env(env_id):
+    """``gymnasium.make(env_id)``; ids starting with 'memsnn/' import memsnn_controller.envs
+    first (which registers them). Raises TrainingError with a readable message."""
+    import gymnasium
+
+    if env_id.startswith('memsnn/'):
+        try:
+            import memsnn_controller.envs  # noqa: F401  (registers the memsnn/ ids)
+        except ImportError as exc:
+            raise TrainingError(f'env {env_id!r}: the memsnn environments cannot be imported '
+                                f'(memsnn_controller.envs: {exc})') from None
+    try:
+        return gymnasium.make(env_id)
+    except (gymnasium.error.Error, ImportError) as exc:
+        raise TrainingError(f'env {env_id!r}: {exc}') from None
+
+
+class ActionAdapter:
+    """How a Decision becomes an action for ``action_space`` (see the module docstring)."""
+
+    def __init__(self, action_space, force_limit):
+        from gymnasium import spaces
+
+        self.discrete = isinstance(action_space, spaces.Discrete)
+        if self.discrete:
+            if action_space.n != 2 or int(action_space.start) != 0:
+                raise TrainingError(f'action space {action_space}: a Discrete space must be '
+                                    f'Discrete(2) (0 = push left, 1 = push right)')
+            return
+        if not (isinstance(action_space, spaces.Box) and action_space.shape == (1,)):
+            raise TrainingError(f'action space {action_space}: expected Discrete(2) or a Box of '
+                                f'shape (1,) (the cart force)')
+        self.low = float(action_space.low[0])
+        self.high = float(action_space.high[0])
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise TrainingError(f'action space {action_space}: the force bounds must be finite')
+        normalized = math.isclose(self.high, 1.0) and math.isclose(self.low, -1.0)
+        self.scale = 1.0 / force_limit if normalized else 1.0
+        self.buffer = np.zeros(1, dtype=action_space.dtype)
+
+    def __call__(self, decision):
+        """The action for one decision (not used by the training loop, which inlines it)."""
+        if self.discrete:
+            return decision.action
+        f = decision.force * self.scale
+        self.buffer[0] = self.low if f < self.low else (self.high if f > self.high else f)
+        return self.buffer
+
+
+def _check_observation_space(env, env_id):
+    shape = getattr(env.observation_space, 'shape', None)
+    if shape != (4,):
+        raise TrainingError(f'env {env_id!r}: observations must be (x, x_dot, theta, '
+                            f'theta_dot), got the space {env.observation_space}')
+
+
+def config_differences(a, b, prefix=''):
+    """Dotted names of the fields in which two config dicts differ (sorted)."""
+    out = []
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key), b.get(key)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            out.extend(config_differences(va, vb, f'{prefix}{key}.'))
+        elif va != vb:
+            out.append(f'{prefix}{key}')
+    return out
+
+
+def _stderr_log(message):
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stderr)
+
+
+class _Stop:
+    """Stop requests from signals (first: finish the episode; second: KeyboardInterrupt)."""
+
+    def __init__(self, log):
+        self.requested = False
+        self.log = log
+        self._saved = {}
+
+    def install(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._saved[sig] = signal.signal(sig, self._handler)
+
+    def uninstall(self):
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+        self._saved.clear()
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.log(f'{signal.Signals(signum).name}: finishing this episode, then saving a '
+                 f'checkpoint (signal again to abort at once)')
+
+
+def run_episode_discrete(agent_step, env_step, obs):
+    """The per-step loop for a Discrete(2) space, from the first observation to the episode's
+    end; returns (last observation, summed env reward, terminated, truncated)."""
+    ret = 0.0
+    while True:
+        obs, r, term, trunc, _ = env_step(agent_step(obs).action)
+        ret += r
+        if term or trunc:
+            return obs, ret, term, trunc
+
+
+def run_episode_box(agent_step, env_step, obs, act, scale, lo, hi):
+    """The per-step loop for a Box force space: ``act`` is the preallocated action array, the
+    force is multiplied by ``scale`` and clipped to [lo, hi]; returns as run_episode_discrete."""
+    ret = 0.0
+    while True:
+        f = agent_step(obs).force * scale
+        act[0] = lo if f < lo else (hi if f > hi else f)
+        obs, r, term, trunc, _ = env_step(act)
+        ret += r
+        if term or trunc:
+            return obs, ret, term, trunc
+
+
+def _open_agent(config, seed, env_id, out_dir, resume):
+    """A new agent, or the checkpointed one after checking it belongs to this run."""
+    from memsnn_controller.snn.agent import Agent
+    from memsnn_controller.snn.checkpoint import CheckpointError
+
+    checkpoint = os.path.join(out_dir, rf.CHECKPOINT_FILE)
+    if not resume:
+        present = [name for name in (rf.CHECKPOINT_FILE, rf.EPISODES_FILE, rf.SUMMARY_FILE)
+                   if os.path.exists(os.path.join(out_dir, name))]
+        if present:
+            raise TrainingError(f'{out_dir}: already holds a run ({", ".join(present)}); resume '
+                                f'it or choose another output folder')
+        return Agent(config, seed)
+    if not os.path.exists(checkpoint):
+        raise TrainingError(f'{out_dir}: no {rf.CHECKPOINT_FILE} to resume from')
+    try:
+        agent = Agent.from_checkpoint(checkpoint)
+    except CheckpointError as exc:
+        raise TrainingError(str(exc)) from None
+    if agent.config != config:
+        diff = config_differences(agent.config.to_dict(), config.to_dict())
+        raise TrainingError(f'{checkpoint}: made with a different configuration (differs in: '
+                            f'{", ".join(diff)}); resume with the run\'s own configuration '
+                            f'({rf.CONFIG_FILE})')
+    if agent.seed != int(seed):
+        raise TrainingError(f'{checkpoint}: made with seed {agent.seed}, not {seed}')
+    run_file = os.path.join(out_dir, rf.RUN_FILE)
+    if os.path.exists(run_file):
+        previous = rf.read_json(run_file).get('env')
+        if previous is not None and previous != env_id:
+            raise TrainingError(f'{out_dir}: trained on {previous!r}, not {env_id!r}')
+    return agent
+
+
+def train(config, seed=0, env_id=DEFAULT_ENV, episodes=1000, out_dir='runs/train', resume=False,
+          progress=True, checkpoint_every=DEFAULT_CHECKPOINT_EVERY, should_stop=None,
+          handle_signals=None, log=None):
+    """Train one agent online for ``episodes`` episodes (in total, counting a resumed run's
+    earlier ones) and return the summary dict (metrics.SUMMARY_KEYS), also written to
+    ``out_dir``/summary.json. See the module docstring and runfolder.py for the files.
+
+    resume: continue from ``out_dir``/checkpoint.npz (its configuration, seed and env must be
+    these); without it, a folder that already holds a run is refused.
+    should_stop: called after every episode; true stops as a signal would.
+    handle_signals: install the SIGINT/SIGTERM handlers (default: when in the main thread).
+    log: a callable taking one message line (default: stderr, above the progress bar).
+    """
+    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
+        raise ValueError(f'episodes must be an integer >= 0, got {episodes!r}')
+    if (isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int)
+            or checkpoint_every < 1):
+        raise ValueError(f'checkpoint_every must be an integer >= 1, got {checkpoint_every!r}')
+    log = log or _stderr_log
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    if handle_signals is None:
+        handle_signals = threading.current_thread() is threading.main_thread()
+    with rf.RunLock(out_dir):
+        env = make_env(env_id)
+        try:
+            return _train(config, int(seed), env_id, env, episodes, out_dir, resume, progress,
+                          checkpoint_every, should_stop, handle_signals, log)
+        finally:
+            env.close()
+
+
+def _train(config, seed, env_id, env, episodes, out_dir, resume, progress, checkpoint_every,
+           should_stop, handle_signals, log):
+    _check_observation_space(env, env_id)
+    adapter = ActionAdapter(env.action_space, config.actor.force_limit)
+    agent = _open_agent(config, seed, env_id, out_dir, resume)
+    agent.warm_up()
+    start = agent.episodes
+    checkpoint = os.path.join(out_dir, rf.CHECKPOINT_FILE)
+    summary_path = os.path.join(out_dir, rf.SUMMARY_FILE)
+    rf.write_config(os.path.join(out_dir, rf.CONFIG_FILE), config)
+    rf.write_json(os.path.join(out_dir, rf.RUN_FILE), {
+        'env': env_id, 'seed': seed, 'episodes': episodes, 'checkpoint_every': checkpoint_every,
+        'package_version': __version__})
+    if resume:
+        log(f'{out_dir}: resuming after episode {start - 1} ({start} done, {episodes} asked)')
+    if start < episodes and os.path.exists(summary_path):
+        os.unlink(summary_path)  # the run is being extended: no longer finished
+    n_synapses = agent.network.n_in * agent.network.n_post
+    episode_log = rf.EpisodeLog(os.path.join(out_dir, rf.EPISODES_FILE),
+                                keep=start if resume else None)
+    stop = _Stop(log)
+    if handle_signals:
+        stop.install()
+    from tqdm import tqdm
+
+    bar = tqdm(total=episodes, initial=min(start, episodes), disable=not progress, unit='ep',
+               desc=f'seed {seed}', dynamic_ncols=True, file=sys.stderr)
+    elapsed0 = episode_log.last_elapsed
+    saved_at = start if resume else -1
+    k = start
+    try:
+        agent_step = agent.step
+        env_reset = env.reset
+        env_step = env.step
+        discrete = adapter.discrete
+        if not discrete:
+            act, scale, lo, hi = adapter.buffer, adapter.scale, adapter.low, adapter.high
+        t0 = t_prev = time.perf_counter()
+        while k < episodes:
+            obs, _ = env_reset(seed=episode_seed(seed, k))
+            agent.reset()
+            if discrete:
+                obs, ret, term, trunc = run_episode_discrete(agent_step, env_step, obs)
+            else:
+                obs, ret, term, trunc = run_episode_box(agent_step, env_step, obs, act, scale,
+                                                        lo, hi)
+            # A failure on the time limit's last step is a failure (the agent learns from it).
+            s = agent.end_episode(obs, terminated=bool(term), truncated=bool(trunc and not term))
+            now = time.perf_counter()
+            episode_log.append(k, s.length, ret, s.total_reward, s.writes,
+                               s.writes / n_synapses, s.terminated, s.truncated, now - t_prev,
+                               elapsed0 + now - t0)
+            t_prev = now
+            k += 1
+            bar.set_postfix_str(f'len {s.length} mean100 {agent.trailing_mean(100):.1f}',
+                                refresh=False)
+            bar.update()
+            if k % checkpoint_every == 0 or k == episodes:
+                episode_log.sync()
+                agent.save(checkpoint)
+                saved_at = k
+            if k < episodes and (stop.requested or (should_stop is not None and should_stop())):
+                if saved_at != k:
+                    episode_log.sync()
+                    agent.save(checkpoint)
+                    saved_at = k
+                _plot(agent, env_id, seed, config, out_dir)
+                raise TrainingInterrupted(
+                    f'{out_dir}: stopped after episode {k - 1}; checkpoint saved, resume to '
+                    f'continue', episodes=k, checkpointed=True)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(
+            f'{out_dir}: aborted in episode {k}; the checkpoint after episode {saved_at - 1} '
+            f'stands (later episodes will be redone on resume)'
+            if saved_at > 0 else f'{out_dir}: aborted in episode {k} before any checkpoint',
+            episodes=k, checkpointed=False) from None
+    finally:
+        bar.close()
+        episode_log.close()
+        stop.uninstall()
+    if saved_at != agent.episodes:  # nothing trained in this session (asked <= done)
+        agent.save(checkpoint)
+    summary = metrics.summarize(agent.episode_lengths, agent.total_writes, n_synapses,
+                                wall_s=episode_log.last_elapsed)
+    _plot(agent, env_id, seed, config, out_dir)
+    rf.write_json(summary_path, summary)
+    return summary
+
+
+def _plot(agent, env_id, seed, config, out_dir):
+    from memsnn_controller.experiments.plots import plot_learning_curve
+
+    plot_learning_curve(agent.episode_lengths, os.path.join(out_dir, rf.CURVE_FILE),
+                        title=f'{env_id}, seed {seed}, reward {config.reward.name}, '
+                              f'device {config.device.model}')
+
+
+def resolve_config(config_path=None, reward=None, device=None, overrides=()):
+    """The AgentConfig of the defaults (or a YAML file), then reward.name, device.model and the
+    'section.field=value' overrides in that order (later wins). Raises ConfigError naming the
+    field, or TrainingError for an unreadable file."""
+    import yaml
+
+    from memsnn_controller.snn.config import AgentConfig
+
+    if config_path is not None:
+        try:
+            config = AgentConfig.from_yaml(config_path)
+        except OSError as exc:
+            raise TrainingError(f'--config {config_path}: {exc.strerror or exc}') from None
+        except yaml.YAMLError as exc:
+            text = ' '.join(str(exc).split())
+            raise TrainingError(f'--config {config_path}: not valid YAML: {text}') from None
+    else:
+        config = AgentConfig()
+    assignments = []
+    if reward is not None:
+        assignments.append(f'reward.name={reward}')
+    if device is not None:
+        assignments.append(f'device.model={device}')
+    assignments.extend(overrides or ())
+    return config.with_overrides(assignments) if assignments else config
