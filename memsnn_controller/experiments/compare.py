@@ -1,0 +1,279 @@
+"""memsnn-compare: train a grid of reward functions x device models x variants x seeds, in
+parallel, and tabulate and plot the results.
+
+    memsnn-compare --out runs/rewards                       # every reward, PPX, 10 seeds, 1000 ep.
+    memsnn-compare --rewards sparse angle --devices ppx ideal --seeds 5 --jobs 2 --out runs/dev
+    memsnn-compare --rewards sparse --seeds 5 --out runs/deadzone \\
+        --variant dz0=learning.dead_zone=0 --variant dz0.05=learning.dead_zone=0.05 \\
+        --variant dz0.1=learning.dead_zone=0.1          # the dead-zone (write threshold) study
+    memsnn-compare --out runs/rewards --report-only     # regenerate results.md and the figures
+
+Each run trains in DIR/runs/<reward>__<device>__<variant>__s<seed>/ with memsnn-train's files.
+DIR/results.csv gets a row as each run finishes (report.py lists the files). Running the same
+command again resumes: finished runs (summary.json present) are skipped, interrupted ones
+continue from their checkpoints. A run that raises is recorded with its error (traceback in its
+error.log) and the sweep goes on; it is retried by the next invocation.
+
+Configuration of a run: the shipped default (or --config), reward.name and device.model from
+the grid, every --set, then the variant's assignments. A --variant is NAME=KEY=VALUE[,KEY=VALUE]
+(NAME= alone: no change); without --variant the grid has one variant, 'default'.
+
+Exit codes: 0 every run finished; 1 some runs failed (see results.md); 2 bad arguments or
+configuration (nothing is run); 130 interrupted (Ctrl-C / SIGTERM: running runs finish their
+episode and checkpoint; rerun the command to resume; a second Ctrl-C stops at once).
+"""
+
+import argparse
+import os
+import signal
+import sys
+
+from memsnn_controller.experiments import grid, report
+from memsnn_controller.experiments import runfolder as rf
+from memsnn_controller.experiments.training import (
+    DEFAULT_CHECKPOINT_EVERY,
+    DEFAULT_ENV,
+    TrainingError,
+)
+from memsnn_controller.snn.config import ConfigError
+
+PROG = 'memsnn-compare'
+DEFAULT_SEEDS = 10
+DEFAULT_EPISODES = 1000
+DEFAULT_OUT = os.path.join('runs', 'compare')
+SETTINGS_FILE = 'compare.json'
+
+
+def _cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def build_parser():
+    from memsnn_controller.snn.devices import MODEL_CODES
+    from memsnn_controller.snn.rewards import REWARDS
+
+    p = argparse.ArgumentParser(prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                description=__doc__.split('\n\n')[0].split(': ', 1)[1],
+                                epilog=__doc__.split('\n\n', 1)[1])
+    p.add_argument('--rewards', nargs='+', metavar='NAME', default=list(REWARDS),
+                   help=f'reward functions (default all: {", ".join(REWARDS)})')
+    p.add_argument('--devices', nargs='+', metavar='MODEL', default=['ppx'],
+                   help=f'device models among {", ".join(sorted(MODEL_CODES))} (default ppx)')
+    p.add_argument('--seeds', nargs='+', default=[str(DEFAULT_SEEDS)], metavar='S',
+                   help=f'N (seeds 0..N-1) or a list of seeds and ranges A-B '
+                        f'(default {DEFAULT_SEEDS})')
+    p.add_argument('--episodes', type=int, default=DEFAULT_EPISODES,
+                   help=f'episodes per run (default {DEFAULT_EPISODES})')
+    p.add_argument('--env', default=DEFAULT_ENV, help=f'gymnasium id (default {DEFAULT_ENV})')
+    p.add_argument('--config', metavar='YAML', help='base configuration file')
+    p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
+                   help='override a config field in every run (repeatable)')
+    p.add_argument('--variant', dest='variants', action='append', default=[],
+                   metavar='NAME=KEY=VALUE[,KEY=VALUE...]',
+                   help='add a named configuration variant to the grid (repeatable)')
+    p.add_argument('--jobs', type=int, default=_cpus(),
+                   help='parallel runs (default: the number of CPUs); 1 runs in this process')
+    p.add_argument('--out', metavar='DIR', default=DEFAULT_OUT,
+                   help=f'output folder (default {DEFAULT_OUT})')
+    p.add_argument('--checkpoint-every', type=int, default=DEFAULT_CHECKPOINT_EVERY,
+                   metavar='N', help=f'checkpoint each run every N episodes '
+                                     f'(default {DEFAULT_CHECKPOINT_EVERY})')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.add_argument('--report-only', action='store_true',
+                   help='only regenerate results.md and the figures from results.csv')
+    return p
+
+
+def _fail(message):
+    print(f'{PROG}: error: {message}', file=sys.stderr)
+    return 2
+
+
+def plan(args):
+    """(specs, settings) from the arguments; every configuration is validated here."""
+    from memsnn_controller.experiments.training import resolve_config
+    from memsnn_controller.snn.devices import MODEL_CODES
+    from memsnn_controller.snn.rewards import REWARDS
+
+    rewards = grid.parse_names(args.rewards, list(REWARDS), '--rewards')
+    devices = grid.parse_names(args.devices, sorted(MODEL_CODES), '--devices')
+    seeds = grid.parse_seeds(args.seeds)
+    variants = {}
+    for text in args.variants:
+        name, assignments = grid.parse_variant(text)
+        if name in variants:
+            raise grid.GridError(f'--variant: {name!r} is given twice')
+        variants[name] = assignments
+    variants = variants or {grid.DEFAULT_VARIANT: []}
+    if args.episodes < 1:
+        raise grid.GridError(f'--episodes: must be >= 1, got {args.episodes}')
+    if args.checkpoint_every < 1:
+        raise grid.GridError(f'--checkpoint-every: must be >= 1, got {args.checkpoint_every}')
+    if args.jobs < 1:
+        raise grid.GridError(f'--jobs: must be >= 1, got {args.jobs}')
+    base = resolve_config(args.config).to_dict() if args.config else None
+    specs = grid.build_specs(rewards, devices, seeds, args.episodes, args.env, args.out,
+                             variants=variants, overrides=args.overrides, base_config=base,
+                             checkpoint_every=args.checkpoint_every)
+    checked = set()
+    for spec in specs:
+        key = (spec['reward'], spec['device'], spec['variant'])
+        if key not in checked:
+            try:
+                grid.spec_config(spec)
+            except ConfigError as exc:
+                where = f'variant {spec["variant"]!r}: ' if len(variants) > 1 or \
+                    spec['variant'] != grid.DEFAULT_VARIANT else ''
+                raise ConfigError(f'{where}{exc}') from None
+            checked.add(key)
+    settings = {'env': args.env, 'episodes': args.episodes, 'seeds': seeds,
+                'rewards': rewards, 'devices': devices, 'variants': variants,
+                'set': args.overrides, 'config': args.config}
+    return specs, settings
+
+
+def _check_env(env_id):
+    from memsnn_controller.experiments.training import ActionAdapter, make_env
+
+    env = make_env(env_id)
+    try:
+        ActionAdapter(env.action_space, 1.0)
+    finally:
+        env.close()
+
+
+def _report_settings(settings):
+    if not settings:
+        return None
+    shown = {'env': settings.get('env'), 'episodes': settings.get('episodes'),
+             'seeds': len(settings.get('seeds', []))}
+    if settings.get('set'):
+        shown['--set'] = ' '.join(settings['set'])
+    if settings.get('config'):
+        shown['--config'] = settings['config']
+    variants = settings.get('variants') or {}
+    if variants and list(variants) != [grid.DEFAULT_VARIANT]:
+        shown['variants'] = '; '.join(f'{k}: {",".join(v) or "(none)"}'
+                                      for k, v in variants.items())
+    return shown
+
+
+def _read_settings(out):
+    path = os.path.join(out, SETTINGS_FILE)
+    return rf.read_json(path) if os.path.exists(path) else None
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    out = args.out
+    if args.report_only:
+        if not os.path.exists(os.path.join(out, report.RESULTS_CSV)):
+            return _fail(f'{out}: no {report.RESULTS_CSV} to report on')
+        report.write_report(out, _report_settings(_read_settings(out)))
+        print(f'{PROG}: wrote {os.path.join(out, report.RESULTS_MD)} and the figures')
+        return 0
+    try:
+        specs, settings = plan(args)
+        _check_env(args.env)
+    except (ConfigError, grid.GridError, TrainingError) as exc:
+        return _fail(exc)
+    os.makedirs(out, exist_ok=True)
+    rf.write_json(os.path.join(out, SETTINGS_FILE), settings)
+    return run_grid(specs, out, args.jobs, progress=not args.no_progress,
+                    settings=_report_settings(settings))
+
+
+def run_grid(specs, out, jobs, progress=True, settings=None):
+    """Run (or resume) the grid; returns the exit code. See the module docstring."""
+    from tqdm import tqdm
+
+    results_path = os.path.join(out, report.RESULTS_CSV)
+    existing = report.read_results(results_path)
+    have = {grid.run_key(r) for r in existing if not r['error']}
+    pending, skipped, new_rows = [], 0, []
+    for spec in specs:
+        try:
+            summary = grid.finished_summary(spec)
+        except (grid.GridError, ConfigError, OSError, ValueError) as exc:
+            new_rows.append(grid.result_row(spec, error=' '.join(str(exc).split()),
+                                            status='error'))
+            continue
+        if summary is None:
+            pending.append(spec)
+            continue
+        skipped += 1
+        if grid.run_key(spec) not in have:  # finished, but killed before its row was written
+            new_rows.append(grid.result_row(spec, summary))
+    for row in new_rows:
+        report.append_result(results_path, row)
+    jobs = max(1, min(jobs, len(pending)))
+    print(f'{PROG}: {len(specs)} runs: {skipped} finished before, {len(pending)} to run'
+          + (f' on {jobs} process{"es" if jobs > 1 else ""}' if pending else ''),
+          file=sys.stderr)
+    backend = grid.make_backend(jobs)
+    stopping = []
+
+    def on_signal(signum, frame):
+        if stopping:
+            raise KeyboardInterrupt
+        stopping.append(signum)
+        backend.request_stop()
+        tqdm.write(f'{PROG}: {signal.Signals(signum).name}: running runs finish their episode '
+                   f'and checkpoint; signal again to stop at once', file=sys.stderr)
+
+    saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    bar = tqdm(total=len(specs), initial=len(specs) - len(pending), unit='run',
+               disable=not progress, dynamic_ncols=True, file=sys.stderr)
+    failed = interrupted = 0
+    aborted = False
+    try:
+        for _spec, row in backend.run(pending):
+            if row['status'] == 'interrupted':
+                interrupted += 1
+                continue
+            failed += row['status'] == 'error'
+            report.append_result(results_path, row)
+            new_rows.append(row)
+            best = row['best_trailing100']
+            bar.set_postfix_str(f'{grid.run_name(*(row[k] for k in grid.GRID_KEYS))}: '
+                                + ('error' if row['error'] else
+                                   f'best100 {best:.1f}' if best is not None else 'done'),
+                                refresh=False)
+            bar.update()
+    except KeyboardInterrupt:
+        aborted = True
+        backend.abort()
+    finally:
+        bar.close()
+        backend.close()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    _finalize(out, specs, existing + new_rows, settings)
+    if aborted or stopping:
+        print(f'{PROG}: interrupted ({interrupted} runs checkpointed'
+              f'{", others at their last periodic checkpoint" if aborted else ""}); run the '
+              f'same command again to resume', file=sys.stderr)
+        return 130
+    print(f'{PROG}: wrote {os.path.join(out, report.RESULTS_MD)}'
+          + (f'; {failed} runs failed' if failed else ''), file=sys.stderr)
+    return 1 if any(r['error'] for r in report.latest_rows(existing + new_rows)
+                    if grid.run_key(r) in {grid.run_key(s) for s in specs}) else 0
+
+
+def _finalize(out, specs, rows, settings):
+    """Rewrite results.csv with one row per run (this grid's first, in grid order; rows of
+    other runs kept after them) and regenerate the report."""
+    rows = report.latest_rows(rows)
+    order = {grid.run_key(s): i for i, s in enumerate(specs)}
+    ours = sorted((r for r in rows if grid.run_key(r) in order), key=lambda r: order[
+        grid.run_key(r)])
+    others = [r for r in rows if grid.run_key(r) not in order]
+    report.write_results(os.path.join(out, report.RESULTS_CSV), ours + others)
+    report.write_report(out, settings)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
