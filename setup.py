@@ -54,6 +54,8 @@ setup(
     entry_points={
         'console_scripts': [
             'sim_node = memsnn_controller.ros.sim_node:main',
+            'memsnn-train = memsnn_controller.experiments.train:main',
+            'memsnn-compare = memsnn_controller.experiments.compare:main',
         ],
     },
 )
