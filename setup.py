@@ -54,6 +54,7 @@ setup(
     entry_points={
         'console_scripts': [
             'sim_node = memsnn_controller.ros.sim_node:main',
+            'controller_node = memsnn_controller.ros.controller_node:main',
             'memsnn-train = memsnn_controller.experiments.train:main',
             'memsnn-compare = memsnn_controller.experiments.compare:main',
         ],

@@ -10,6 +10,7 @@ from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
+from std_msgs.msg import Float64MultiArray
 
 CART_JOINT = 'slider_to_cart'
 POLE_JOINT = 'cart_to_pole'
@@ -66,6 +67,77 @@ def force_from_command(msg):
     return value, ''
 
 
+def command_from_force(force, msg=None):
+    """std_msgs/Float64MultiArray holding exactly one finite value, the cart force (N).
+
+    Raises ValueError for a non-finite force: nothing non-finite may go on the wire.
+    """
+    value = float(force)
+    if not math.isfinite(value):
+        raise ValueError(f'force must be finite, got {value}')
+    msg = Float64MultiArray() if msg is None else msg
+    msg.data = [value]
+    return msg
+
+
+# Why a joint state cannot be used (JointLookup.observation's reason codes).
+BAD_EMPTY = 'empty'
+BAD_LENGTHS = 'length_mismatch'
+BAD_MISSING_JOINT = 'missing_joint'
+BAD_DUPLICATE_JOINT = 'duplicate_joint'
+BAD_NON_FINITE = 'non_finite'
+
+
+class JointLookup:
+    """Reads the cart-pole observation out of sensor_msgs/JointState arrays, by joint name.
+
+    The cart joint gives (x, x_dot), the pole joint (theta, theta_dot); the joints may come in
+    any order and other joints are ignored. ``position`` and ``velocity`` must have one entry per
+    name (``effort`` is not used and not checked). The indices are cached while the name list
+    stays the same, so the usual stream costs two list comparisons per message.
+    """
+
+    def __init__(self, cart_joint=CART_JOINT, pole_joint=POLE_JOINT):
+        self.cart_joint = cart_joint
+        self.pole_joint = pole_joint
+        self._names = None
+        self._indices = None
+
+    def observation(self, names, positions, velocities):
+        """Return ((x, x_dot, theta, theta_dot), None, '') or (None, code, reason).
+
+        code is one of the BAD_* constants; reason is a short sentence for a log line.
+        """
+        count = len(names)
+        if count == 0 or len(positions) == 0 or len(velocities) == 0:
+            return None, BAD_EMPTY, (f'empty arrays (name {count}, position {len(positions)}, '
+                                     f'velocity {len(velocities)})')
+        if len(positions) != count or len(velocities) != count:
+            return None, BAD_LENGTHS, (f'array lengths disagree (name {count}, position '
+                                       f'{len(positions)}, velocity {len(velocities)})')
+        if names != self._names:
+            indices = []
+            for joint in (self.cart_joint, self.pole_joint):
+                found = [i for i, name in enumerate(names) if name == joint]
+                if not found:
+                    self._names = None
+                    return None, BAD_MISSING_JOINT, (f'joint {joint!r} missing (names: '
+                                                     f'{list(names)})')
+                if len(found) > 1:
+                    self._names = None
+                    return None, BAD_DUPLICATE_JOINT, f'joint {joint!r} listed {len(found)} times'
+                indices.append(found[0])
+            self._names = list(names)
+            self._indices = tuple(indices)
+        cart, pole = self._indices
+        obs = (positions[cart], velocities[cart], positions[pole], velocities[pole])
+        isfinite = math.isfinite
+        if not (isfinite(obs[0]) and isfinite(obs[1]) and isfinite(obs[2]) and isfinite(obs[3])):
+            return None, BAD_NON_FINITE, ('non-finite value in (x, x_dot, theta, theta_dot) = '
+                                          f'({obs[0]}, {obs[1]}, {obs[2]}, {obs[3]})')
+        return obs, None, ''
+
+
 def diagnostic_status(name, message, values, level=DiagnosticStatus.OK, hardware_id=''):
     """diagnostic_msgs/DiagnosticStatus with ``values`` (a dict) as string key-value pairs."""
     status = DiagnosticStatus()
@@ -87,6 +159,30 @@ def episode_report_status(report, name, hardware_id=''):
         'terminated': report.terminated,
         'truncated': report.truncated,
         'end_time': f'{report.end_time:.6f}',
+    }, hardware_id=hardware_id)
+
+
+def episode_end_status(end, name, hardware_id=''):
+    """DiagnosticStatus for an episode finished by the controller (a control_loop.EpisodeEnd).
+
+    Keys: index, length, total_reward (the agent's own reward), writes, writes_per_synapse,
+    terminated, truncated, reason, wall_s (wall time from its first tick to its end), end_stamp
+    (the stamp of its last state, seconds).
+    """
+    s = end.summary
+    ending = 'failed' if s.terminated else 'truncated' if s.truncated else 'ended'
+    message = f'episode {s.index} {ending} after {s.length} steps ({end.reason})'
+    return diagnostic_status(name, message, {
+        'index': s.index,
+        'length': s.length,
+        'total_reward': f'{s.total_reward:.10g}',
+        'writes': s.writes,
+        'writes_per_synapse': f'{end.writes_per_synapse:.6g}',
+        'terminated': s.terminated,
+        'truncated': s.truncated,
+        'reason': end.reason,
+        'wall_s': f'{end.wall_s:.6f}',
+        'end_stamp': f'{end.end_stamp_ns * 1e-9:.6f}',
     }, hardware_id=hardware_id)
 
 

@@ -1,0 +1,611 @@
+"""ROS 2 lifecycle node ``memsnn_controller``: the learning SNN behind ros2_control's interfaces.
+
+A thin adapter: the control logic (decimation, bad input, episodes, truncation) is
+``control_loop.ControlLoop``, the learning is ``snn.agent.Agent``, the parameters are
+``controller_config``. This module only moves messages, timers and lifecycle transitions.
+
+Interfaces:
+
+- subscribes ``joint_states`` (sensor_msgs/JointState, sensor-data QoS) while active;
+- publishes ``effort_controller/commands`` (std_msgs/Float64MultiArray, one finite value, the
+  cart force in N, reliable): the agent's force at each tick, 0 N for bad input, failures,
+  waiting for the ready region, watchdog trips, deactivation, shutdown, errors and Ctrl-C;
+- publishes ``/diagnostics``: ``memsnn_controller: status`` every ``diagnostics_period`` and
+  ``memsnn_controller: episode`` for every finished episode (what memsnn-bringup builds
+  episodes.csv from);
+- services ``~/save_checkpoint`` and ``~/reset_learning`` (std_srvs/Trigger) and
+  ``~/set_learning`` (std_srvs/SetBool), plus the standard lifecycle services.
+
+Lifecycle: configure builds the agent from the parameters (or restores ``checkpoint_path`` when
+the file exists) and compiles/loads the numba kernels; activate subscribes to joint_states and
+starts commanding; deactivate unsubscribes and publishes 0 N; cleanup and shutdown save the
+checkpoint (when ``checkpoint_path`` is set) and publish 0 N. The command publisher exists from
+the start, so a 0 N can be sent in any state; commands other than 0 N only while active.
+
+Timing: the watchdog, the diagnostics and the autosave run on steady (wall) clock timers, so
+they keep working with use_sim_time when /clock stops; ticks follow the joint states' stamps, so
+the node works on sim time and on wall time without /clock alike. Latency is measured from the
+subscription callback's entry (steady clock) to the return of publish(); an overrun is an
+answered state whose latency exceeded control_period.
+
+Checkpoints are written atomically; autosaves snapshot the learning state on the executor
+thread (a copy, about a millisecond) and write the file on a background thread, so a save does
+not stall the control loop.
+"""
+
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+import rclpy
+from rclpy.clock import Clock, ClockType
+from rclpy.duration import Duration
+from rclpy.exceptions import (
+    InvalidParameterTypeException,
+    InvalidParameterValueException,
+    ParameterUninitializedException,
+)
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from rclpy.parameter import Parameter
+from rclpy.signals import SignalHandlerOptions
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Float64MultiArray
+from std_srvs.srv import SetBool, Trigger
+
+from memsnn_controller.ros import control_loop, controller_config, conversions, qos
+from memsnn_controller.ros.controller_config import NODE_NAME
+from memsnn_controller.snn.config import ConfigError
+
+# The agent and checkpoint modules (numba) are imported at configure: a node rejecting its
+# parameters exits before paying for them.
+
+SUCCESS = TransitionCallbackReturn.SUCCESS
+FAILURE = TransitionCallbackReturn.FAILURE
+HARDWARE_ID = 'memsnn'
+# Parameters the control loop reads (LoopSettings), applied at once when set.
+LOOP_PARAMETERS = frozenset(('control_period', 'tick_tolerance', 'force_limit',
+                             'max_episode_steps', 'x_threshold', 'theta_threshold', 'ready_x',
+                             'ready_x_dot', 'ready_theta', 'ready_theta_dot', 'ready_hold',
+                             'watchdog_timeout', 'cart_joint', 'pole_joint'))
+
+
+class ControllerParameterError(ValueError):
+    """A parameter value the node cannot start with."""
+
+
+class ControllerNode(LifecycleNode):
+    """The controller node (see the module docstring)."""
+
+    def __init__(self, **node_kwargs):
+        super().__init__(NODE_NAME, **node_kwargs)
+        self._loop = None
+        self._sub = None
+        self._save_thread = None
+        self._rejection = ''
+        self._declaring = True
+        self.last_error = ''
+        self.add_on_set_parameters_callback(self._validate_parameters)
+        self.add_post_set_parameters_callback(self._apply_parameters)
+        try:
+            for spec in controller_config.PARAMETERS:
+                descriptor = ParameterDescriptor(description=spec.description,
+                                                 read_only=spec.read_only)
+                if isinstance(spec.default, tuple):
+                    # A string array; an empty one reads back as "not set" (YAML []).
+                    self.declare_parameter(spec.name, Parameter.Type.STRING_ARRAY, descriptor)
+                else:
+                    self.declare_parameter(spec.name, spec.default, descriptor)
+        except InvalidParameterValueException as exc:
+            raise ControllerParameterError(self._rejection or str(exc)) from None
+        except InvalidParameterTypeException as exc:
+            raise ControllerParameterError(str(exc).rsplit(': ', 1)[0]) from None
+        self._declaring = False
+        p = self.parameters()
+        reason = controller_config.validate_all(p)
+        if reason is not None:
+            raise ControllerParameterError(reason)
+        undeclared = sorted(set(self._parameter_overrides) - set(self._parameters))
+        if undeclared:
+            self.get_logger().warning(f'unknown parameters ignored: {", ".join(undeclared)}')
+        self.autostart = p['autostart']
+
+        # counters kept by the node (the loop keeps the per-message ones)
+        self.watchdog_trips = 0
+        self.errors = 0
+        self.saves = 0
+        self._tripped = False
+        self._last_receipt_ns = None
+        self._next_log = {}
+        self._last_report = (0, 0, 0, 0)
+        self._saved_steps = None
+        self._save_lock = threading.Lock()
+        self._command = Float64MultiArray()
+        self._zero = conversions.command_from_force(0.0)
+
+        self._cmd_pub = self.create_publisher(Float64MultiArray, 'effort_controller/commands',
+                                              qos.COMMANDS)
+        self._diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', qos.DIAGNOSTICS)
+        self.create_service(Trigger, '~/save_checkpoint', self._on_save_checkpoint)
+        self.create_service(Trigger, '~/reset_learning', self._on_reset_learning)
+        self.create_service(SetBool, '~/set_learning', self._on_set_learning)
+
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self._status_timer = self.create_timer(p['diagnostics_period'], self._publish_status,
+                                               clock=steady)
+        self._watchdog_timer = self.create_timer(self._watchdog_check_period(p),
+                                                 self._check_watchdog, clock=steady,
+                                                 autostart=False)
+        self._autosave_timer = self.create_timer(max(p['autosave_period'], 0.001),
+                                                 self._autosave, clock=steady, autostart=False)
+
+    # -- parameters -------------------------------------------------------------------------------
+
+    def parameters(self):
+        """The current value of every parameter of this node's, as a dict."""
+        values = {}
+        for spec in controller_config.PARAMETERS:
+            try:
+                value = self.get_parameter(spec.name).value
+            except ParameterUninitializedException:
+                value = None
+            if isinstance(spec.default, tuple):
+                value = list(value or ())
+            values[spec.name] = value
+        return values
+
+    def _validate_parameters(self, params):
+        if self._declaring:
+            for param in params:
+                reason = controller_config.validate_parameter(param.name, param.value)
+                if reason is not None:
+                    self._rejection = reason
+                    return SetParametersResult(successful=False, reason=reason)
+            return SetParametersResult(successful=True)
+        current = self.parameters()
+        for param in params:
+            spec = controller_config.SPECS.get(param.name)
+            if spec is not None and isinstance(spec.default, tuple):
+                current[param.name] = list(param.value or ())
+            else:
+                current[param.name] = param.value
+        for param in params:
+            spec = controller_config.SPECS.get(param.name)
+            if spec is None:
+                continue
+            if spec.configure_only and self._loop is not None:
+                reason = (f'{param.name} shapes the agent built at configure: change it while '
+                          f'unconfigured (cleanup first)')
+            else:
+                reason = controller_config.validate_parameter(param.name, current[param.name],
+                                                              current)
+            if reason is not None:
+                self._rejection = reason
+                return SetParametersResult(successful=False, reason=reason)
+        return SetParametersResult(successful=True)
+
+    def _apply_parameters(self, params):
+        if self._declaring:
+            return
+        names = {param.name for param in params}
+        p = self.parameters()
+        if self._loop is not None:
+            if names & LOOP_PARAMETERS:
+                self._loop.settings = control_loop.LoopSettings.from_parameters(p)
+                self._loop.apply_settings()
+            if 'learning' in names:
+                self._loop.agent.set_learning(p['learning'])
+        if 'watchdog_timeout' in names:
+            self._watchdog_timer.timer_period_ns = round(self._watchdog_check_period(p) * 1e9)
+        if 'diagnostics_period' in names:
+            self._status_timer.timer_period_ns = round(p['diagnostics_period'] * 1e9)
+        if 'autosave_period' in names:
+            self._autosave_timer.cancel()
+            if p['autosave_period'] > 0:
+                self._autosave_timer.timer_period_ns = round(p['autosave_period'] * 1e9)
+                if self._loop is not None:
+                    self._autosave_timer.reset()
+
+    @staticmethod
+    def _watchdog_check_period(p):
+        return min(p['watchdog_timeout'] / 4.0, 0.1)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def lifecycle_state(self):
+        """The lifecycle state's label: unconfigured, inactive, active, finalized, ..."""
+        return self._state_machine.current_state[1]
+
+    def start(self):
+        """Configure and activate (autostart); False with ``last_error`` set if either fails."""
+        if self.trigger_configure() != SUCCESS:
+            self.last_error = self.last_error or 'configure failed'
+            return False
+        if self.trigger_activate() != SUCCESS:
+            self.last_error = self.last_error or 'activate failed'
+            return False
+        return True
+
+    def on_configure(self, state):
+        from memsnn_controller.snn.checkpoint import CheckpointError
+
+        try:
+            self._configure()
+        except (ConfigError, CheckpointError, OSError, ValueError) as exc:
+            self.last_error = str(exc)
+            self.get_logger().error(f'configure failed: {exc}')
+            self._loop = None
+            return FAILURE
+        except Exception as exc:  # a bug: say so, do not die silently in rclpy
+            self.last_error = f'{type(exc).__name__}: {exc}'
+            self.get_logger().error(f'configure failed: {traceback.format_exc()}')
+            self._loop = None
+            return FAILURE
+        return SUCCESS
+
+    def _configure(self):
+        from memsnn_controller.snn.agent import Agent
+
+        p = self.parameters()
+        config = controller_config.build_agent_config(p)
+        seed = p['seed'] if p['seed'] >= 0 else secrets.randbits(31)
+        agent = Agent(config, seed=seed)
+        path = p['checkpoint_path']
+        log = self.get_logger()
+        if path and os.path.exists(path):
+            agent.restore(path)
+            log.info(f'restored {path}: {agent.episodes} episodes, {agent.total_steps} steps, '
+                     f'trailing-100 mean {agent.trailing_mean(100):.1f}')
+        agent.set_learning(p['learning'])
+        started = time.monotonic()
+        agent.warm_up()
+        log.info(f'agent ready (seed {seed}, {config.substeps} neural steps of '
+                 f'{config.neuron.dt_ms:.4g} ms per {p["control_period"]:g} s tick, reward '
+                 f'{config.reward.name}, device {config.device.model}, decoder '
+                 f'{config.actor.decoder}; kernels warmed in {time.monotonic() - started:.1f} s)')
+        self._loop = control_loop.ControlLoop(agent, control_loop.LoopSettings.from_parameters(p))
+        self._saved_steps = agent.total_steps
+        if p['autosave_period'] > 0:
+            self._autosave_timer.reset()
+
+    def on_activate(self, state):
+        self._loop.restart()
+        self._tripped = False
+        self._last_receipt_ns = None  # the watchdog arms at the first joint state
+        self._sub = self.create_subscription(JointState, 'joint_states', self._on_joint_state,
+                                             qos.SENSOR_DATA)
+        self._watchdog_timer.reset()
+        self.get_logger().info('active: commanding effort_controller/commands')
+        self._publish_status(periodic=False, state='active')
+        return super().on_activate(state)
+
+    def on_deactivate(self, state):
+        self._stop_commanding()
+        self.get_logger().info('inactive: 0 N published, joint states ignored')
+        self._publish_status(periodic=False, state='inactive')
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state):
+        self._release_agent()
+        return super().on_cleanup(state)
+
+    def on_shutdown(self, state):
+        if self._sub is not None:
+            self._stop_commanding()
+        else:
+            self._publish_zero()
+        self._release_agent()
+        return super().on_shutdown(state)
+
+    def on_error(self, state):
+        self._stop_commanding()
+        self._release_agent()
+        self.get_logger().error('error processing: 0 N published; back to unconfigured')
+        return SUCCESS
+
+    def _stop_commanding(self):
+        self._watchdog_timer.cancel()
+        if self._sub is not None:
+            self.destroy_subscription(self._sub)
+            self._sub = None
+        self._publish_zero()
+        if self._loop is not None:
+            self._loop.restart()
+
+    def _release_agent(self):
+        """Save the checkpoint (if a path is set) and drop the agent."""
+        self._autosave_timer.cancel()
+        if self._loop is not None and self.parameters()['checkpoint_path']:
+            ok, message = self.save_checkpoint()
+            (self.get_logger().info if ok else self.get_logger().error)(message)
+        self._loop = None
+
+    def shutdown_safely(self):
+        """Publish 0 N and take the shutdown transition (saving the checkpoint); for Ctrl-C."""
+        try:
+            if self.lifecycle_state() in ('unconfigured', 'inactive', 'active'):
+                self.trigger_shutdown()
+            else:
+                self._publish_zero()
+        finally:
+            self._join_save()
+            self._publish_zero()
+            self._cmd_pub.wait_for_all_acked(Duration(seconds=0.5))
+
+    # -- the control loop -------------------------------------------------------------------------
+
+    def _on_joint_state(self, msg):
+        receipt = time.monotonic_ns()
+        self._last_receipt_ns = receipt
+        if self._tripped:
+            self._tripped = False
+            self.get_logger().info('joint states are back: resuming')
+        loop = self._loop
+        try:
+            stamp = msg.header.stamp
+            out = loop.process(msg.name, msg.position, msg.velocity,
+                               stamp.sec * 1_000_000_000 + stamp.nanosec, receipt)
+            if out.publish:
+                command = self._command
+                command.data = [out.force]
+                self._cmd_pub.publish(command)
+                loop.record_latency(time.monotonic_ns() - receipt)
+        except Exception:  # a bug in the loop or the agent: stop commanding, keep running
+            self._on_loop_error(traceback.format_exc())
+            return
+        if out.episode is not None:
+            self._publish_diagnostics(conversions.episode_end_status(
+                out.episode, f'{self.get_name()}: episode', HARDWARE_ID))
+        elif out.kind == control_loop.BAD_INPUT:
+            self._warn(out.reason, f'bad joint state ({out.detail}): answered 0 N '
+                                   f'({loop.bad_messages} bad so far)')
+
+    def _on_loop_error(self, text):
+        self.errors += 1
+        self._publish_zero()
+        self.get_logger().error(f'control loop failed, 0 N published, deactivating:\n{text}')
+        self._loop.restart()
+
+        def deactivate():
+            timer.cancel()
+            self.destroy_timer(timer)
+            if self.lifecycle_state() == 'active':
+                self.trigger_deactivate()
+        timer = self.create_timer(0.0, deactivate, clock=Clock(clock_type=ClockType.STEADY_TIME))
+
+    def _check_watchdog(self):
+        last = self._last_receipt_ns
+        if self._sub is None or last is None or self._tripped:
+            return
+        timeout = self.get_parameter('watchdog_timeout').value
+        silent = (time.monotonic_ns() - last) * 1e-9
+        if silent > timeout:
+            self._tripped = True
+            self.watchdog_trips += 1
+            self._publish_zero()
+            self._warn('watchdog', f'no joint state for {silent:.2f} s (watchdog_timeout '
+                                   f'{timeout:g} s): 0 N published ({self.watchdog_trips} '
+                                   f'trips so far)')
+
+    def _publish_zero(self):
+        self._cmd_pub.publish(self._zero)
+
+    def _warn(self, kind, text):
+        now = time.monotonic()
+        if now >= self._next_log.get(kind, 0.0):
+            self._next_log[kind] = now + self.get_parameter('log_throttle').value
+            self.get_logger().warning(text)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+
+    def save_checkpoint(self):
+        """Save the learning state to checkpoint_path now; returns (ok, message)."""
+        path = self.parameters()['checkpoint_path']
+        if self._loop is None:
+            return False, 'not configured: there is no agent to save'
+        if not path:
+            return False, 'checkpoint_path is empty: nothing saved'
+        from memsnn_controller.snn.checkpoint import CheckpointError
+
+        agent = self._loop.agent
+        self._join_save()
+        try:
+            with self._save_lock:
+                agent.save(path)
+        except (OSError, CheckpointError) as exc:
+            return False, f'cannot save {path}: {exc}'
+        self.saves += 1
+        self._saved_steps = agent.total_steps
+        return True, (f'saved {path} ({agent.episodes} episodes, {agent.total_steps} steps, '
+                      f'{agent.total_writes} device writes)')
+
+    def _autosave(self):
+        path = self.parameters()['checkpoint_path']
+        if self._loop is None or not path:
+            return
+        agent = self._loop.agent
+        if agent.total_steps == self._saved_steps:
+            return  # nothing learned since the last save
+        if self._save_thread is not None and self._save_thread.is_alive():
+            return  # the previous save is still being written
+        state = agent.export_state()  # a copy: the agent keeps running while it is written
+        snapshot = types.SimpleNamespace(seed=agent.seed, config=agent.config,
+                                         export_state=lambda: state)
+        self._saved_steps = agent.total_steps
+        self._save_thread = threading.Thread(target=self._write_snapshot, args=(snapshot, path),
+                                             name='autosave', daemon=True)
+        self._save_thread.start()
+
+    def _write_snapshot(self, snapshot, path):
+        from memsnn_controller.snn.checkpoint import save_checkpoint
+
+        try:
+            with self._save_lock:
+                save_checkpoint(snapshot, path)
+            self.saves += 1
+        except Exception as exc:  # reported, never fatal: the next autosave tries again
+            self._saved_steps = None
+            self.get_logger().error(f'autosave to {path} failed: {exc}')
+
+    def _join_save(self):
+        thread = self._save_thread
+        if thread is not None:
+            thread.join()
+            self._save_thread = None
+
+    # -- services ---------------------------------------------------------------------------------
+
+    def _on_save_checkpoint(self, request, response):
+        response.success, response.message = self.save_checkpoint()
+        return response
+
+    def _on_reset_learning(self, request, response):
+        if self._loop is None:
+            response.success, response.message = False, 'not configured: no agent to reset'
+            return response
+        old = self._loop.agent
+        agent = type(old)(old.config, seed=old.seed)
+        agent.set_learning(self.get_parameter('learning').value)
+        self._loop.replace_agent(agent)
+        self._saved_steps = None
+        response.success = True
+        response.message = ('learning state reset: fresh synapses, no episodes; the next '
+                            'episode starts at a ready state')
+        self.get_logger().info(response.message)
+        return response
+
+    def _on_set_learning(self, request, response):
+        result = self.set_parameters([Parameter('learning', Parameter.Type.BOOL,
+                                                bool(request.data))])[0]
+        response.success = result.successful
+        response.message = (('learning' if request.data else 'learning frozen')
+                            if result.successful else result.reason)
+        return response
+
+    # -- diagnostics ------------------------------------------------------------------------------
+
+    def _publish_diagnostics(self, *statuses):
+        msg = DiagnosticArray()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.status = list(statuses)
+        self._diag_pub.publish(msg)
+
+    def _publish_status(self, periodic=True, state=None):
+        state = state or self.lifecycle_state()
+        loop = self._loop
+        values = {'state': state, 'watchdog_trips': self.watchdog_trips,
+                  'watchdog_tripped': self._tripped, 'errors': self.errors, 'saves': self.saves,
+                  'checkpoint_path': self.get_parameter('checkpoint_path').value}
+        level = DiagnosticStatus.OK
+        if loop is None:
+            message = f'{state}: no agent'
+        else:
+            agent = loop.agent
+            samples, p50, p99, worst = loop.latency.take() if periodic else (0, 0.0, 0.0, 0.0)
+            lengths = agent.episode_lengths
+            trailing = agent.trailing_mean(100)
+            values.update({
+                'phase': loop.phase,
+                'learning': agent.learning,
+                'episodes': len(lengths),
+                'last_length': lengths[-1] if lengths else 0,
+                'trailing100_mean': f'{trailing:.2f}',
+                'episode_steps': loop.episode_steps,
+                'steps': agent.total_steps,
+                'messages': loop.messages,
+                'ticks': loop.ticks,
+                'skipped': loop.skipped,
+                'duplicates': loop.duplicates,
+                'bad_messages': loop.bad_messages,
+                'last_bad': loop.last_bad,
+                'overruns': loop.overruns,
+                'latency_samples': samples,
+                'latency_p50_ms': f'{p50:.4f}',
+                'latency_p99_ms': f'{p99:.4f}',
+                'latency_max_ms': f'{worst:.4f}',
+                'timebase_resets': loop.timebase_resets,
+                'total_writes': agent.total_writes,
+                'synapses': agent.network.n_in * agent.network.n_post,
+                'writes_per_synapse': f'{agent.writes_per_synapse():.6g}',
+                'control_period': f'{loop.settings.control_period:g}',
+            })
+            for code, count in sorted(loop.bad_by_reason.items()):
+                values[f'bad_{code}'] = count
+            troubles = (loop.bad_messages, loop.overruns, self.watchdog_trips, self.errors)
+            if periodic:
+                if self._tripped or troubles != self._last_report:
+                    level = DiagnosticStatus.WARN
+                self._last_report = troubles
+            message = (f'{state}, {loop.phase}: {len(lengths)} episodes, last '
+                       f'{values["last_length"]}, trailing-100 {trailing:.1f}')
+            if self._tripped:
+                message += '; watchdog: no joint states'
+        self._publish_diagnostics(conversions.diagnostic_status(
+            f'{self.get_name()}: status', message, values, level=level,
+            hardware_id=HARDWARE_ID))
+
+    def destroy_node(self):
+        self._join_save()
+        super().destroy_node()
+
+
+class _StopRequest:
+    """SIGINT and SIGTERM set a flag that the spin loop checks (so no callback is cut short)."""
+
+    def __init__(self):
+        self.requested = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+
+def main(args=None):
+    """Entry point: ``controller_node [--ros-args ...]``.
+
+    Exit codes: 0 after Ctrl-C or SIGTERM (0 N published, checkpoint saved), 2 for an invalid
+    parameter or a configuration, agent or checkpoint that cannot be used (one line on stderr).
+    """
+    try:
+        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    except Exception as exc:  # bad --ros-args syntax and the like
+        print(f'{NODE_NAME}: cannot start: {exc}'.splitlines()[0], file=sys.stderr)
+        return 2
+    stop = _StopRequest()
+    try:
+        node = ControllerNode()
+    except ControllerParameterError as exc:
+        print(f'{NODE_NAME}: invalid parameter: {exc}', file=sys.stderr)
+        rclpy.try_shutdown()
+        return 2
+    code = 0
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        if node.autostart and not stop.requested and not node.start():
+            print(f'{NODE_NAME}: cannot start: {node.last_error}'.splitlines()[0],
+                  file=sys.stderr)
+            code = 2
+        while code == 0 and not stop.requested and rclpy.ok():
+            executor.spin_once(timeout_sec=0.1)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if rclpy.ok():
+            node.shutdown_safely()
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return code
+
+
+if __name__ == '__main__':
+    sys.exit(main())
