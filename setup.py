@@ -29,6 +29,8 @@ setup(
         (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
         (f'share/{PACKAGE}/config', glob('config/*.yaml')),
     ],
+    # memsnn_controller/config is a link to config/: the YAML files ship inside the package too,
+    # so memsnn-bringup finds them from a checkout, an editable install and a wheel alike.
     package_data={PACKAGE: ['config/*.yaml']},
     python_requires='>=3.10',
     install_requires=[
