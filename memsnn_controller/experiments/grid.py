@@ -6,7 +6,7 @@ A run is described by a picklable ``spec`` dict:
      'overrides': [...],          # 'section.field=value' applied after reward and device:
                                   # the sweep's --set ones, then the variant's
      'base_config': None,         # or an AgentConfig.to_dict() to start from (--config)
-     'episodes': 1000, 'env': 'CartPole-v1', 'checkpoint_every': 50,
+     'episodes': 1000, 'env': 'CartPole-v1', 'checkpoint_every': 100,
      'out_dir': 'DIR/runs/sparse__ppx__default__s0'}
 
 ``run_trial(spec)`` is a pure top-level function: it trains the run (resuming it from its
@@ -30,6 +30,7 @@ import traceback
 
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
+from memsnn_controller.experiments.training import DEFAULT_CHECKPOINT_EVERY
 
 GRID_KEYS = ('reward', 'device', 'variant', 'seed')
 RESULT_COLUMNS = GRID_KEYS + metrics.SUMMARY_KEYS + ('error',)
@@ -111,7 +112,7 @@ def run_key(row):
 
 
 def build_specs(rewards, devices, seeds, episodes, env, out_dir, variants=None, overrides=(),
-                base_config=None, checkpoint_every=50):
+                base_config=None, checkpoint_every=DEFAULT_CHECKPOINT_EVERY):
     """Every run of the grid, seeds outermost (so early results cover every reward)."""
     variants = variants or {DEFAULT_VARIANT: []}
     specs = []
@@ -203,10 +204,11 @@ def run_trial(spec, should_stop=None):
                     os.unlink(os.path.join(out, name))
         log = _file_log(os.path.join(out, 'train.log'))
         try:
+            every = spec.get('checkpoint_every', DEFAULT_CHECKPOINT_EVERY)
             summary = train(config, seed=spec['seed'], env_id=spec['env'],
                             episodes=spec['episodes'], out_dir=out, resume=resume,
-                            progress=False, checkpoint_every=spec.get('checkpoint_every', 50),
-                            should_stop=should_stop, handle_signals=False, log=log)
+                            progress=False, checkpoint_every=every, should_stop=should_stop,
+                            handle_signals=False, log=log)
         except TrainingInterrupted as exc:
             log(str(exc))
             raise

@@ -5,7 +5,7 @@
 Four timings of the same episodes (the agent and the environment are deterministic given the
 seeds, so every pass does the same work):
 1. ``train`` into a temporary folder: its per-step time is the training time of episodes.csv
-   (per-episode bookkeeping included: CSV rows, progress bar, checkpoints every 50 episodes, stop
+   (per-episode bookkeeping included: CSV rows, progress bar, checkpoints every 100 episodes, stop
    checks) over the environment steps;
 2. the bare loop: train's per-step loop (``run_episode_discrete``) with env.reset, agent.reset
    and agent.end_episode, nothing else;

@@ -39,7 +39,7 @@ from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
 
 DEFAULT_ENV = 'CartPole-v1'
-DEFAULT_CHECKPOINT_EVERY = 50
+DEFAULT_CHECKPOINT_EVERY = 100  # a save (~3.6 MB, fsynced) costs ~40 ms
 # Separates the environment's seed stream from anything else derived from a run's seed.
 _ENV_SEED_TAG = 0xE5
 
