@@ -106,8 +106,8 @@ class ChangeReward(Reward):
     """r = scale * sign(|theta| - |theta'|): + when the tilt shrinks, - when it grows."""
 
     def step_reward(self, state, next_state):
-        diff = abs(state[2]) - abs(next_state[2])
-        return self.config.scale * ((diff > 0) - (diff < 0))
+        diff = float(abs(state[2]) - abs(next_state[2]))
+        return self.config.scale * (float(diff > 0.0) - float(diff < 0.0))
 
 
 REWARDS = {

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from memsnn_controller.snn.config import RewardConfig
@@ -58,6 +59,8 @@ def test_angle_position_reward():
 
 def test_change_reward():
     r = reward('change')
+    # numpy inputs, as from gymnasium and the agent
+    assert r(np.array([0, 0, 0.05, 0]), np.array([0, 0, 0.01, 0]), False, False) == 0.05
     assert r((0, 0, 0.05, 0), (0, 0, -0.04, 0), False, False) == 0.05
     assert r((0, 0, 0.05, 0), (0, 0, 0.06, 0), False, False) == -0.05
     assert r((0, 0, 0.05, 0), (0, 0, -0.05, 0), False, False) == 0.0
