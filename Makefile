@@ -27,8 +27,11 @@ $(VENV)/.stamp-test: $(PACKAGING) | $(BIN)/python
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros,test]'
 	touch $@ $(VENV)/.stamp-ros
 
+# The main job: the simulator and the learning controller over ROS, headless, in lockstep (as
+# fast as the controller answers), until solved or 1000 episodes. E.g. RUN_ARGS='--mode
+# realtime --gui' for wall-clock rate with PyBullet's window, or '--processes --seed 3'.
 run: $(VENV)/.stamp-ros
-	$(BIN)/python -c "print('memsnn_controller installed; the learning bringup arrives with the controller node.')"
+	$(BIN)/memsnn-bringup --mode lockstep --episodes 1000 --target 475 $(RUN_ARGS)
 
 test: $(VENV)/.stamp-test
 	$(BIN)/python -m pytest $(TEST_ARGS)

@@ -57,6 +57,7 @@ setup(
         'console_scripts': [
             'sim_node = memsnn_controller.ros.sim_node:main',
             'controller_node = memsnn_controller.ros.controller_node:main',
+            'memsnn-bringup = memsnn_controller.ros.bringup:main',
             'memsnn-train = memsnn_controller.experiments.train:main',
             'memsnn-compare = memsnn_controller.experiments.compare:main',
         ],

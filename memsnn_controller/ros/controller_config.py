@@ -272,8 +272,14 @@ def validate_all(p):
         reason = spec.check(p[spec.name])
         if reason is not None:
             return f'{spec.name} {reason} (got {p[spec.name]!r})'
-    for name in ('pole_joint', 'ready_x', 'ready_theta', 'agent_config'):
+    for name in ('pole_joint', 'ready_x', 'ready_theta'):
         reason = validate_parameter(name, p[name], p)
         if reason is not None:
             return reason
+    try:
+        build_agent_config(p)
+    except ConfigError as exc:
+        return f'the agent configuration is invalid: {exc}'
+    except (OSError, ValueError) as exc:
+        return f'the agent configuration cannot be built: {exc}'
     return None

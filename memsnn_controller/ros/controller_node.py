@@ -322,9 +322,12 @@ class ControllerNode(LifecycleNode):
     def _release_agent(self):
         """Save the checkpoint (if a path is set) and drop the agent."""
         self._autosave_timer.cancel()
-        if self._loop is not None and self.parameters()['checkpoint_path']:
-            ok, message = self.save_checkpoint()
-            (self.get_logger().info if ok else self.get_logger().error)(message)
+        path = self.parameters()['checkpoint_path']
+        if self._loop is not None and path:
+            self._join_save()
+            if self._loop.agent.total_steps != self._saved_steps or not os.path.exists(path):
+                ok, message = self.save_checkpoint()
+                (self.get_logger().info if ok else self.get_logger().error)(message)
         self._loop = None
 
     def shutdown_safely(self):

@@ -1,0 +1,174 @@
+"""memsnn-bringup: parameters, the run folder in one process, separate processes and Ctrl-C."""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+from controller_test_client import warm_kernels
+import pytest
+import yaml
+
+from memsnn_controller.experiments import metrics
+from memsnn_controller.experiments import runfolder as rf
+from memsnn_controller.ros import bringup, controller_config
+from memsnn_controller.snn.checkpoint import load_checkpoint
+from memsnn_controller.snn.config import AgentConfig
+
+RUN_FILES = ('episodes.csv', 'summary.json', 'learning_curve.png', 'checkpoint.npz',
+             'config.yaml', 'run.json', 'params.yaml')
+
+
+@pytest.fixture(scope='module', autouse=True)
+def kernels():
+    warm_kernels()
+
+
+def bringup_argv(*args):
+    return [sys.executable, '-m', 'memsnn_controller.ros.bringup', '--no-progress', *args]
+
+
+def options(tmp_path, *argv):
+    args = bringup.build_parser().parse_args(['--out', str(tmp_path / 'run'), *argv])
+    return args
+
+
+def csv_rows(path):
+    if not os.path.exists(path):
+        return 0
+    with open(path) as f:
+        return max(0, sum(1 for line in f if line.endswith('\n')) - 1)
+
+
+def test_parameters_come_from_the_package_files_then_params_files_then_options(tmp_path):
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text(yaml.safe_dump({
+        'cartpole_sim': {'ros__parameters': {'start_range': 0.02}},
+        'memsnn_controller': {'ros__parameters': {'ready_hold': 0.1, 'reward': 'alive'}},
+        '/**': {'ros__parameters': {'force_limit': 8.0}}}))
+    args = options(tmp_path, '--params-file', str(extra), '--reward', 'angle', '--seed', '4',
+                   '--set', 'actor.eta=0.05', '--mode', 'realtime')
+    sim, ctrl = bringup.resolve_parameters(args)
+    assert (sim['mode'], sim['start_range'], sim['seed'], sim['force_limit']) == (
+        'realtime', 0.02, 4, 8.0)
+    assert (ctrl['reward'], ctrl['ready_hold'], ctrl['seed'], ctrl['force_limit']) == (
+        'angle', 0.1, 4, 8.0)
+    assert ctrl['agent_overrides'] == ['actor.eta=0.05']
+    assert ctrl['checkpoint_path'] == str(tmp_path / 'run' / 'checkpoint.npz')
+    assert ctrl['use_sim_time'] is True and ctrl['autostart'] is False
+    assert ctrl['control_period'] == sim['control_period'] == 0.02
+    # the written file is a ROS parameter file for both nodes, read back the same
+    path = tmp_path / 'params.yaml'
+    bringup.write_params_file(str(path), sim, ctrl)
+    loaded = bringup.load_params_file(str(path))
+    assert loaded['cartpole_sim'] == sim and loaded['memsnn_controller'] == ctrl
+
+
+@pytest.mark.parametrize('content, words', [
+    ({'memsnn_controller': {'ros__parameters': {'control_period': 0.01}}}, 'same control_period'),
+    ({'memsnn_controller': {'ros__parameters': {'ready_x': 9.0}}}, 'ready_x must stay below'),
+    ({'cartpole_sim': {'ros__parameters': {'mode': 'warp'}}}, 'mode must be one of'),
+    ({'cartpole_sim': {'ros__parameters': {'warp_drive': True}}}, 'unknown parameters'),
+    ({'other_node': {'ros__parameters': {}}}, 'unknown nodes'),
+    ({'memsnn_controller': {'no_ros_parameters': 1}}, 'ros__parameters'),
+])
+def test_bad_parameter_files_are_refused_with_a_reason(tmp_path, content, words):
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text(yaml.safe_dump(content))
+    with pytest.raises(bringup.BringupError, match=words):
+        bringup.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
+
+
+def test_the_config_files_are_found():
+    folder = bringup.config_dir()
+    assert os.path.isfile(os.path.join(folder, 'simulator.yaml'))
+    assert os.path.isfile(os.path.join(folder, 'controller.yaml'))
+
+
+def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
+    out = tmp_path / 'run'
+    proc = spawn(bringup_argv('--episodes', '25', '--target', '0', '--out', str(out)),
+                 name='bringup')
+    assert proc.wait(timeout=180) == 0, proc.log_text()
+    log = proc.log_text()
+    assert 'episode budget of 25 reached' in log and 'Traceback' not in log
+    for name in RUN_FILES:
+        assert (out / name).is_file(), name
+    summary = json.loads((out / 'summary.json').read_text())
+    assert tuple(summary) == metrics.SUMMARY_KEYS
+    episodes = rf.read_episodes(out / 'episodes.csv')
+    assert episodes['episode'] == list(range(len(episodes['episode'])))
+    assert len(episodes['episode']) == summary['episodes'] >= 25
+    assert summary['env_steps'] == sum(episodes['length'])
+    _, _, arrays = load_checkpoint(out / 'checkpoint.npz')
+    assert list(arrays['episode_lengths']) == episodes['length']
+    expected = controller_config.build_agent_config(dict(controller_config.defaults()))
+    assert AgentConfig.from_yaml(out / 'config.yaml') == expected
+    assert json.loads((out / 'run.json').read_text())['mode'] == 'lockstep'
+
+    # The folder now holds a run: a second start without --resume is refused.
+    again = spawn(bringup_argv('--episodes', '30', '--out', str(out)), name='again')
+    assert again.wait(timeout=60) == 2
+    assert 'already holds a run' in again.log_text()
+
+
+def test_separate_processes_and_ctrl_c(spawn, tmp_path):
+    out = tmp_path / 'run'
+    proc = spawn(bringup_argv('--processes', '--episodes', '100000', '--out', str(out)),
+                 name='bringup')
+    deadline = time.monotonic() + 120
+    while csv_rows(out / 'episodes.csv') < 10:
+        assert proc.running(), proc.log_text()
+        assert time.monotonic() < deadline, proc.log_text()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0, proc.log_text()
+    log = proc.log_text()
+    assert 'stopped by SIGINT' in log and 'Traceback' not in log
+    for name in RUN_FILES + ('sim_node.log', 'controller_node.log'):
+        assert (out / name).is_file(), name
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['episodes'] >= 10
+    assert f'saved {out}/checkpoint.npz' in log
+    _, _, arrays = load_checkpoint(out / 'checkpoint.npz')
+    assert list(arrays['episode_lengths']) == rf.read_episodes(out / 'episodes.csv')['length']
+
+
+def test_bad_options_exit_with_one_line(spawn, tmp_path):
+    proc = spawn(bringup_argv('--set', 'actor.eta=-1', '--out', str(tmp_path / 'x')),
+                 name='bringup')
+    assert proc.wait(timeout=60) == 2
+    errors = [line for line in proc.log_text().splitlines()
+              if line.startswith('memsnn-bringup: error:')]
+    assert len(errors) == 1 and 'actor.eta' in errors[0]
+    assert not (tmp_path / 'x').exists()
+
+
+def test_options_are_parsed():
+    args = bringup.build_parser().parse_args([])
+    assert isinstance(args, argparse.Namespace)
+    assert (args.episodes, args.target, args.processes, args.mode) == (1000, 475.0, False, None)
+
+
+def test_a_lost_episode_report_is_completed_from_the_checkpoint(tmp_path):
+    log = rf.EpisodeLog(tmp_path / 'episodes.csv')
+    recorder = bringup._Recorder(log, [], 0.0)
+    recorder.t0 = 0.0
+
+    def report(length, terminated=True):
+        return {'length': str(length), 'total_reward': '-1', 'writes': '10',
+                'writes_per_synapse': '0.5', 'terminated': 'true' if terminated else 'false',
+                'truncated': 'false' if terminated else 'true', 'wall_s': '0.1',
+                '_received': 1.0}
+
+    reports = {0: report(5), 2: report(9), 3: report(500, terminated=False)}
+    assert recorder.take(reports) == [5]
+    assert recorder.episodes_seen(reports) == 4  # the bar and the budget still move
+    recorder.complete(reports, [5, 7, 9, 500], max_steps=500)
+    log.close()
+    rows = rf.read_episodes(tmp_path / 'episodes.csv')
+    assert rows['episode'] == [0, 1, 2, 3] and rows['length'] == [5, 7, 9, 500]
+    assert rows['writes'] == [10, -1, 10, 10] and rows['truncated'] == [0, 0, 0, 1]
+    assert recorder.reconstructed == 1
