@@ -29,7 +29,7 @@ subscription callback's entry (steady clock) to the return of publish(); an over
 answered state whose latency exceeded control_period.
 
 Checkpoints are written atomically; autosaves snapshot the learning state on the executor
-thread (a copy, about a millisecond) and write the file on a background thread, so a save does
+thread (a copy, 0.5-3 ms) and write the file on a background thread, so a save does
 not stall the control loop.
 """
 
