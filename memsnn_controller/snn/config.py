@@ -265,10 +265,12 @@ class DeviceConfig(_Section):
 
     model: 'ppx' (parylene), 'nc' (CoFeB-LiNbO3 nanocomposite) or 'ideal' (linear, state-free).
     Non-idealities, each off by default: ``levels`` (N quantized conductance states, 0 = analog)
-    with 'stochastic' or 'nearest' rounding; ``c2c_noise`` (multiplicative cycle-to-cycle write
-    noise, the std of a Gaussian factor); ``d2d_spread`` (lognormal device-to-device spread of each
-    device's conductance window); ``w_floor`` (a lowest reachable w; NC needs one above 0);
-    ``write_threshold`` (no programming when |requested change| is below it).
+    with 'stochastic' or 'nearest' rounding, or 'accumulate' (a per-device register sums the
+    requested changes and programs whole levels once they add up to one); ``c2c_noise``
+    (multiplicative cycle-to-cycle write noise, the std of a Gaussian factor); ``d2d_spread``
+    (lognormal device-to-device spread of each device's conductance window); ``w_floor`` (a
+    lowest reachable w; NC needs one above 0); ``write_threshold`` (no programming when
+    |requested change| is below it).
     """
 
     model: str = 'ppx'
@@ -293,7 +295,7 @@ class DeviceConfig(_Section):
         _check(isinstance(self.levels, int) and not isinstance(self.levels, bool)
                and (self.levels == 0 or self.levels >= 2), f'{path}.levels',
                f'must be 0 (analog) or an integer >= 2, got {self.levels!r}')
-        _choice(self.rounding, f'{path}.rounding', ('stochastic', 'nearest'))
+        _choice(self.rounding, f'{path}.rounding', ('stochastic', 'nearest', 'accumulate'))
         _non_negative(self.c2c_noise, f'{path}.c2c_noise')
         _non_negative(self.d2d_spread, f'{path}.d2d_spread')
         _finite(self.w_floor, f'{path}.w_floor')

@@ -181,6 +181,51 @@ def program(w, d, law, w_floor, levels, stochastic, c2c, xi, u):
     return w_new
 
 
+@numba.njit(cache=True, inline='always')
+def program_accumulate(w, d, pending, law, w_floor, levels, c2c, xi):
+    """Program a quantized device through an accumulating register; returns (w, pending).
+
+    The analog change the device would make, d (1 + c2c xi) F(w)/F0, is added to ``pending``;
+    the device is programmed by the whole number of levels k = trunc(pending / level) (towards
+    zero) and k levels are taken out of the register. At a bound the excess is dropped.
+    """
+    if c2c > 0.0:
+        d = d * (1.0 + c2c * xi)
+    pending = pending + d * law_factor(w, d, law)
+    steps = levels - 1.0
+    k = math.trunc(pending * steps)
+    if k == 0.0:
+        return w, pending
+    level = math.floor(w * steps + 0.5) + k
+    lowest = math.ceil(w_floor * steps - 1e-9)
+    if level < lowest:
+        level = lowest
+        pending = 0.0
+    elif level > steps:
+        level = steps
+        pending = 0.0
+    else:
+        pending = pending - k / steps
+    return level / steps, pending
+
+
+def program_accumulate_np(w, d, pending, law, w_floor, levels, c2c, xi):
+    """Vectorised ``program_accumulate``."""
+    d = np.asarray(d, dtype=float)
+    if c2c > 0.0:
+        d = d * (1.0 + c2c * xi)
+    pending = pending + d * law_factor_np(w, d, law)
+    steps = levels - 1.0
+    k = np.trunc(pending * steps)
+    level = np.floor(w * steps + 0.5) + k
+    lowest = math.ceil(w_floor * steps - 1e-9)
+    clipped = (level < lowest) | (level > steps)
+    level = np.clip(level, lowest, steps)
+    new_pending = np.where(clipped, 0.0, pending - k / steps)
+    moved = k != 0.0
+    return np.where(moved, level / steps, w), np.where(moved, new_pending, pending)
+
+
 def program_np(w, d, law, w_floor, levels, stochastic, c2c, xi, u):
     """Vectorised ``program`` (the numpy reference)."""
     d = np.asarray(d, dtype=float)

@@ -23,7 +23,7 @@ import math
 import numba
 
 from memsnn_controller.snn import layout as L
-from memsnn_controller.snn.devices import law_factor, program
+from memsnn_controller.snn.devices import law_factor, program, program_accumulate
 from memsnn_controller.snn.encoding import encode
 from memsnn_controller.snn.rng import normal, uniform
 
@@ -272,8 +272,9 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
     c2c = P[L.P_C2C]
     w_floor = P[L.P_W_FLOOR]
     threshold = P[L.P_WRITE_THRESHOLD]
+    accumulate = levels >= 2.0 and P[L.P_ACCUMULATE] > 0.0
     draw_xi = c2c > 0.0
-    draw_u = levels >= 2.0 and stochastic
+    draw_u = levels >= 2.0 and stochastic and not accumulate
     # Without noise or quantization no random numbers are drawn and the write is a clip of
     # w + x F(w): the common case gets a tight loop.
     ideal_path = not draw_xi and levels < 2.0
@@ -292,6 +293,8 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
         w_eff = syn[L.W_EFF, i]
         writes_pos = writes[0, i]
         writes_neg = writes[1, i]
+        pending_pos = syn[L.PENDING_POS, i]
+        pending_neg = syn[L.PENDING_NEG, i]
         for g in range(2):
             if ist[L.BOUND_ACTOR + g, i] == 0.0:
                 continue
@@ -315,8 +318,16 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
                         continue
                     old_p = w_pos[j]
                     old_n = w_neg[j]
-                    new_p = program(old_p, x, law, w_floor, levels, stochastic, c2c, xi_p, u_p)
-                    new_n = program(old_n, -x, law, w_floor, levels, stochastic, c2c, xi_n, u_n)
+                    if accumulate:
+                        new_p, pending_pos[j] = program_accumulate(
+                            old_p, x, pending_pos[j], law, w_floor, levels, c2c, xi_p)
+                        new_n, pending_neg[j] = program_accumulate(
+                            old_n, -x, pending_neg[j], law, w_floor, levels, c2c, xi_n)
+                    else:
+                        new_p = program(old_p, x, law, w_floor, levels, stochastic, c2c, xi_p,
+                                        u_p)
+                        new_n = program(old_n, -x, law, w_floor, levels, stochastic, c2c, xi_n,
+                                        u_n)
                 if new_p != old_p:
                     writes_pos[j] += 1
                     count += 1

@@ -12,7 +12,9 @@ SCALE_NEG = 3    # ... of w-
 W_EFF = 4        # gain_j * (s+ w+ - s- w-): what an input spike adds to the membrane
 TRACE = 5        # eligibility trace e
 TICK_ELIG = 6    # eligibility gathered within the current tick (window and MSTDPET rules)
-N_SYN_PLANES = 7
+PENDING_POS = 7  # 'accumulate' rounding: requested change of w+ not yet programmed
+PENDING_NEG = 8  # ... of w-
+N_SYN_PLANES = 9
 
 # npar[row, post]: per-neuron constants.
 BIAS = 0
@@ -88,7 +90,8 @@ P_WINDOW_STEPS = 33
 P_TICK_GATED = 34
 P_MAX_TRACE_DECAY = 35
 P_PAIR_SPAN = 36      # steps a silent input's row stays live for pairing
-N_PARAMS = 37
+P_ACCUMULATE = 37     # 1 for 'accumulate' rounding of quantized devices
+N_PARAMS = 38
 
 CODING_REGULAR = 0
 CODING_POISSON = 1

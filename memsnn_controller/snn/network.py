@@ -140,6 +140,7 @@ class Network:
         P[L.P_TRACE_EPS] = learning.trace_eps
         P[L.P_LEVELS] = device.levels
         P[L.P_STOCHASTIC] = float(device.rounding == 'stochastic')
+        P[L.P_ACCUMULATE] = float(device.rounding == 'accumulate')
         P[L.P_C2C] = device.c2c_noise
         P[L.P_W_FLOOR] = device.w_floor
         P[L.P_WRITE_THRESHOLD] = device.write_threshold

@@ -7,7 +7,7 @@ Tests run both on copies of one state and require the same results; the benchmar
 import numpy as np
 
 from memsnn_controller.snn import layout as L
-from memsnn_controller.snn.devices import program_np
+from memsnn_controller.snn.devices import program_accumulate_np, program_np
 from memsnn_controller.snn.encoding import encode_reference
 from memsnn_controller.snn.rng import normal_from_uniform_np, normal_np, uniform_np
 
@@ -214,8 +214,9 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
     levels = P[L.P_LEVELS]
     stochastic = P[L.P_STOCHASTIC] > 0.0
     c2c = P[L.P_C2C]
+    accumulate = levels >= 2.0 and P[L.P_ACCUMULATE] > 0.0
     draw_xi = c2c > 0.0
-    draw_u = levels >= 2.0 and stochastic
+    draw_u = levels >= 2.0 and stochastic and not accumulate
     per_device = int(draw_xi) + int(draw_u)
     count = 0
     for i in _live_rows(live):
@@ -230,9 +231,20 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
             go = (x != 0.0) & ~(np.abs(x) < P[L.P_WRITE_THRESHOLD])
             w_p = syn[L.W_POS, i, cols]
             w_n = syn[L.W_NEG, i, cols]
-            args = (law, P[L.P_W_FLOOR], levels, stochastic, c2c)
-            new_p = np.where(go, program_np(w_p, x, *args, xi[:, 0], u[:, 0]), w_p)
-            new_n = np.where(go, program_np(w_n, -x, *args, xi[:, 1], u[:, 1]), w_n)
+            if accumulate:
+                args = (law, P[L.P_W_FLOOR], levels, c2c)
+                pend_p = syn[L.PENDING_POS, i, cols]
+                pend_n = syn[L.PENDING_NEG, i, cols]
+                prog_p, acc_p = program_accumulate_np(w_p, x, pend_p, *args, xi[:, 0])
+                prog_n, acc_n = program_accumulate_np(w_n, -x, pend_n, *args, xi[:, 1])
+                syn[L.PENDING_POS, i, cols] = np.where(go, acc_p, pend_p)
+                syn[L.PENDING_NEG, i, cols] = np.where(go, acc_n, pend_n)
+            else:
+                args = (law, P[L.P_W_FLOOR], levels, stochastic, c2c)
+                prog_p = program_np(w_p, x, *args, xi[:, 0], u[:, 0])
+                prog_n = program_np(w_n, -x, *args, xi[:, 1], u[:, 1])
+            new_p = np.where(go, prog_p, w_p)
+            new_n = np.where(go, prog_n, w_n)
             changed_p = new_p != w_p
             changed_n = new_n != w_n
             writes[0, i, cols] += changed_p.astype(writes.dtype)

@@ -137,3 +137,32 @@ def test_conductance_mapping():
     g = D.conductance_ms(np.array([0.0, 1.0]), 10.0, 100.0)
     assert g[0] == pytest.approx(0.1) and g[1] == pytest.approx(10.0)
     assert math.isclose(D.conductance_ms(0.5, 10.0, 100.0), 0.1 + 0.5 * 9.9)
+
+
+def test_accumulate_programs_whole_levels_once_enough_is_requested():
+    law = D.law_parameters('ideal')
+    level = 1 / 15
+    w, pending = 5 / 15, 0.0
+    for _ in range(4):  # four requests of a quarter level: nothing programmed yet
+        w, pending = D.program_accumulate(w, level / 4.01, pending, law, 0.0, 16, 0.0, 0.0)
+        assert w == 5 / 15
+    w, pending = D.program_accumulate(w, level / 4.01, pending, law, 0.0, 16, 0.0, 0.0)
+    assert w == pytest.approx(6 / 15) and 0 < pending < level
+    w, pending = D.program_accumulate(w, -2.5 * level, pending, law, 0.0, 16, 0.0, 0.0)
+    assert w == pytest.approx(4 / 15)
+    # At a bound the excess is dropped.
+    w, pending = D.program_accumulate(14 / 15, 3 * level, 0.0, law, 0.0, 16, 0.0, 0.0)
+    assert w == 1.0 and pending == 0.0
+
+
+def test_accumulate_numba_and_numpy_agree():
+    rng = np.random.default_rng(1)
+    law = D.law_parameters('ppx')
+    w = np.round(rng.uniform(0, 1, 200) * 15) / 15
+    d = rng.normal(0, 0.05, 200)
+    pending = rng.normal(0, 0.02, 200)
+    xi = rng.normal(size=200)
+    ref_w, ref_p = D.program_accumulate_np(w, d, pending, law, 0.05, 16, 0.1, xi)
+    for k in range(200):
+        got = D.program_accumulate(w[k], d[k], pending[k], law, 0.05, 16, 0.1, xi[k])
+        assert got == (ref_w[k], ref_p[k])
