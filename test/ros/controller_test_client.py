@@ -107,6 +107,16 @@ class ControllerClient:
         request.transition.id = TRANSITIONS[name]
         return self.call(self.change_state_client, request).success
 
+    def bring_up(self, procs=(), publishers=2, timeout=60.0):
+        """Configure and activate a controller started with autostart:=false, once this client
+        has discovered ``publishers`` /diagnostics publishers (so no episode report is missed)."""
+        ok = self.spin_until(lambda: self.change_state_client.service_is_ready()
+                             and self.node.count_publishers('/diagnostics') >= publishers,
+                             timeout, procs)
+        assert ok, 'the controller never came up'
+        self.spin_for(0.2)
+        assert self.transition('configure') and self.transition('activate')
+
     def state(self):
         return self.call(self.get_state_client, GetState.Request()).current_state.label
 
