@@ -75,3 +75,17 @@ def test_bad_start_parameter_raises_a_one_line_error(rclpy_context):
     with pytest.raises(ControllerParameterError, match='ready_x must stay below'):
         ControllerNode(context=rclpy_context,
                        parameter_overrides=[Parameter('x_threshold', value=0.4)])
+
+
+def test_a_1khz_stream_is_decimated_to_the_control_rate(node_and_client):
+    node, client = node_and_client
+    client.wait_for_listener()
+    client.spin_for(0.2)
+    sent = client.stream(0.6, rate_hz=1000.0, start_ns=10**9)  # stamps on an exact 1 ms grid
+    client.spin_for(0.2)
+    loop = node._loop
+    # One tick per 20 ms of stamps, even if the best-effort reader dropped some states while
+    # this single-threaded test fell behind.
+    assert sent / 20 - 3 <= loop.ticks <= sent / 20 + 2, (loop.ticks, sent, loop.messages)
+    assert loop.skipped == loop.messages - loop.ticks - loop.duplicates > 0
+    assert len(client.commands) == loop.ticks
