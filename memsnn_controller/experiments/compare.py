@@ -18,6 +18,11 @@ Configuration of a run: the shipped default (or --config), reward.name and devic
 the grid, every --set, then the variant's assignments. A --variant is NAME=KEY=VALUE[,KEY=VALUE]
 (NAME= alone: no change); without --variant the grid has one variant, 'default'.
 
+Backends: the local process pool (default), or --backend ray: each run a Ray task on a new local
+Ray instance (--jobs CPUs) or on the cluster at --ray-address, --cpus-per-trial CPUs each; a run
+whose worker or node is lost is retried --max-retries times. Ray is an optional extra: pip install
+'memsnn_controller[cluster]'. Both backends give the same results for the same grid and seeds.
+
 Exit codes: 0 every run finished; 1 some runs failed (see results.md); 2 bad arguments or
 configuration (nothing is run); 130 interrupted (Ctrl-C / SIGTERM: running runs finish their
 episode and checkpoint; rerun the command to resume; a second Ctrl-C stops at once).
@@ -74,8 +79,22 @@ def build_parser():
     p.add_argument('--variant', dest='variants', action='append', default=[],
                    metavar='NAME=KEY=VALUE[,KEY=VALUE...]',
                    help='add a named configuration variant to the grid (repeatable)')
-    p.add_argument('--jobs', type=int, default=_cpus(),
-                   help='parallel runs (default: the number of CPUs); 1 runs in this process')
+    p.add_argument('--jobs', type=int, default=None,
+                   help='parallel runs (default: the number of CPUs); 1 runs in this process; '
+                        'with --backend ray: the CPUs of the local Ray instance, or with '
+                        '--ray-address the most runs in flight at once (default: no limit)')
+    p.add_argument('--backend', choices=('local', 'ray'), default='local',
+                   help='local: a pool of worker processes (default); ray: one Ray task per '
+                        'run (needs the cluster extra)')
+    p.add_argument('--ray-address', metavar='ADDRESS',
+                   help="with --backend ray: the cluster to run on, HOST:6379, ray://HOST:10001 "
+                        "or 'auto' (the one `ray start` started here, or $RAY_ADDRESS); "
+                        'default: a new local Ray instance, shut down at the end')
+    p.add_argument('--cpus-per-trial', type=float, default=None, metavar='N',
+                   help='with --backend ray: CPUs Ray reserves for each run (default 1)')
+    p.add_argument('--max-retries', type=int, default=None, metavar='N',
+                   help='with --backend ray: retries of a run whose worker process or node is '
+                        'lost (default 3)')
     p.add_argument('--out', metavar='DIR', default=DEFAULT_OUT,
                    help=f'output folder (default {DEFAULT_OUT})')
     p.add_argument('--checkpoint-every', type=int, default=DEFAULT_CHECKPOINT_EVERY,
@@ -112,8 +131,18 @@ def plan(args):
         raise grid.GridError(f'--episodes: must be >= 1, got {args.episodes}')
     if args.checkpoint_every < 1:
         raise grid.GridError(f'--checkpoint-every: must be >= 1, got {args.checkpoint_every}')
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise grid.GridError(f'--jobs: must be >= 1, got {args.jobs}')
+    if args.backend != 'ray':
+        for option, value in (('--ray-address', args.ray_address),
+                              ('--cpus-per-trial', args.cpus_per_trial),
+                              ('--max-retries', args.max_retries)):
+            if value is not None:
+                raise grid.GridError(f'{option}: only with --backend ray')
+    if args.cpus_per_trial is not None and not args.cpus_per_trial > 0:
+        raise grid.GridError(f'--cpus-per-trial: must be > 0, got {args.cpus_per_trial:g}')
+    if args.max_retries is not None and args.max_retries < 0:
+        raise grid.GridError(f'--max-retries: must be >= 0, got {args.max_retries}')
     base = resolve_config(args.config).to_dict() if args.config else None
     specs = grid.build_specs(rewards, devices, seeds, args.episodes, args.env, args.out,
                              variants=variants, overrides=args.overrides, base_config=base,
@@ -175,19 +204,37 @@ def main(argv=None):
         report.write_report(out, _report_settings(_read_settings(out)))
         print(f'{PROG}: wrote {os.path.join(out, report.RESULTS_MD)} and the figures')
         return 0
+    if args.backend == 'ray':
+        from memsnn_controller.experiments import ray_backend
+
+        missing = ray_backend.missing_ray()
+        if missing:
+            return _fail(missing)
     try:
         specs, settings = plan(args)
         _check_env(args.env)
     except (ConfigError, grid.GridError, TrainingError) as exc:
         return _fail(exc)
+    backend = None
+    if args.backend == 'ray':
+        local = args.ray_address is None
+        backend = ray_backend.RayBackend(
+            address=args.ray_address, num_cpus=args.jobs if local else None,
+            max_in_flight=None if local else args.jobs,
+            cpus_per_trial=args.cpus_per_trial or ray_backend.DEFAULT_CPUS_PER_TRIAL,
+            max_retries=(ray_backend.DEFAULT_MAX_RETRIES if args.max_retries is None
+                         else args.max_retries))
     os.makedirs(out, exist_ok=True)
     rf.write_json(os.path.join(out, SETTINGS_FILE), settings)
-    return run_grid(specs, out, args.jobs, progress=not args.no_progress,
-                    settings=_report_settings(settings))
+    return run_grid(specs, out, args.jobs or _cpus(), progress=not args.no_progress,
+                    settings=_report_settings(settings), backend=backend)
 
 
-def run_grid(specs, out, jobs, progress=True, settings=None):
-    """Run (or resume) the grid; returns the exit code. See the module docstring."""
+def run_grid(specs, out, jobs, progress=True, settings=None, backend=None):
+    """Run (or resume) the grid; returns the exit code. See the module docstring.
+
+    backend: None for the local one (``jobs`` processes; 1: in this process), or an object with
+    grid.py's backend interface (e.g. ray_backend.RayBackend)."""
     from tqdm import tqdm
 
     results_path = os.path.join(out, report.RESULTS_CSV)
@@ -209,11 +256,20 @@ def run_grid(specs, out, jobs, progress=True, settings=None):
             new_rows.append(grid.result_row(spec, summary))
     for row in new_rows:
         report.append_result(results_path, row)
-    jobs = max(1, min(jobs, len(pending)))
+    if backend is None:
+        backend = grid.make_backend(max(1, min(jobs, len(pending))))
+    if pending:
+        try:
+            backend.start()
+        except grid.BackendError as exc:
+            backend.close()
+            return _fail(exc)
+        except KeyboardInterrupt:  # Ctrl-C while a backend starts (Ray takes seconds)
+            backend.close()
+            print(f'{PROG}: interrupted before any run started', file=sys.stderr)
+            return 130
     print(f'{PROG}: {len(specs)} runs: {skipped} finished before, {len(pending)} to run'
-          + (f' on {jobs} process{"es" if jobs > 1 else ""}' if pending else ''),
-          file=sys.stderr)
-    backend = grid.make_backend(jobs)
+          + (f' on {backend.describe()}' if pending else ''), file=sys.stderr)
     stopping = []
 
     def on_signal(signum, frame):
@@ -253,9 +309,10 @@ def run_grid(specs, out, jobs, progress=True, settings=None):
             signal.signal(sig, handler)
     _finalize(out, specs, existing + new_rows, settings)
     if aborted or stopping:
+        note = getattr(backend, 'abort_note', 'others at their last periodic checkpoint')
         print(f'{PROG}: interrupted ({interrupted} runs checkpointed'
-              f'{", others at their last periodic checkpoint" if aborted else ""}); run the '
-              f'same command again to resume', file=sys.stderr)
+              f'{", " + note if aborted else ""}); run the same command again to resume',
+              file=sys.stderr)
         return 130
     print(f'{PROG}: wrote {os.path.join(out, report.RESULTS_MD)}'
           + (f'; {failed} runs failed' if failed else ''), file=sys.stderr)

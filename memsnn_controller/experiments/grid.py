@@ -14,9 +14,11 @@ checkpoint if one is there) and returns its result row: the grid keys, metrics.S
 ``error`` ('' or one line) and ``status`` ('done', 'error' or 'interrupted'). It never raises
 for a failing run: the error is recorded (traceback in the run's error.log) and the sweep goes
 on. Any executor can call it; a backend only has to "submit many specs and yield (spec, row) as
-they finish", plus a graceful ``request_stop`` (runs checkpoint after their current episode and
-come back 'interrupted') and ``close``. Two are here: SerialBackend (in this process) and
-ProcessPoolBackend (concurrent.futures with the 'spawn' start method: numba and fork do not mix).
+they finish" (``run``), plus ``start`` (get ready; BackendError when it cannot), ``describe``
+(where the runs go, for the log line), a graceful ``request_stop`` (runs checkpoint after their
+current episode and come back 'interrupted'), ``abort`` and ``close``. Two are here:
+SerialBackend (in this process) and ProcessPoolBackend (concurrent.futures with the 'spawn' start
+method: numba and fork do not mix); ray_backend.RayBackend runs the trials as Ray tasks.
 """
 
 import concurrent.futures as cf
@@ -44,6 +46,10 @@ _ASSIGNMENT_SPLIT = re.compile(r',(?=\s*[A-Za-z_][A-Za-z0-9_.]*\s*=)')
 
 class GridError(ValueError):
     """A grid argument is invalid; the message names it."""
+
+
+class BackendError(RuntimeError):
+    """A backend cannot start (e.g. Ray is missing or unreachable); the message says why."""
 
 
 # ---------------------------------------------------------------------------- grid description
@@ -239,6 +245,12 @@ class SerialBackend:
     def __init__(self):
         self._stop = threading.Event()
 
+    def start(self):
+        pass
+
+    def describe(self):
+        return '1 process'
+
     def run(self, specs):
         for spec in specs:
             if self._stop.is_set():
@@ -308,6 +320,12 @@ class ProcessPoolBackend:
         self._ctx = multiprocessing.get_context('spawn')
         self._stop = self._ctx.Event()
         self._executor = None
+
+    def start(self):
+        pass
+
+    def describe(self):
+        return f'{self.jobs} process{"es" if self.jobs > 1 else ""}'
 
     def _new_executor(self):
         return cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx,
