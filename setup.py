@@ -46,6 +46,8 @@ setup(
     extras_require={
         'ros': ROS_WHEELS,
         'test': ['pytest>=8.0', 'ruff>=0.6'],
+        # memsnn-compare --backend ray; [client] adds grpcio for ray://HOST:10001 addresses.
+        'cluster': ['ray[client]>=2.60'],
     },
     zip_safe=True,
     maintainer='memsnn_controller developers',
