@@ -40,7 +40,6 @@ import sys
 import threading
 import time
 import traceback
-import types
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
@@ -438,20 +437,16 @@ class ControllerNode(LifecycleNode):
             return  # nothing learned since the last save
         if self._save_thread is not None and self._save_thread.is_alive():
             return  # the previous save is still being written
-        state = agent.export_state()  # a copy: the agent keeps running while it is written
-        snapshot = types.SimpleNamespace(seed=agent.seed, config=agent.config,
-                                         export_state=lambda: state)
+        snapshot = agent.snapshot()  # a copy: the agent keeps running while it is written
         self._saved_steps = agent.total_steps
         self._save_thread = threading.Thread(target=self._write_snapshot, args=(snapshot, path),
                                              name='autosave', daemon=True)
         self._save_thread.start()
 
     def _write_snapshot(self, snapshot, path):
-        from memsnn_controller.snn.checkpoint import save_checkpoint
-
         try:
             with self._save_lock:
-                save_checkpoint(snapshot, path)
+                snapshot.save(path)
             self.saves += 1
         except Exception as exc:  # reported, never fatal: the next autosave tries again
             self._saved_steps = None

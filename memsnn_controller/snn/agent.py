@@ -224,6 +224,12 @@ class Agent:
         self.in_episode = False
         self._has_prev = False
 
+    def snapshot(self):
+        """A copy of the learning state to write later (``snapshot.save(path)``), e.g. from a
+        background thread while this agent keeps running."""
+        from memsnn_controller.snn.checkpoint import Snapshot
+        return Snapshot(self.config, self.seed, self.export_state())
+
     def save(self, path):
         """Write a checkpoint atomically (see checkpoint.py)."""
         from memsnn_controller.snn.checkpoint import save_checkpoint

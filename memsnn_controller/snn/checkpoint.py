@@ -28,18 +28,38 @@ class CheckpointError(RuntimeError):
     """A checkpoint cannot be written or used; the message says why."""
 
 
+class Snapshot:
+    """A copy of an agent's learning state that can be written later, e.g. on another thread
+    while the agent keeps learning (``agent.snapshot()``; copying takes about a millisecond)."""
+
+    def __init__(self, config, seed, arrays):
+        self.config = config
+        self.seed = int(seed)
+        self.arrays = arrays
+
+    def save(self, path):
+        """Write the snapshot to ``path`` atomically (see ``write_checkpoint``)."""
+        write_checkpoint(path, self.config, self.seed, self.arrays)
+
+
 def save_checkpoint(agent, path):
     """Write ``agent``'s learning state to ``path`` atomically."""
+    write_checkpoint(path, agent.config, agent.seed, agent.export_state())
+
+
+def write_checkpoint(path, config, seed, arrays):
+    """Write a checkpoint of (config, seed, state arrays) to ``path`` atomically."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    arrays = agent.export_state()
     meta = {'format_version': FORMAT_VERSION, 'package_version': __version__,
-            'seed': agent.seed, 'config': agent.config.to_dict()}
-    arrays['meta'] = np.array(json.dumps(meta, sort_keys=True))
+            'seed': int(seed), 'config': config.to_dict()}
+    arrays = dict(arrays, meta=np.array(json.dumps(meta, sort_keys=True)))
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
                                dir=folder)
     try:
+        # mkstemp creates the file private (0600); a checkpoint is an ordinary data file.
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, 'wb') as f:
             np.savez(f, **arrays)
             f.flush()

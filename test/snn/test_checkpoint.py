@@ -44,8 +44,20 @@ def test_round_trip(tmp_path):
     fresh = Agent(SMALL, seed=agent.seed)
     fresh.restore(path)
     _same(agent, fresh)
-    # No temporary files are left behind.
+    # No temporary files are left behind, and the file is an ordinary readable data file.
     assert os.listdir(tmp_path) == ['ckpt.npz']
+    assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+def test_snapshot_saves_the_state_at_the_time_it_was_taken(tmp_path):
+    agent = _trained()
+    snapshot = agent.snapshot()
+    frozen = agent.export_state()
+    agent.step([0.0, 0.0, 0.0, 0.0])  # keeps learning after the snapshot
+    snapshot.save(tmp_path / 'snap.npz')
+    loaded = Agent.from_checkpoint(tmp_path / 'snap.npz')
+    for name, value in loaded.export_state().items():
+        np.testing.assert_array_equal(value, frozen[name], err_msg=name)
 
 
 def test_checkpoint_has_no_pickles(tmp_path):
