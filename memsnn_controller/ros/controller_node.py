@@ -352,11 +352,13 @@ class ControllerNode(LifecycleNode):
         loop = self._loop
         try:
             stamp = msg.header.stamp
-            out = loop.process(msg.name, msg.position, msg.velocity,
-                               stamp.sec * 1_000_000_000 + stamp.nanosec, receipt)
+            stamp_ns = stamp.sec * 1_000_000_000 + stamp.nanosec
+            out = loop.process(msg.name, msg.position, msg.velocity, stamp_ns, receipt)
             if out.publish:
-                command = self._command
-                command.data = [out.force]
+                # Labelled with the state's stamp, so a lockstep simulator can tell a late
+                # answer from the one it waits for (conversions.ANSWER_LABEL).
+                command = conversions.command_from_force(out.force, self._command,
+                                                         answers_ns=stamp_ns)
                 self._cmd_pub.publish(command)
                 loop.record_latency(time.monotonic_ns() - receipt)
         except Exception:  # a bug in the loop or the agent: stop commanding, keep running

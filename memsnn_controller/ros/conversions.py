@@ -10,7 +10,7 @@ from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Float64MultiArray
+from std_msgs.msg import Float64MultiArray, MultiArrayDimension
 
 CART_JOINT = 'slider_to_cart'
 POLE_JOINT = 'cart_to_pole'
@@ -67,8 +67,16 @@ def force_from_command(msg):
     return value, ''
 
 
-def command_from_force(force, msg=None):
-    """std_msgs/Float64MultiArray holding exactly one finite value, the cart force (N).
+# Optional convention on effort_controller/commands: a command that answers a joint state names
+# that state's stamp in its layout's single dimension label, 'answers_stamp_ns=<ns>'. Effort
+# controllers ignore the layout; the simulator's lockstep mode uses it to tell a late answer to
+# an earlier state from the answer to the state it waits for (Float64MultiArray has no header).
+ANSWER_LABEL = 'answers_stamp_ns='
+
+
+def command_from_force(force, msg=None, answers_ns=None):
+    """std_msgs/Float64MultiArray holding exactly one finite value, the cart force (N); with
+    ``answers_ns``, labelled as the answer to the joint state stamped so (see ANSWER_LABEL).
 
     Raises ValueError for a non-finite force: nothing non-finite may go on the wire.
     """
@@ -77,7 +85,23 @@ def command_from_force(force, msg=None):
         raise ValueError(f'force must be finite, got {value}')
     msg = Float64MultiArray() if msg is None else msg
     msg.data = [value]
+    if answers_ns is None:
+        msg.layout.dim = []
+    else:
+        msg.layout.dim = [MultiArrayDimension(label=f'{ANSWER_LABEL}{int(answers_ns)}', size=1,
+                                              stride=1)]
     return msg
+
+
+def answered_stamp_ns(msg):
+    """The stamp (ns) of the joint state a command says it answers, or None if it says none."""
+    dims = msg.layout.dim
+    if len(dims) != 1 or not dims[0].label.startswith(ANSWER_LABEL):
+        return None
+    try:
+        return int(dims[0].label[len(ANSWER_LABEL):])
+    except ValueError:
+        return None
 
 
 # Why a joint state cannot be used (JointLookup.observation's reason codes).

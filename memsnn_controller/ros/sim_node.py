@@ -229,6 +229,7 @@ class CartPoleSimNode(Node):
         self._listener_seen = False
         self._timeouts = 0
         self._rejected = 0
+        self._stale = 0
         self._next_reject_log = 0.0
         self._next_timeout_log = 0.0
         self._last_status = (time.monotonic(), 0, 0, 0)
@@ -303,6 +304,12 @@ class CartPoleSimNode(Node):
         value, reason = conversions.force_from_command(msg)
         if value is None:
             self._reject(reason)
+            return
+        answers = conversions.answered_stamp_ns(msg)
+        if self._lockstep and answers is not None and answers != self._sim.time_ns:
+            # A late answer to an earlier state (after a timeout): applying it to this state
+            # would lag every later command by one step.
+            self._stale += 1
             return
         self._held = value
         if self._awaiting:
@@ -451,6 +458,7 @@ class CartPoleSimNode(Node):
                 'episode_steps': sim.episode_steps,
                 'phase': sim.phase,
                 'command_timeouts': self._timeouts,
+                'stale_commands': self._stale,
                 'rejected_commands': self._rejected,
                 'held_command': f'{self._held:g}',
             }, level=DiagnosticStatus.WARN if troubled else DiagnosticStatus.OK,

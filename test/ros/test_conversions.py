@@ -75,3 +75,17 @@ def test_qos_profiles():
     assert qos.SENSOR_DATA.reliability == ReliabilityPolicy.BEST_EFFORT
     assert qos.COMMANDS.reliability == ReliabilityPolicy.RELIABLE
     assert qos.CLOCK.reliability == ReliabilityPolicy.BEST_EFFORT and qos.CLOCK.depth == 1
+
+
+
+def test_commands_can_name_the_state_they_answer():
+    from std_msgs.msg import MultiArrayDimension
+
+    from memsnn_controller.ros.conversions import answered_stamp_ns, command_from_force
+
+    msg = command_from_force(2.5, answers_ns=1_234_000_000)
+    assert list(msg.data) == [2.5] and answered_stamp_ns(msg) == 1_234_000_000
+    assert answered_stamp_ns(command_from_force(2.5, msg)) is None  # refilled without a label
+    odd = command_from_force(1.0)
+    odd.layout.dim = [MultiArrayDimension(label='answers_stamp_ns=soon', size=1, stride=1)]
+    assert answered_stamp_ns(odd) is None

@@ -130,3 +130,22 @@ def test_realtime_mode_steps_at_wall_clock_rate_holding_the_latest_command(rclpy
     assert 15 <= len(states) <= 30  # 25 at 50 Hz, with slack for a loaded machine
     assert all(b.stamp_ns - a.stamp_ns == 20_000_000 for a, b in pairwise(states))
     assert states[-1].effort[0] == 0.5  # held without being asked again
+
+
+def test_lockstep_ignores_a_late_answer_to_an_earlier_state(rclpy_context):
+    from memsnn_controller.ros.conversions import command_from_force
+
+    node = make_node(rclpy_context)
+    try:
+        node._awaiting = True
+        ticks = node._sim.ticks
+        now = node._sim.time_ns
+        node._on_command(command_from_force(5.0, answers_ns=now - 20_000_000))
+        assert node._sim.ticks == ticks and node._stale == 1 and node._held == 0.0
+        node._on_command(command_from_force(5.0, answers_ns=now))
+        assert node._sim.ticks == ticks + 1 and node._held == 5.0
+        node._awaiting = True
+        node._on_command(command_from_force(-3.0))  # unlabelled: taken as the answer
+        assert node._sim.ticks == ticks + 2 and node._held == -3.0
+    finally:
+        node.destroy_node()
