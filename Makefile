@@ -13,7 +13,7 @@ TEST_ARGS ?=
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean clean-cache
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,9 @@ bench: $(VENV)/.stamp-test
 lint: $(VENV)/.stamp-test
 	$(BIN)/python -m ruff check .
 
-clean:
+# numba's cache is not invalidated when a module called by a cached kernel changes.
+clean-cache:
+	find memsnn_controller -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+clean: clean-cache
 	rm -rf $(VENV) build *.egg-info
