@@ -86,11 +86,13 @@ def test_annealing_scales_rates_by_performance():
     agent.episode_lengths = [400] * 100          # perf 0.8
     agent.reset()
     eta = agent.network.npar[L.ETA]
-    assert eta[0] == pytest.approx(0.03 * 0.2) and eta[-1] == pytest.approx(0.03 * 0.2)
+    cfg = SMALL
+    assert eta[0] == pytest.approx(cfg.actor.eta * 0.2)
+    assert eta[-1] == pytest.approx(cfg.critic.eta * 0.2)
     assert agent.network.npar[L.NOISE, 0] == pytest.approx(0.02 * 0.5)
     agent.episode_lengths = [500] * 100
     agent.reset()
-    assert agent.network.npar[L.ETA, 0] == pytest.approx(0.03 * 0.1)
+    assert agent.network.npar[L.ETA, 0] == pytest.approx(cfg.actor.eta * cfg.learning.eta_floor)
 
 
 @pytest.mark.parametrize('bad', [[0.0, 0.0, 0.0], [0, 0, float('nan'), 0], [0, 0, 0, float('inf')],

@@ -6,11 +6,14 @@ import yaml
 from memsnn_controller.snn.config import AgentConfig, ConfigError, apply_overrides
 
 
-def test_defaults_are_the_section_8_recipe():
+def test_defaults_are_the_section_8_recipe_with_higher_gains():
     cfg = AgentConfig()
     assert cfg.substeps == 20
     assert cfg.actor.neurons_per_side == 20 and cfg.critic.neurons_per_half == 150
     assert cfg.device.model == 'ppx' and cfg.learning.eligibility == 'role'
+    # gain x eta as the recipe's actor (after tuning: 0.01) and critic (0.0075)
+    assert cfg.actor.gain * cfg.actor.eta == pytest.approx(0.01)
+    assert cfg.critic.gain * cfg.critic.eta == pytest.approx(0.0075)
 
 
 @pytest.mark.parametrize('override, field', [

@@ -24,9 +24,11 @@ CASES = {
     'continuous_ideal': ['actor.decoder=continuous', 'device.model=ideal'],
     'nonideal': ['device.levels=16', 'device.c2c_noise=0.1', 'device.d2d_spread=0.1',
                  'device.write_threshold=0.0005', 'learning.dead_zone=0.0'],
-    'nearest_levels': ['device.levels=8', 'device.rounding=nearest'],
+    # Large rates, so that quantized devices do change level within the short plan.
+    'nearest_levels': ['device.levels=8', 'device.rounding=nearest', 'actor.eta=0.2',
+                       'critic.eta=0.2'],
     'accumulate_levels': ['device.levels=16', 'device.rounding=accumulate', 'device.c2c_noise=0.1',
-                          'learning.dead_zone=0.0'],
+                          'learning.dead_zone=0.0', 'actor.eta=0.05', 'critic.eta=0.05'],
     'reward_modulated': ['critic.enabled=false', 'learning.modulator=reward'],
     'carry_over': ['actor.reset_each_tick=false', 'critic.reset_each_tick=false',
                    'encoder.phase_reset=false', 'critic.noise=0.01'],
