@@ -272,7 +272,8 @@ class DeviceConfig(_Section):
     requested changes and programs whole levels once they add up to one); ``c2c_noise``
     (multiplicative cycle-to-cycle write noise, the std of a Gaussian factor); ``d2d_spread``
     (lognormal device-to-device spread of each device's conductance window); ``w_floor`` (a
-    lowest reachable w; NC needs one above 0); ``write_threshold`` (no programming when
+    lowest reachable w; null = the model's own: 0.01 for NC, whose multiplicative law makes
+    w = 0 absorbing, 0 otherwise); ``write_threshold`` (no programming when
     |requested change| is below it).
     """
 
@@ -283,12 +284,19 @@ class DeviceConfig(_Section):
     rounding: str = 'stochastic'
     c2c_noise: float = 0.0
     d2d_spread: float = 0.0
-    w_floor: float = 0.0
+    w_floor: float | None = None
     write_threshold: float = 0.0
     g_max_ms: float = 10.0
     on_off_ratio: float = 100.0
 
     _path = 'device'
+
+    @property
+    def floor(self):
+        """The lowest reachable w: ``w_floor``, or the model's own when it is null."""
+        if self.w_floor is not None:
+            return self.w_floor
+        return 0.01 if self.model == 'nc' else 0.0
 
     def validate(self, path):
         _choice(self.model, f'{path}.model', ('ppx', 'nc', 'ideal'))
@@ -301,8 +309,9 @@ class DeviceConfig(_Section):
         _choice(self.rounding, f'{path}.rounding', ('stochastic', 'nearest', 'accumulate'))
         _non_negative(self.c2c_noise, f'{path}.c2c_noise')
         _non_negative(self.d2d_spread, f'{path}.d2d_spread')
-        _finite(self.w_floor, f'{path}.w_floor')
-        _check(0.0 <= self.w_floor < 1.0, f'{path}.w_floor', 'must be in [0, 1)')
+        if self.w_floor is not None:
+            _finite(self.w_floor, f'{path}.w_floor')
+            _check(0.0 <= self.w_floor < 1.0, f'{path}.w_floor', 'must be in [0, 1) or null')
         _non_negative(self.write_threshold, f'{path}.write_threshold')
         _positive(self.g_max_ms, f'{path}.g_max_ms')
         _finite(self.on_off_ratio, f'{path}.on_off_ratio')

@@ -142,7 +142,7 @@ class Network:
         P[L.P_STOCHASTIC] = float(device.rounding == 'stochastic')
         P[L.P_ACCUMULATE] = float(device.rounding == 'accumulate')
         P[L.P_C2C] = device.c2c_noise
-        P[L.P_W_FLOOR] = device.w_floor
+        P[L.P_W_FLOOR] = device.floor
         P[L.P_WRITE_THRESHOLD] = device.write_threshold
         P[L.P_PRE_DECAY] = math.exp(-neuron.dt_ms / learning.tau_plus_ms)
         P[L.P_POST_DECAY] = math.exp(-neuron.dt_ms / learning.tau_minus_ms)
@@ -172,9 +172,9 @@ class Network:
         shape = (self.n_in, self.n_post)
         syn = np.zeros((L.N_SYN_PLANES,) + shape)
         for plane in (L.W_POS, L.W_NEG):
-            w = np.clip(dev.init_mean + dev.init_std * rng.standard_normal(shape), dev.w_floor, 1)
+            w = np.clip(dev.init_mean + dev.init_std * rng.standard_normal(shape), dev.floor, 1)
             if dev.levels >= 2:
-                w = np.clip(np.round(w * (dev.levels - 1)) / (dev.levels - 1), dev.w_floor, 1.0)
+                w = np.clip(np.round(w * (dev.levels - 1)) / (dev.levels - 1), dev.floor, 1.0)
             syn[plane] = w
         for plane in (L.SCALE_POS, L.SCALE_NEG):
             syn[plane] = (np.exp(dev.d2d_spread * rng.standard_normal(shape))

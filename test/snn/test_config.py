@@ -62,3 +62,12 @@ def test_dict_and_yaml_round_trip(tmp_path):
 def test_unknown_top_level_key():
     with pytest.raises(ConfigError, match='^colour'):
         AgentConfig.from_dict({'colour': 'red'})
+
+
+def test_device_floor_defaults_by_model():
+    assert AgentConfig().device.floor == 0.0
+    assert AgentConfig().with_overrides(['device.model=nc']).device.floor == 0.01
+    assert AgentConfig().with_overrides(['device.model=nc', 'device.w_floor=0.05']).device.floor \
+        == 0.05
+    with pytest.raises(ConfigError, match='device.w_floor'):
+        AgentConfig().with_overrides(['device.w_floor=1.5'])
