@@ -19,12 +19,18 @@ to control_period / round(control_period / dt_ms): 4 steps of 1.0417 ms at 240 H
 time constants are in ms, so the dynamics are those of the nearest whole number of steps.
 """
 
-from dataclasses import dataclass
 import math
 import os
 
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.ros.conversions import CART_JOINT, POLE_JOINT
+from memsnn_controller.ros.param_checks import (
+    ParameterSpec,
+    above_zero,
+    in_range,
+    joint_name,
+    one_of,
+)
 from memsnn_controller.snn.config import AgentConfig, ConfigError, parse_override
 from memsnn_controller.snn.rewards import REWARDS
 
@@ -32,36 +38,6 @@ NODE_NAME = 'memsnn_controller'
 DEVICES = ('ppx', 'nc', 'ideal')
 DECODERS = ('continuous', 'discrete')
 MAX_INT = 2**63 - 1
-
-
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _in_range(low, high, unit=''):
-    def check(value):
-        if not _number(value) or not low <= value <= high:
-            return f'must be in [{low}, {high}]{unit}'
-        return None
-    return check
-
-
-def _above_zero(high, unit=''):
-    def check(value):
-        if not _number(value) or not 0 < value <= high:
-            return f'must be in (0, {high}]{unit}'
-        return None
-    return check
-
-
-def _one_of(*choices):
-    def check(value):
-        return None if value in choices else f'must be one of {", ".join(map(repr, choices))}'
-    return check
-
-
-def _joint_name(value):
-    return None if value.strip() else 'must be a non-empty joint name'
 
 
 def _reward(value):
@@ -93,44 +69,28 @@ def _checkpoint_path(value):
     return None
 
 
-def _any(value):
-    return None
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """One node parameter (see the module docstring)."""
-
-    name: str
-    default: object
-    description: str
-    check: object = _any
-    configure_only: bool = False
-    read_only: bool = False
-
-
 PARAMETERS = (
     ParameterSpec('control_period', 0.02,
                   'seconds between control ticks (decimation of faster joint-state streams); '
-                  '[0.001, 1.0]', _in_range(0.001, 1.0, ' s'), configure_only=True),
+                  '[0.001, 1.0]', in_range(0.001, 1.0, ' s'), configure_only=True),
     ParameterSpec('cart_joint', CART_JOINT,
-                  'JointState name of the cart joint (x, x_dot)', _joint_name),
+                  'JointState name of the cart joint (x, x_dot)', joint_name),
     ParameterSpec('pole_joint', POLE_JOINT,
-                  'JointState name of the pole joint (theta, theta_dot)', _joint_name),
+                  'JointState name of the pole joint (theta, theta_dot)', joint_name),
     ParameterSpec('force_limit', 10.0,
                   "largest force magnitude commanded, N; also the agent's actor.force_limit at "
-                  'configure; (0, 1e6]', _above_zero(1e6, ' N')),
+                  'configure; (0, 1e6]', above_zero(1e6, ' N')),
     ParameterSpec('reward', '',
                   "reward function (memsnn_controller.snn.rewards.REWARDS); '' keeps the agent "
                   "configuration's", _reward, configure_only=True),
     ParameterSpec('device', '',
                   "memristor model: ppx, nc or ideal; '' keeps the agent configuration's",
-                  _one_of('', *DEVICES), configure_only=True),
+                  one_of('', *DEVICES), configure_only=True),
     ParameterSpec('decoder', 'continuous',
                   "'continuous': force = force_limit (nR - nL) / (nR + nL); 'discrete': "
-                  '+-force_limit', _one_of(*DECODERS), configure_only=True),
+                  '+-force_limit', one_of(*DECODERS), configure_only=True),
     ParameterSpec('seed', 0, "the agent's random seed; -1 draws one from the OS",
-                  _in_range(-1, MAX_INT), configure_only=True),
+                  in_range(-1, MAX_INT), configure_only=True),
     ParameterSpec('agent_config', '',
                   "YAML file of an AgentConfig (the learning core's configuration); '' = the "
                   'defaults', _yaml_file, configure_only=True),
@@ -143,47 +103,47 @@ PARAMETERS = (
                   'none', _checkpoint_path),
     ParameterSpec('autosave_period', 30.0,
                   'wall seconds between automatic checkpoints (only when learning changed '
-                  'something); 0 = off; [0, 86400]', _in_range(0.0, 86400.0, ' s')),
+                  'something); 0 = off; [0, 86400]', in_range(0.0, 86400.0, ' s')),
     ParameterSpec('autostart', True,
                   'configure and activate at start (read at start only)', read_only=True),
     ParameterSpec('learning', True,
                   'learn online (false: act with frozen synapses); also ~/set_learning'),
     ParameterSpec('watchdog_timeout', 0.5,
                   'wall seconds without a joint state after which 0 N is published (a watchdog '
-                  'trip); (0, 3600]', _above_zero(3600.0, ' s')),
+                  'trip); (0, 3600]', above_zero(3600.0, ' s')),
     ParameterSpec('max_episode_steps', 500,
                   'ticks after which an episode ends as truncated (not a failure); 0 = '
-                  'unlimited', _in_range(0, 2**31 - 1)),
+                  'unlimited', in_range(0, 2**31 - 1)),
     ParameterSpec('x_threshold', cartpole_spec.X_THRESHOLD,
                   'failure when |x| exceeds it, m (CartPole-v1: 2.4); (0, 100]',
-                  _above_zero(100.0, ' m')),
+                  above_zero(100.0, ' m')),
     ParameterSpec('theta_threshold', cartpole_spec.THETA_THRESHOLD,
                   'failure when |theta| exceeds it, rad (CartPole-v1: 12 deg = 0.2094); '
-                  '(0, pi]', _above_zero(math.pi, ' rad')),
+                  '(0, pi]', above_zero(math.pi, ' rad')),
     ParameterSpec('ready_x', 0.5,
                   'ready region after a failure: |x| <= ready_x, m; [0, x_threshold)',
-                  _in_range(0.0, 100.0, ' m')),
+                  in_range(0.0, 100.0, ' m')),
     ParameterSpec('ready_x_dot', 0.5,
-                  'ready region: |x_dot| <= ready_x_dot, m/s; >= 0', _in_range(0.0, 1e3, ' m/s')),
+                  'ready region: |x_dot| <= ready_x_dot, m/s; >= 0', in_range(0.0, 1e3, ' m/s')),
     ParameterSpec('ready_theta', 0.1,
                   'ready region: |theta| <= ready_theta, rad; [0, theta_threshold)',
-                  _in_range(0.0, math.pi, ' rad')),
+                  in_range(0.0, math.pi, ' rad')),
     ParameterSpec('ready_theta_dot', 0.5,
                   'ready region: |theta_dot| <= ready_theta_dot, rad/s; >= 0',
-                  _in_range(0.0, 1e3, ' rad/s')),
+                  in_range(0.0, 1e3, ' rad/s')),
     ParameterSpec('ready_hold', 0.0,
                   'seconds (of joint-state time) the state must stay in the ready region '
-                  'before a new episode starts; [0, 3600]', _in_range(0.0, 3600.0, ' s')),
+                  'before a new episode starts; [0, 3600]', in_range(0.0, 3600.0, ' s')),
     ParameterSpec('tick_tolerance', 0.25,
                   'a joint state is the next tick when its stamp is at least (1 - '
                   'tick_tolerance) control periods past the previous due time; absorbs stamp '
-                  'jitter; [0, 0.5]', _in_range(0.0, 0.5)),
+                  'jitter; [0, 0.5]', in_range(0.0, 0.5)),
     ParameterSpec('diagnostics_period', 1.0,
                   'wall seconds between status reports on /diagnostics; [0.05, 3600]',
-                  _in_range(0.05, 3600.0, ' s')),
+                  in_range(0.05, 3600.0, ' s')),
     ParameterSpec('log_throttle', 2.0,
                   'wall seconds between repeated warnings of one kind; [0, 3600]',
-                  _in_range(0.0, 3600.0, ' s')),
+                  in_range(0.0, 3600.0, ' s')),
 )
 SPECS = {spec.name: spec for spec in PARAMETERS}
 AGENT_PARAMETERS = tuple(spec.name for spec in PARAMETERS if spec.configure_only)

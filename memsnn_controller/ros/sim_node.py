@@ -27,8 +27,6 @@ Parameters are listed in PARAMETERS (and in the README's "Simulator node" sectio
 validated when declared and when set, and the physics ones are read-only after start.
 """
 
-from dataclasses import dataclass
-import math
 import sys
 import time
 
@@ -47,6 +45,14 @@ from std_srvs.srv import SetBool, Trigger
 from memsnn_controller.envs.bullet_cartpole import BulletCartPoleConfig
 from memsnn_controller.envs.simulation import CartPoleSimulation
 from memsnn_controller.ros import conversions, qos
+from memsnn_controller.ros.param_checks import (
+    ParameterSpec,
+    above_zero,
+    in_range,
+    joint_name,
+    non_negative_numbers,
+    one_of,
+)
 
 NODE_NAME = 'cartpole_sim'
 MODES = ('lockstep', 'realtime')
@@ -56,114 +62,60 @@ LOG_INTERVAL_S = 2.0
 LISTENER_POLL_S = 0.05
 
 
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _in_range(low, high, unit=''):
-    def check(value):
-        if not _number(value) or not low <= value <= high:
-            return f'must be in [{low}, {high}]{unit}'
-        return None
-    return check
-
-
-def _above_zero(high, unit=''):
-    def check(value):
-        if not _number(value) or not 0 < value <= high:
-            return f'must be in (0, {high}]{unit}'
-        return None
-    return check
-
-
-def _one_of(*choices):
-    def check(value):
-        return None if value in choices else f'must be one of {", ".join(choices)}'
-    return check
-
-
-def _non_negative_numbers(count):
-    def check(value):
-        values = list(value)
-        if len(values) != count or not all(_number(v) and v >= 0 for v in values):
-            return f'must be {count} non-negative numbers'
-        return None
-    return check
-
-
-def _joint_name(value):
-    return None if value.strip() else 'must be a non-empty joint name'
-
-
-def _any(value):
-    return None
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """One node parameter: default (which fixes its ROS type), description, check, mutability."""
-
-    name: str
-    default: object
-    description: str
-    check: object = _any
-    read_only: bool = False
-
-
 PARAMETERS = (
     ParameterSpec('mode', 'lockstep',
                   "'lockstep': step when the command answering the published state arrives (or "
                   "on command_timeout); 'realtime': step every control_period of wall time",
-                  _one_of(*MODES), read_only=True),
+                  one_of(*MODES), read_only=True),
     ParameterSpec('control_period', 0.02,
                   'seconds of sim time per step, the force held that long; [0.001, 1.0]',
-                  _in_range(0.001, 1.0, ' s'), read_only=True),
+                  in_range(0.001, 1.0, ' s'), read_only=True),
     ParameterSpec('physics_substeps', 0,
                   'physics steps per control period; 0 = nearest whole number to '
                   'control_period * 240 Hz (5 steps of 4 ms at 0.02 s); [0, 1000]',
-                  _in_range(0, 1000), read_only=True),
+                  in_range(0, 1000), read_only=True),
     ParameterSpec('gui', False, "open PyBullet's GUI (needs a display)", read_only=True),
     ParameterSpec('seed', 0,
                   'seed for start states and noises; -1 draws one from the OS',
-                  _in_range(-1, 2**63 - 1), read_only=True),
+                  in_range(-1, 2**63 - 1), read_only=True),
     ParameterSpec('force_limit', 10.0,
                   'largest cart force magnitude in N; commands beyond it are clipped; > 0',
-                  _above_zero(1e6, ' N')),
+                  above_zero(1e6, ' N')),
     ParameterSpec('command_timeout', 0.1,
                   'lockstep: wall-clock seconds to wait for the command answering a state '
                   'before stepping with the held command; (0, 60]',
-                  _above_zero(60.0, ' s')),
+                  above_zero(60.0, ' s')),
     ParameterSpec('auto_reset', True,
                   'after a failure start a new episode after reset_pause; if false the failed '
                   'state is held until ~/reset'),
     ParameterSpec('reset_pause', 0.0,
                   'seconds of sim time the failed state is held (and published) before the '
                   'automatic reset; [0, 3600]',
-                  _in_range(0.0, 3600.0, ' s')),
+                  in_range(0.0, 3600.0, ' s')),
     ParameterSpec('max_episode_steps', 500,
                   'steps after which an episode ends as truncated (not a failure) and a new one '
                   'starts; 0 = unlimited',
-                  _in_range(0, 2**31 - 1)),
+                  in_range(0, 2**31 - 1)),
     ParameterSpec('sensor_noise', [0.0, 0.0, 0.0, 0.0],
                   'standard deviations of Gaussian noise added to the published x [m], x_dot '
                   '[m/s], theta [rad], theta_dot [rad/s]; episodes end on the true state',
-                  _non_negative_numbers(4)),
+                  non_negative_numbers(4)),
     ParameterSpec('actuator_noise', 0.0,
                   'standard deviation in N of Gaussian noise added to each command before '
-                  'clipping; >= 0', _in_range(0.0, 1e6, ' N')),
+                  'clipping; >= 0', in_range(0.0, 1e6, ' N')),
     ParameterSpec('start_range', 0.05,
                   'each state component of a new episode is drawn from U(-start_range, '
-                  'start_range); [0, 0.2]', _in_range(0.0, 0.2)),
+                  'start_range); [0, 0.2]', in_range(0.0, 0.2)),
     ParameterSpec('publish_clock', True, 'publish sim time on /clock'),
     ParameterSpec('cart_joint', conversions.CART_JOINT,
-                  'name published for the cart joint (x, x_dot, force)', _joint_name,
+                  'name published for the cart joint (x, x_dot, force)', joint_name,
                   read_only=True),
     ParameterSpec('pole_joint', conversions.POLE_JOINT,
-                  'name published for the pole joint (theta, theta_dot)', _joint_name,
+                  'name published for the pole joint (theta, theta_dot)', joint_name,
                   read_only=True),
     ParameterSpec('status_period', 1.0,
                   'wall-clock seconds between status reports on /diagnostics; [0.05, 3600]',
-                  _in_range(0.05, 3600.0, ' s')),
+                  in_range(0.05, 3600.0, ' s')),
 )
 _SPECS = {spec.name: spec for spec in PARAMETERS}
 
