@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 
+from memsnn_controller.atomic import write_atomic
 from memsnn_controller.experiments import grid
 from memsnn_controller.experiments import runfolder as rf
 
@@ -85,23 +86,6 @@ def read_folder(folder):
     return files
 
 
-def _write_bytes(path, data):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=folder)
-    try:
-        os.chmod(tmp, 0o666 & ~rf._UMASK)
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _write_order(name):
     # episodes.csv before the checkpoint (a resume drops rows beyond the checkpoint, but cannot
     # invent missing ones), summary.json (the mark of a finished run) last.
@@ -119,7 +103,7 @@ def write_folder(folder, files, before=()):
     for name in sorted(files, key=_write_order):
         if os.path.basename(name) != name or name in ('', '.', '..'):
             continue  # only plain names come back; never write outside the run folder
-        _write_bytes(os.path.join(folder, name), files[name])
+        write_atomic(os.path.join(folder, name), files[name])
 
 
 # ---------------------------------------------------------------------------- in the worker

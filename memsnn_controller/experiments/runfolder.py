@@ -25,9 +25,10 @@ JSON and YAML files are replaced atomically (temporary file, fsync, rename).
 import csv
 import json
 import os
-import tempfile
 
 import yaml
+
+from memsnn_controller.atomic import write_atomic
 
 CONFIG_FILE = 'config.yaml'
 RUN_FILE = 'run.json'
@@ -37,9 +38,6 @@ SUMMARY_FILE = 'summary.json'
 CURVE_FILE = 'learning_curve.png'
 LOCK_FILE = '.lock'
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
 EPISODE_COLUMNS = ('episode', 'length', 'return', 'agent_return', 'writes', 'writes_per_synapse',
                    'terminated', 'truncated', 'wall_s', 'elapsed_s')
 _INT_COLUMNS = ('episode', 'length', 'writes', 'terminated', 'truncated')
@@ -47,26 +45,6 @@ _INT_COLUMNS = ('episode', 'length', 'writes', 'terminated', 'truncated')
 
 class RunFolderError(RuntimeError):
     """A run folder cannot be used as asked; the message says why and what to do."""
-
-
-def write_atomic(path, text):
-    """Replace ``path`` by ``text`` atomically (a crash leaves the old or the new file)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=folder)
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would make results private
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_json(path, data):

@@ -11,12 +11,12 @@ a corrupt, truncated or mismatched file raises CheckpointError saying what is wr
 
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from memsnn_controller import __version__
+from memsnn_controller.atomic import atomic_file
 from memsnn_controller.snn.config import AgentConfig, ConfigError
 from memsnn_controller.snn.network import STATE_ARRAYS, Network
 
@@ -49,40 +49,11 @@ def save_checkpoint(agent, path):
 
 def write_checkpoint(path, config, seed, arrays):
     """Write a checkpoint of (config, seed, state arrays) to ``path`` atomically."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
     meta = {'format_version': FORMAT_VERSION, 'package_version': __version__,
             'seed': int(seed), 'config': config.to_dict()}
     arrays = dict(arrays, meta=np.array(json.dumps(meta, sort_keys=True)))
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=folder)
-    try:
-        # mkstemp creates the file private (0600); a checkpoint is an ordinary data file.
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, 'wb') as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    with atomic_file(path, 'wb') as f:
+        np.savez(f, **arrays)
 
 
 def load_checkpoint(path):

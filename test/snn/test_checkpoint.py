@@ -46,7 +46,9 @@ def test_round_trip(tmp_path):
     _same(agent, fresh)
     # No temporary files are left behind, and the file is an ordinary readable data file.
     assert os.listdir(tmp_path) == ['ckpt.npz']
-    assert os.stat(path).st_mode & 0o777 == 0o644
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_snapshot_saves_the_state_at_the_time_it_was_taken(tmp_path):
