@@ -6,7 +6,10 @@ field by its dotted path (e.g. ``actor.eta``). ``AgentConfig.from_dict`` rejects
 The defaults are the shipped configuration: SCIENCE.md section 8's recipe, with the synaptic
 gains raised (actor 4, critic 2, rates lowered to keep gain x eta) so that learned weights need
 smaller device excursions around the PPX balance point w* = 0.298, where the SET and RESET laws
-are nearly symmetric (less drift), and a lower annealing floor for the rates (README, Results).
+are nearly symmetric (less drift), every device starting at w = 0.3 (the exploration noise breaks
+the symmetry; with the higher gains a random start spread leaves both actor populations firing
+and the continuous decoder's forces weak), and a lower annealing floor for the rates (README,
+Results).
 """
 
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
@@ -279,7 +282,7 @@ class DeviceConfig(_Section):
 
     model: str = 'ppx'
     init_mean: float = 0.3
-    init_std: float = 0.02
+    init_std: float = 0.0
     levels: int = 0
     rounding: str = 'stochastic'
     c2c_noise: float = 0.0
