@@ -11,7 +11,7 @@ def test_defaults_are_the_section_8_recipe_with_higher_gains():
     assert cfg.substeps == 20
     assert cfg.actor.neurons_per_side == 20 and cfg.critic.neurons_per_half == 150
     assert cfg.device.model == 'ppx' and cfg.learning.eligibility == 'role'
-    # gain x eta as the recipe's actor (after tuning: 0.01) and critic (0.0075)
+    # effective rates gain x eta: a third (actor) and half (critic) of the recipe's 0.03 and 0.015
     assert cfg.actor.gain * cfg.actor.eta == pytest.approx(0.01)
     assert cfg.critic.gain * cfg.critic.eta == pytest.approx(0.0075)
 
