@@ -9,6 +9,7 @@ from lifecycle_msgs.srv import ChangeState, GetState
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import JointState
+from spinning import Spinning
 from std_msgs.msg import Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
@@ -55,7 +56,7 @@ class Command:
         self.received = received
 
 
-class ControllerClient:
+class ControllerClient(Spinning):
     """Publishes joint states (reliable, like the simulator); records commands and diagnostics.
 
     episodes / statuses: the controller's diagnostics as dicts (with '_received' added);
@@ -81,26 +82,7 @@ class ControllerClient:
         self.reset_client = self.node.create_client(Trigger, f'{base}/reset_learning')
         self.learning_client = self.node.create_client(SetBool, f'{base}/set_learning')
 
-    # -- spinning ---------------------------------------------------------------------------------
-
-    def spin_until(self, predicate, timeout, procs=()):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline or any(not p.running() for p in procs):
-                return False
-            self.executor.spin_once(timeout_sec=0.02)
-        return True
-
-    def spin_for(self, seconds):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self.executor.spin_once(timeout_sec=0.01)
-
-    def call(self, client, request, timeout=20.0):
-        assert client.wait_for_service(timeout_sec=timeout), f'{client.srv_name} not available'
-        future = client.call_async(request)
-        assert self.spin_until(future.done, timeout), f'{client.srv_name} did not answer'
-        return future.result()
+    # -- lifecycle ---------------------------------------------------------------------------------
 
     def transition(self, name):
         request = ChangeState.Request()

@@ -9,6 +9,7 @@ import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
+from spinning import Spinning
 from std_msgs.msg import Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
@@ -36,7 +37,7 @@ class Sample:
         return (self.position[0], self.velocity[0], self.position[1], self.velocity[1])
 
 
-class SimClient:
+class SimClient(Spinning):
     """Subscribes to joint_states, /clock and /diagnostics; answers with ``answer(sample)``.
 
     ``answer`` returns the command's data (a list; malformed ones allowed) or None for silence.
@@ -70,25 +71,6 @@ class SimClient:
                                       qos.SENSOR_DATA)
         ok = self.spin_until(lambda: self.states, timeout, proc)
         assert ok, self._why('no joint states arrived', proc)
-
-    def spin_until(self, predicate, timeout, proc=None):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline or (proc is not None and not proc.running()):
-                return False
-            self.executor.spin_once(timeout_sec=0.02)
-        return True
-
-    def spin_for(self, seconds):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self.executor.spin_once(timeout_sec=0.02)
-
-    def call(self, client, request, timeout=10.0):
-        assert client.wait_for_service(timeout_sec=timeout), f'{client.srv_name} not available'
-        future = client.call_async(request)
-        assert self.spin_until(future.done, timeout), f'{client.srv_name} did not answer'
-        return future.result()
 
     def pause(self, on):
         return self.call(self.pause_client, SetBool.Request(data=on))
