@@ -104,28 +104,39 @@ def plot_learning_curves(groups, path, title=None):
 
 
 def plot_writes_tradeoff(points, path, title=None):
-    """Device writes against learning: ``points`` maps a label to a list of
-    (writes_per_synapse_per_episode, best_trailing100) pairs, one per run."""
-    fig = _figure(7.0, 5.0)
-    ax = fig.add_subplot(1, 1, 1)
+    """Device writes against learning, one point per run. ``points`` maps a label to a list of
+    (writes_per_synapse_per_episode, best_trailing100, first_475) triples (first_475 None when
+    not solved). Left: the best trailing-100 mean; right: episodes to solve (solved runs only).
+    The writes axis is logarithmic: dead zones change the write rate by orders of magnitude."""
+    fig = _figure(11.0, 4.5)
+    best_ax = fig.add_subplot(1, 2, 1)
+    solve_ax = fig.add_subplot(1, 2, 2)
     drawn = False
-    for i, (label, pairs) in enumerate(points.items()):
-        pairs = [(w, b) for w, b in pairs if w is not None and b is not None]
-        if not pairs:
+    for i, (label, triples) in enumerate(points.items()):
+        triples = [t for t in triples if t[0] is not None and t[0] > 0 and t[1] is not None]
+        if not triples:
             continue
-        w, b = zip(*pairs)
-        ax.scatter(w, b, color=f'C{i % 10}', s=18, label=label)
+        color = f'C{i % 10}'
+        best_ax.scatter([t[0] for t in triples], [t[1] for t in triples], color=color, s=18,
+                        label=label)
+        solved = [t for t in triples if t[2] is not None]
+        solve_ax.scatter([t[0] for t in solved], [t[2] + 1 for t in solved], color=color, s=18,
+                         label=f'{label} ({len(solved)}/{len(triples)} solved)')
         drawn = True
     for level, (color, _label) in LEVEL_STYLE.items():
-        ax.axhline(level, color=color, linestyle='--', linewidth=1)
-    ax.set_xlabel('memristor writes per synapse per episode')
-    ax.set_ylabel('best trailing-100 mean length')
-    ax.set_ylim(0, 520)
-    ax.set_title(title or 'writes vs learning (one point per run)')
-    if drawn:
-        ax.legend(loc='lower right', fontsize=7)
-    else:
-        ax.text(0.5, 0.5, 'no run has a best trailing-100 mean yet (< 100 episodes)',
-                ha='center', va='center', transform=ax.transAxes, fontsize=9)
+        best_ax.axhline(level, color=color, linestyle='--', linewidth=1)
+    best_ax.set_ylabel('best trailing-100 mean length')
+    best_ax.set_ylim(0, 520)
+    solve_ax.set_ylabel('episodes to solve (trailing-100 >= 475)')
+    solve_ax.set_ylim(bottom=0)
+    for ax in (best_ax, solve_ax):
+        ax.set_xlabel('memristor writes per synapse per episode')
+        if drawn:
+            ax.set_xscale('log')
+            ax.legend(loc='lower right', fontsize=7)
+    if not drawn:
+        best_ax.text(0.5, 0.5, 'no run has a best trailing-100 mean yet (< 100 episodes)',
+                     ha='center', va='center', transform=best_ax.transAxes, fontsize=9)
+    fig.suptitle(title or 'memristor writes against learning (one point per run)')
     fig.tight_layout()
     fig.savefig(path)

@@ -203,8 +203,8 @@ def write_report(out_dir, settings=None):
             if os.path.exists(path):
                 runs.append(rf.read_episodes(path)['length'])
         curves[labels[key]] = runs
-        points[labels[key]] = [(r['writes_per_synapse_per_episode'], r['best_trailing100'])
-                               for r in group]
+        points[labels[key]] = [(r['writes_per_synapse_per_episode'], r['best_trailing100'],
+                                r['first_475']) for r in group]
     title = None
     if settings and settings.get('env'):
         title = f'{settings["env"]}: median trailing-100 mean and IQR over seeds'
