@@ -184,12 +184,20 @@ def _cross_check(name, value, p):
             if name == threshold:
                 return f'must stay above {ready} ({p[ready]})'
     if name in AGENT_PARAMETERS or name == 'force_limit':
-        try:
-            build_agent_config(p)
-        except ConfigError as exc:
-            return f'gives an invalid agent configuration: {exc}'
-        except (OSError, ValueError) as exc:
-            return f'gives an unusable agent configuration: {exc}'
+        problem = agent_config_problem(p)
+        if problem is not None:
+            return f'gives an agent configuration that {problem}'
+    return None
+
+
+def agent_config_problem(p):
+    """Why the agent configuration of parameters ``p`` cannot be built, or None."""
+    try:
+        build_agent_config(p)
+    except ConfigError as exc:
+        return f'is invalid: {exc}'
+    except (OSError, ValueError) as exc:
+        return f'cannot be built: {exc}'
     return None
 
 
@@ -236,10 +244,5 @@ def validate_all(p):
         reason = validate_parameter(name, p[name], p)
         if reason is not None:
             return reason
-    try:
-        build_agent_config(p)
-    except ConfigError as exc:
-        return f'the agent configuration is invalid: {exc}'
-    except (OSError, ValueError) as exc:
-        return f'the agent configuration cannot be built: {exc}'
-    return None
+    problem = agent_config_problem(p)
+    return None if problem is None else f'the agent configuration {problem}'
