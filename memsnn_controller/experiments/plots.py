@@ -133,7 +133,7 @@ def plot_writes_tradeoff(points, path, title=None):
         ax.set_xlabel('memristor writes per synapse per episode')
         if drawn:
             ax.set_xscale('log')
-            ax.legend(loc='lower right', fontsize=7)
+            ax.legend(loc='best', fontsize=7)
     if not drawn:
         best_ax.text(0.5, 0.5, 'no run has a best trailing-100 mean yet (< 100 episodes)',
                      ha='center', va='center', transform=best_ax.transAxes, fontsize=9)
