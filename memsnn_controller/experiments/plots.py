@@ -111,7 +111,7 @@ def plot_writes_tradeoff(points, path, title=None):
     fig = _figure(11.0, 4.5)
     best_ax = fig.add_subplot(1, 2, 1)
     solve_ax = fig.add_subplot(1, 2, 2)
-    drawn = False
+    drawn = solved_drawn = False
     for i, (label, triples) in enumerate(points.items()):
         triples = [t for t in triples if t[0] is not None and t[0] > 0 and t[1] is not None]
         if not triples:
@@ -123,20 +123,23 @@ def plot_writes_tradeoff(points, path, title=None):
         solve_ax.scatter([t[0] for t in solved], [t[2] + 1 for t in solved], color=color, s=18,
                          label=f'{label} ({len(solved)}/{len(triples)} solved)')
         drawn = True
+        solved_drawn = solved_drawn or bool(solved)
     for level, (color, _label) in LEVEL_STYLE.items():
         best_ax.axhline(level, color=color, linestyle='--', linewidth=1)
     best_ax.set_ylabel('best trailing-100 mean length')
     best_ax.set_ylim(0, 520)
     solve_ax.set_ylabel('episodes to solve (trailing-100 >= 475)')
     solve_ax.set_ylim(bottom=0)
-    for ax in (best_ax, solve_ax):
+    # A log axis needs positive data: an empty panel keeps its linear axis and says why.
+    for ax, has_data, empty in ((best_ax, drawn, 'no run has a best trailing-100 mean yet'),
+                                (solve_ax, solved_drawn, 'no run has solved the task')):
         ax.set_xlabel('memristor writes per synapse per episode')
-        if drawn:
+        if has_data:
             ax.set_xscale('log')
             ax.legend(loc='best', fontsize=7)
-    if not drawn:
-        best_ax.text(0.5, 0.5, 'no run has a best trailing-100 mean yet (< 100 episodes)',
-                     ha='center', va='center', transform=best_ax.transAxes, fontsize=9)
+        else:
+            ax.text(0.5, 0.5, empty, ha='center', va='center', transform=ax.transAxes,
+                    fontsize=9)
     fig.suptitle(title or 'memristor writes against learning (one point per run)')
     fig.tight_layout()
     fig.savefig(path)
