@@ -9,8 +9,9 @@
                           which it is defined
     learning_curves.png   median trailing-100 mean and interquartile band per group, with the
                           random-policy level and the 195 and 475 lines (plots.py)
-    writes_tradeoff.png   writes per synapse per episode against the best trailing-100 mean,
-                          one point per run (the dead-zone study: one colour per variant)
+    writes_tradeoff.png   writes per synapse per episode against the best trailing-100 mean
+                          and against the episodes to solve, one point per run (the
+                          dead-zone study: one colour per variant)
 """
 
 import csv
