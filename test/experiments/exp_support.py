@@ -9,6 +9,9 @@ import sys
 TINY = ('critic.neurons_per_half=10', 'actor.neurons_per_side=5')
 TINY_ARGS = tuple(arg for item in TINY for arg in ('--set', item))
 
+# train() keyword arguments for a run inside a test: no progress bar, no signal handlers, no log.
+QUIET = {'progress': False, 'handle_signals': False, 'log': lambda message: None}
+
 
 @functools.cache
 def warm_numba():

@@ -7,15 +7,13 @@ issue on ten seeds is a long experiment (``pytest -m long``, several minutes on 
 import os
 import statistics
 
-from exp_support import warm_numba
+from exp_support import QUIET, warm_numba
 import pytest
 
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
 from memsnn_controller.experiments.training import TrainingInterrupted, train
 from memsnn_controller.snn.config import AgentConfig
-
-QUIET = {'progress': False, 'handle_signals': False, 'log': lambda line: None}
 
 
 def train_until_solved(seed, out, budget):

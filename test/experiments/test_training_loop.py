@@ -3,7 +3,7 @@
 import os
 import shutil
 
-from exp_support import TINY, warm_numba
+from exp_support import QUIET, TINY, warm_numba
 from gymnasium import spaces
 import numpy as np
 import pytest
@@ -23,7 +23,6 @@ from memsnn_controller.experiments.training import (
 from memsnn_controller.snn.agent import Agent, Decision
 
 ENV = 'CartPole-v1'
-QUIET = {'progress': False, 'handle_signals': False, 'log': lambda message: None}
 
 
 @pytest.fixture(scope='module', autouse=True)
