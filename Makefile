@@ -24,7 +24,7 @@ $(VENV)/.stamp-ros: $(PACKAGING) | $(BIN)/python
 	touch $@
 
 $(VENV)/.stamp-test: $(PACKAGING) | $(BIN)/python
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros,test,cluster]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros,test,cluster,render]'
 	touch $@ $(VENV)/.stamp-ros
 
 # The main job: the simulator and the learning controller over ROS, headless, in lockstep (as

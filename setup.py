@@ -46,6 +46,9 @@ setup(
     extras_require={
         'ros': ROS_WHEELS,
         'test': ['pytest>=8.0', 'ruff>=0.6'],
+        # gymnasium's classic-control renderer, which memsnn/CartPoleContinuous-v1 inherits
+        # (render modes 'human' and 'rgb_array'); the PyBullet envs render without it.
+        'render': ['pygame>=2.1.3'],
         # memsnn-compare --backend ray; [client] adds grpcio for ray://HOST:10001 addresses.
         'cluster': ['ray[client]>=2.60'],
     },

@@ -28,6 +28,11 @@ _ENTRY_POINTS = {
 }
 
 
+def registered_ids():
+    """The gymnasium ids this package registers."""
+    return tuple(_ENTRY_POINTS)
+
+
 def register_envs():
     """Register the environments with gymnasium unless they already are."""
     for env_id, entry_point in _ENTRY_POINTS.items():

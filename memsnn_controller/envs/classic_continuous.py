@@ -6,6 +6,9 @@ cart 1 kg, pole 0.1 kg of half-length 0.5 m, termination at |x| > 2.4 m or |thet
 ``Box(-1, 1, (1,), float32)``: force = clip(action, -1, 1) * force_limit newtons (10 N as
 CartPole-v1). With actions of +-1 it follows CartPole-v1's trajectory exactly: every step runs
 gymnasium's own ``CartPoleEnv.step`` with the force magnitude set for that step.
+
+Rendering is gymnasium's classic-control renderer (render modes 'human' and 'rgb_array'), which
+needs pygame: ``pip install 'memsnn_controller[render]'``.
 """
 
 import math

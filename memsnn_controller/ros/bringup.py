@@ -38,6 +38,7 @@ import signal
 import sys
 import time
 
+from memsnn_controller import yaml_values
 from memsnn_controller.ros import controller_config
 
 PROG = 'memsnn-bringup'
@@ -88,7 +89,7 @@ def load_params_file(path):
 
     try:
         with open(path) as f:
-            data = yaml.safe_load(f)
+            data = yaml_values.load(f)
     except OSError as exc:
         raise BringupError(f'{path}: {exc.strerror or exc}') from None
     except yaml.YAMLError as exc:

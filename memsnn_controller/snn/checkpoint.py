@@ -6,7 +6,8 @@ history and counters, and ``meta``: a JSON string with the format version, the p
 the seed and the whole AgentConfig. Writing goes to a temporary file in the same folder, is
 fsynced, then renamed over the target (and the folder fsynced), so a crash leaves either the old
 or the new checkpoint, never a torn one. Loading checks everything before anything is changed;
-a corrupt, truncated or mismatched file raises CheckpointError saying what is wrong.
+a corrupt, truncated or mismatched file raises CheckpointError saying what is wrong. The effective
+weights are recomputed from the devices on loading; the stored plane is not trusted.
 """
 
 import json
@@ -17,6 +18,7 @@ import numpy as np
 
 from memsnn_controller import __version__
 from memsnn_controller.atomic import atomic_file
+from memsnn_controller.snn import layout as L
 from memsnn_controller.snn.config import AgentConfig, ConfigError
 from memsnn_controller.snn.network import STATE_ARRAYS, Network
 
@@ -107,9 +109,11 @@ def _check_shapes(path, config, seed, arrays):
                                   f'expected {shape}')
     if arrays['episode_lengths'].ndim != 1:
         raise CheckpointError(f'{path}: array "episode_lengths" must be one-dimensional')
-    syn = arrays['syn']
-    if syn[:2].min() < 0.0 or syn[:2].max() > 1.0:
+    devices = arrays['syn'][[L.W_POS, L.W_NEG]]
+    if devices.min() < 0.0 or devices.max() > 1.0:
         raise CheckpointError(f'{path}: device conductances outside [0, 1]')
+    if arrays['syn'][[L.SCALE_POS, L.SCALE_NEG]].min() <= 0.0:
+        raise CheckpointError(f'{path}: device-to-device window factors must be > 0')
 
 
 def restore_checkpoint(agent, path):

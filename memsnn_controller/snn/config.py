@@ -18,6 +18,8 @@ import math
 
 import yaml
 
+from memsnn_controller import yaml_values
+
 DEG = math.pi / 180.0
 
 
@@ -449,7 +451,7 @@ class AgentConfig(_Section):
     @classmethod
     def from_yaml(cls, path):
         with open(path) as f:
-            return cls.from_dict(yaml.safe_load(f))
+            return cls.from_dict(yaml_values.load(f))
 
     def with_overrides(self, assignments):
         return apply_overrides(self, assignments)
@@ -494,7 +496,7 @@ def parse_override(text):
     key = key.strip()
     _check(key != '', 'override', f'has no field name: {text!r}')
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ''
+        value = yaml_values.load(raw) if raw.strip() else ''
     except yaml.YAMLError as exc:
         raise ConfigError(f'{key}: cannot parse value {raw!r}: {exc}') from None
     return key.split('.'), value

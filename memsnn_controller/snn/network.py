@@ -244,5 +244,8 @@ class Network:
         """Copy checkpointed arrays in (shapes and dtypes must match; checked by the caller)."""
         for name in STATE_ARRAYS:
             getattr(self, name)[...] = arrays[name]
+        # The effective weights are derived state: recompute them from the devices (and the
+        # imported gains), never trust a stored copy that could disagree with its devices.
+        self._refresh_effective()
         # vbase depends on the (imported) critic biases; refresh in place (the kernel holds P).
         self.P[:] = self._scalar_params()

@@ -184,6 +184,7 @@ def test_same_seed_and_forces_give_the_same_trajectory():
         # Interleaved stepping: each instance owns its physics client; neither disturbs the other.
         trajectory_a = [a.step(f)[0] for f in forces]
         trajectory_b = [b.step(f)[0] for f in forces]
+    # Determinism: the same physics on the same inputs must give the same bits.
     np.testing.assert_array_equal(trajectory_a, trajectory_b)
 
 

@@ -1,9 +1,7 @@
 """The gymnasium environments: API conformance and CartPole-v1's interface, signs and rules."""
 
-import warnings
-
+from balancing import lqr_force
 import gymnasium as gym
-from gymnasium.utils.env_checker import check_env
 import numpy as np
 import pytest
 
@@ -12,23 +10,10 @@ from memsnn_controller.envs.cartpole_spec import is_failure
 from memsnn_controller.envs.gym_cartpole import BulletCartPoleEnv
 
 IDS = [envs.ENV_ID, envs.CONTINUOUS_ENV_ID]
-LQR_GAINS = np.array([2.8, 5.3, 46.0, 12.0])  # balances CartPole-v1 (positive = push to +x)
 
 
 def bang_bang(observation):
-    return int(LQR_GAINS @ observation > 0)
-
-
-@pytest.mark.parametrize('env_id', IDS)
-def test_check_env_passes(env_id):
-    env = gym.make(env_id, render_mode='rgb_array')
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        check_env(env.unwrapped)
-    # The only warnings are the ones CartPole-v1 itself gets: its velocity bounds are infinite.
-    messages = [str(w.message) for w in caught]
-    assert all('infinity' in m for m in messages), messages
-    env.close()
+    return int(lqr_force(observation) > 0)
 
 
 def test_registration_is_idempotent():
@@ -107,7 +92,7 @@ def test_seeded_reset_and_options():
     env = gym.make(envs.ENV_ID)
     first, _ = env.reset(seed=7)
     again, _ = env.reset(seed=7)
-    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, again)  # determinism: same code, same seed
     assert np.all(np.abs(first) <= 0.05)
     wide, _ = env.reset(seed=7, options={'low': -0.2, 'high': 0.2})
     assert np.any(np.abs(wide) > 0.05)

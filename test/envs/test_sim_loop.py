@@ -1,5 +1,6 @@
 """The simulator's episode loop (no ROS): time, failures, pauses, truncation, determinism."""
 
+from balancing import lqr_force
 import numpy as np
 import pytest
 
@@ -7,11 +8,7 @@ from memsnn_controller.envs.bullet_cartpole import BulletCartPoleConfig
 from memsnn_controller.envs.cartpole_spec import is_failure
 from memsnn_controller.envs.simulation import CartPoleSimulation
 
-LQR_GAINS = np.array([2.8, 5.3, 46.0, 12.0])
-
-
-def balance(observation):
-    return float(LQR_GAINS @ observation)
+balance = lqr_force
 
 
 def run_until_report(sim, force_fn, limit=1000):
@@ -42,7 +39,7 @@ def test_failure_freezes_for_reset_pause_then_resets():
         assert is_failure(sim.model.state)
         for _ in range(5):  # 0.1 s of sim time at 20 ms
             assert sim.tick(10.0) is None
-            np.testing.assert_array_equal(sim.observation, failed)
+            np.testing.assert_array_equal(sim.observation, failed)  # held, not recomputed
             assert sim.applied_force == 0.0 and sim.episode == 1
         sim.tick(10.0)
         assert sim.episode == 2 and sim.episode_steps == 0
@@ -104,6 +101,7 @@ def test_same_seed_and_commands_give_the_same_trajectory():
                 out.append(np.append(sim.observation, [sim.applied_force, sim.episode]))
             return np.array(out)
 
+    # Determinism: the same code on the same inputs must give the same bits.
     first, second = trajectory(), trajectory()
     assert first[-1, -1] > 3  # several episodes, so resets are covered too
     np.testing.assert_array_equal(first, second)

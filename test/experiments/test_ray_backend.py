@@ -64,7 +64,8 @@ def episodes_of(folder):
 
 
 def same_run(a, b):
-    """Two run folders hold the same learning (timings aside)."""
+    """Two run folders hold the same learning (timings aside). Bit equality is right here: both
+    executors run the same training code on the same inputs on this machine (determinism)."""
     assert episodes_of(a) == episodes_of(b)
     for name in (rf.CONFIG_FILE, rf.RUN_FILE):
         with open(os.path.join(a, name), 'rb') as fa, open(os.path.join(b, name), 'rb') as fb:

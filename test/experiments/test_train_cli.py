@@ -94,6 +94,17 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, args, field):
     assert not (tmp_path / 'run' / rf.EPISODES_FILE).exists()
 
 
+def test_overrides_in_exponent_form_are_accepted(tmp_path):
+    from memsnn_controller.experiments.train import main
+
+    out = tmp_path / 'run'
+    code = main(['--episodes', '1', '--out', str(out), '--no-progress', *TINY_ARGS,
+                 '--set', 'learning.trace_eps=1e-3', '--set', 'actor.eta=2.5E-3'])
+    assert code == 0
+    config = AgentConfig.from_yaml(out / rf.CONFIG_FILE)
+    assert config.learning.trace_eps == 1e-3 and config.actor.eta == 2.5e-3
+
+
 def test_a_bad_config_file_names_the_field(tmp_path, capsys):
     from memsnn_controller.experiments.train import main
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import math
 import time
 
+from balancing import lqr_force
 from diagnostic_msgs.msg import DiagnosticArray
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
@@ -15,12 +16,10 @@ from std_srvs.srv import SetBool, Trigger
 
 from memsnn_controller.ros import conversions, qos
 
-LQR_GAINS = (2.8, 5.3, 46.0, 12.0)  # balances CartPole-v1 (positive = push toward +x)
-
 
 def balance(sample):
     """A linear balancing force for a Sample (CartPole-v1 sign conventions)."""
-    return [sum(k * v for k, v in zip(LQR_GAINS, sample.observation, strict=True))]
+    return [lqr_force(sample.observation)]
 
 
 @dataclass

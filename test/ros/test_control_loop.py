@@ -294,7 +294,7 @@ def test_bad_input_leaves_a_real_agents_learning_state_untouched():
     assert loop.process(NAMES, [0.0, 0.0], [0.0, 0.0], 10 * MS, 100 * MS).kind == cl.BAD_INPUT
     after = agent.export_state()
     assert agent.total_steps == steps
-    assert all(np.array_equal(before[k], after[k]) for k in before)
+    assert all(np.array_equal(before[k], after[k]) for k in before)  # untouched, not recomputed
 
 
 # -- the loop: episodes ----------------------------------------------------------------------------

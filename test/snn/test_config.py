@@ -51,6 +51,32 @@ def test_overrides_parse_yaml_values():
     assert cfg.learning.anneal is False and cfg.substeps == 10
 
 
+@pytest.mark.parametrize('text, field, value', [
+    ('learning.trace_eps=1e-3', ('learning', 'trace_eps'), 1e-3),
+    ('actor.eta=2.5E-3', ('actor', 'eta'), 2.5e-3),
+    ('critic.eta=+4e-03', ('critic', 'eta'), 4e-3),
+    ('device.write_threshold=1e-6', ('device', 'write_threshold'), 1e-6),
+    ('learning.baseline_tau=1e2', ('learning', 'baseline_tau'), 100.0),
+    ('actor.bias=-.5', ('actor', 'bias'), -0.5),
+])
+def test_overrides_in_exponent_form_are_numbers(text, field, value):
+    # YAML 1.1 (PyYAML's default) reads 1e-3 as a string; we read numbers as YAML 1.2 does.
+    cfg = apply_overrides(AgentConfig(), [text])
+    assert getattr(getattr(cfg, field[0]), field[1]) == value
+
+
+def test_yaml_files_read_exponent_forms_as_numbers(tmp_path):
+    path = tmp_path / 'agent.yaml'
+    path.write_text('learning:\n  trace_eps: 1e-4\nactor:\n  eta: 3E-3\n')
+    cfg = AgentConfig.from_yaml(path)
+    assert cfg.learning.trace_eps == 1e-4 and cfg.actor.eta == 3e-3
+
+
+def test_strings_that_only_look_numeric_stay_strings():
+    with pytest.raises(ConfigError, match="actor.decoder: must be one of .*got '1e'"):
+        apply_overrides(AgentConfig(), ['actor.decoder=1e'])
+
+
 def test_dict_and_yaml_round_trip(tmp_path):
     cfg = AgentConfig().with_overrides(['device.levels=16', 'reward.name=angle'])
     path = tmp_path / 'agent.yaml'

@@ -22,9 +22,13 @@ def test_numba_and_numpy_streams_agree():
     b = a.copy()
     u, z = _draw(a, 500)
     ref = R.uniform_np(b, 1000)
+    # Exact: a uniform is an integer hash shifted and scaled by 2**-53, which every float64
+    # implementation computes without rounding, and the states are integers.
     np.testing.assert_array_equal(u, ref[0::2])
-    np.testing.assert_array_equal(z, R.normal_from_uniform_np(ref[1::2]))
     np.testing.assert_array_equal(a, b)
+    # The normals interpolate a table by floating-point arithmetic in two code paths (numba and
+    # numpy): equal up to rounding, not necessarily bit for bit on every CPU.
+    np.testing.assert_allclose(z, R.normal_from_uniform_np(ref[1::2]), rtol=1e-12, atol=1e-14)
 
 
 def test_state_is_key_and_counter_and_seeds_differ():
