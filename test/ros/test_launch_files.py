@@ -4,6 +4,7 @@ import ast
 import importlib.util
 import os
 
+from docs_tables import ROS_DOC, section, table_names
 import pytest
 from rclpy.parameter import Parameter
 import yaml
@@ -69,6 +70,15 @@ def test_controller_yaml_holds_every_parameter_with_a_valid_value():
     merged = dict(controller_config.defaults(), **values)
     assert controller_config.validate_all(merged) is None
     assert merged == controller_config.defaults()  # the file states the defaults
+
+
+def test_docs_list_every_controller_parameter():
+    # docs/ros.md's parameter table lists each parameter once, and nothing else.
+    documented = table_names(section(ROS_DOC, '### 3.1 Controller node parameters'))
+    names = {spec.name for spec in controller_config.PARAMETERS}
+    assert sorted(documented) == sorted(names), (
+        f'undocumented: {sorted(names - set(documented))}, '
+        f'not parameters: {sorted(set(documented) - names)}, listed: {documented}')
 
 
 def test_the_node_reads_the_parameter_files(rclpy_context):
