@@ -11,9 +11,10 @@ from controller_test_client import warm_kernels
 import pytest
 import yaml
 
+from memsnn_controller.apps.bringup import BringupError, cli, outputs, params
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
-from memsnn_controller.ros import bringup, controller_config
+from memsnn_controller.ros import controller_config
 from memsnn_controller.snn.checkpoint import load_checkpoint
 from memsnn_controller.snn.config import AgentConfig
 
@@ -27,11 +28,11 @@ def kernels():
 
 
 def bringup_argv(*args):
-    return [sys.executable, '-m', 'memsnn_controller.ros.bringup', '--no-progress', *args]
+    return [sys.executable, '-m', 'memsnn_controller.apps.bringup', '--no-progress', *args]
 
 
 def options(tmp_path, *argv):
-    args = bringup.build_parser().parse_args(['--out', str(tmp_path / 'run'), *argv])
+    args = cli.build_parser().parse_args(['--out', str(tmp_path / 'run'), *argv])
     return args
 
 
@@ -50,7 +51,7 @@ def test_parameters_come_from_the_package_files_then_params_files_then_options(t
         '/**': {'ros__parameters': {'force_limit': 8.0}}}))
     args = options(tmp_path, '--params-file', str(extra), '--reward', 'angle', '--seed', '4',
                    '--set', 'actor.eta=0.05', '--mode', 'realtime')
-    sim, ctrl = bringup.resolve_parameters(args)
+    sim, ctrl = params.resolve_parameters(args)
     assert (sim['mode'], sim['start_range'], sim['seed'], sim['force_limit']) == (
         'realtime', 0.02, 4, 8.0)
     assert (ctrl['reward'], ctrl['ready_hold'], ctrl['seed'], ctrl['force_limit']) == (
@@ -61,15 +62,15 @@ def test_parameters_come_from_the_package_files_then_params_files_then_options(t
     assert ctrl['control_period'] == sim['control_period'] == 0.02
     # the written file is a ROS parameter file for both nodes, read back the same
     path = tmp_path / 'params.yaml'
-    bringup.write_params_file(str(path), sim, ctrl)
-    loaded = bringup.load_params_file(str(path))
+    params.write_params_file(str(path), sim, ctrl)
+    loaded = params.load_params_file(str(path))
     assert loaded['cartpole_sim'] == sim and loaded['memsnn_controller'] == ctrl
 
 
 @pytest.mark.parametrize('content, words', [
     ({'memsnn_controller': {'ros__parameters': {'control_period': 0.01}}}, 'same control_period'),
-    ({'memsnn_controller': {'ros__parameters': {'ready_x': 9.0}}}, 'ready_x must stay below'),
-    ({'cartpole_sim': {'ros__parameters': {'mode': 'warp'}}}, 'mode must be one of'),
+    ({'memsnn_controller': {'ros__parameters': {'ready_x': 9.0}}}, 'ready_x: must stay below'),
+    ({'cartpole_sim': {'ros__parameters': {'mode': 'warp'}}}, 'mode: must be one of'),
     ({'cartpole_sim': {'ros__parameters': {'warp_drive': True}}}, 'unknown parameters'),
     ({'other_node': {'ros__parameters': {}}}, 'unknown nodes'),
     ({'memsnn_controller': {'no_ros_parameters': 1}}, 'ros__parameters'),
@@ -77,12 +78,12 @@ def test_parameters_come_from_the_package_files_then_params_files_then_options(t
 def test_bad_parameter_files_are_refused_with_a_reason(tmp_path, content, words):
     extra = tmp_path / 'extra.yaml'
     extra.write_text(yaml.safe_dump(content))
-    with pytest.raises(bringup.BringupError, match=words):
-        bringup.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
+    with pytest.raises(BringupError, match=words):
+        params.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
 
 
 def test_the_config_files_are_found():
-    folder = bringup.config_dir()
+    folder = params.config_dir()
     assert os.path.isfile(os.path.join(folder, 'simulator.yaml'))
     assert os.path.isfile(os.path.join(folder, 'controller.yaml'))
 
@@ -147,14 +148,14 @@ def test_bad_options_exit_with_one_line(spawn, tmp_path):
 
 
 def test_options_are_parsed():
-    args = bringup.build_parser().parse_args([])
+    args = cli.build_parser().parse_args([])
     assert isinstance(args, argparse.Namespace)
     assert (args.episodes, args.target, args.processes, args.mode) == (1000, 475.0, False, None)
 
 
 def test_a_lost_episode_report_is_completed_from_the_checkpoint(tmp_path):
     log = rf.EpisodeLog(tmp_path / 'episodes.csv')
-    recorder = bringup._Recorder(log, [], 0.0)
+    recorder = outputs.Recorder(log, [], 0.0)
     recorder.t0 = 0.0
 
     def report(length, terminated=True):
