@@ -82,6 +82,44 @@ def test_bad_parameter_files_are_refused_with_a_reason(tmp_path, content, words)
         params.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
 
 
+def test_each_file_is_read_as_ros_2_reads_it(tmp_path):
+    """rclpy's parser: '/**' applies to both nodes and a node's own section wins over it, in
+    whatever order the file lists them; YAML 1.2 floats are numbers (as rcl reads them)."""
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text('memsnn_controller:\n'
+                     '  ros__parameters: {ready_hold: 0.5, autosave_period: 1e1}\n'
+                     '/**:\n'
+                     '  ros__parameters: {ready_hold: 0.25, force_limit: 8.0, seed: 3}\n'
+                     '/cartpole_sim:\n'
+                     '  ros__parameters: {seed: 5, sensor_noise: [0.0, 0.1, 0.0, 0.0]}\n')
+    loaded = params.load_params_file(str(extra))
+    assert loaded['memsnn_controller'] == {'ready_hold': 0.5, 'autosave_period': 10.0,
+                                           'force_limit': 8.0, 'seed': 3}
+    assert loaded['cartpole_sim'] == {'ready_hold': 0.25, 'force_limit': 8.0, 'seed': 5,
+                                      'sensor_noise': [0.0, 0.1, 0.0, 0.0]}
+    # ready_hold is the controller's own; the simulator has no such parameter
+    with pytest.raises(BringupError, match='cartpole_sim: unknown parameters: ready_hold'):
+        params.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
+
+
+def test_a_control_period_in_the_controllers_own_section_is_its_own(tmp_path):
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text(yaml.safe_dump({
+        '/**': {'ros__parameters': {'control_period': 0.01, 'max_episode_steps': 300}},
+        'memsnn_controller': {'ros__parameters': {'control_period': 0.02}}}))
+    sim, ctrl = params.resolve_parameters(options(tmp_path, '--params-file', str(extra),
+                                                  '--mode', 'realtime'))
+    assert (sim['control_period'], ctrl['control_period']) == (0.01, 0.02)
+    assert sim['max_episode_steps'] == ctrl['max_episode_steps'] == 300
+
+
+def test_an_option_and_an_override_that_disagree_are_refused(tmp_path):
+    args = options(tmp_path, '--reward', 'angle', '--set', 'reward.name=sparse')
+    with pytest.raises(BringupError, match=r"reward\.name: agent_overrides sets it to 'sparse', "
+                                           r"but the ROS parameter reward is 'angle'"):
+        params.resolve_parameters(args)
+
+
 def test_the_config_files_are_found():
     folder = params.config_dir()
     assert os.path.isfile(os.path.join(folder, 'simulator.yaml'))
