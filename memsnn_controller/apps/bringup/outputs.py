@@ -13,13 +13,12 @@
 
 import math
 import os
-import sys
 import time
 
 from memsnn_controller import __version__
 from memsnn_controller.apps.bringup import PARAMS_FILE, PROG, SIM_NODE, BringupError
 from memsnn_controller.apps.bringup.params import write_params_file
-from memsnn_controller.apps.cli import EXIT_FAILED
+from memsnn_controller.apps.cli import EXIT_FAILED, fail
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
 
@@ -162,8 +161,7 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
     print(f'  {reason or failure}; outputs in {out}/: {rf.EPISODES_FILE}, {rf.SUMMARY_FILE}, '
           f'{rf.CURVE_FILE}, {rf.CHECKPOINT_FILE}, {rf.CONFIG_FILE}, {PARAMS_FILE}')
     if failure:
-        print(f'{PROG}: {failure}', file=sys.stderr)
-        return EXIT_FAILED
+        return fail(PROG, failure, EXIT_FAILED)
     return 0
 
 
