@@ -60,11 +60,11 @@ setup(
     tests_require=['pytest'],
     entry_points={
         'console_scripts': [
-            'sim_node = memsnn_controller.ros.sim_node:main',
-            'controller_node = memsnn_controller.ros.controller_node:main',
-            'memsnn-bringup = memsnn_controller.ros.bringup:main',
-            'memsnn-train = memsnn_controller.experiments.train:main',
-            'memsnn-compare = memsnn_controller.experiments.compare:main',
+            'sim_node = memsnn_controller.apps.sim_node:main',
+            'controller_node = memsnn_controller.apps.controller_node:main',
+            'memsnn-bringup = memsnn_controller.apps.bringup.cli:main',
+            'memsnn-train = memsnn_controller.apps.train:main',
+            'memsnn-compare = memsnn_controller.apps.compare:main',
         ],
     },
 )

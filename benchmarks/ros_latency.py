@@ -48,8 +48,8 @@ from rclpy.qos import (  # noqa: E402
 from sensor_msgs.msg import JointState  # noqa: E402
 from std_msgs.msg import Float64MultiArray  # noqa: E402
 
+from memsnn_controller.common.processes import ManagedProcess, ros_environment  # noqa: E402
 from memsnn_controller.ros import conversions, qos  # noqa: E402
-from memsnn_controller.ros.processes import ManagedProcess, ros_environment  # noqa: E402
 
 P99_MARGIN_MS = 0.2
 WARMUP_S = 2.0
@@ -234,7 +234,7 @@ def measure(answerer_argv, rate_hz, seconds, log_path, name):
 
 
 def controller_argv(rate_hz):
-    return [sys.executable, '-m', 'memsnn_controller.ros.controller_node', '--ros-args',
+    return [sys.executable, '-m', 'memsnn_controller.apps.controller_node', '--ros-args',
             '-p', f'control_period:={1.0 / rate_hz!r}', '-p', 'learning:=true',
             '-p', 'autosave_period:=0.0', '-p', 'diagnostics_period:=1.0',
             '-p', 'watchdog_timeout:=1.0']

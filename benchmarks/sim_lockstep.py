@@ -31,8 +31,8 @@ from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from sensor_msgs.msg import JointState  # noqa: E402
 from std_msgs.msg import Float64MultiArray  # noqa: E402
 
+from memsnn_controller.common.processes import ManagedProcess, ros_environment  # noqa: E402
 from memsnn_controller.ros import conversions, qos  # noqa: E402
-from memsnn_controller.ros.processes import ManagedProcess, ros_environment  # noqa: E402
 
 TARGET_TICKS_PER_SECOND = 500.0
 # A linear (LQR) balancing law for CartPole-v1's linearised dynamics at 50 Hz.
@@ -71,7 +71,7 @@ class Responder:
 
 def measure(seconds, warmup, command_timeout, log_path):
     sim = ManagedProcess(
-        [sys.executable, '-m', 'memsnn_controller.ros.sim_node', '--ros-args',
+        [sys.executable, '-m', 'memsnn_controller.apps.sim_node', '--ros-args',
          '-p', 'mode:=lockstep', '-p', f'command_timeout:={command_timeout}',
          '-p', 'max_episode_steps:=0'],
         env=ros_environment(DOMAIN_ID), log_path=log_path, name='sim_node')

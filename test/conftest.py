@@ -5,7 +5,7 @@ import os
 import pytest
 from ros_domains import DomainPool
 
-from memsnn_controller.ros.processes import ManagedProcess, ros_environment
+from memsnn_controller.common.processes import ManagedProcess, ros_environment
 
 _POOL = DomainPool()
 

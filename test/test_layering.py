@@ -1,4 +1,5 @@
-"""The layers import one way: snn/ and envs/ are plain libraries (DESIGN.md, Layers)."""
+"""The layers import one way (DESIGN.md, Layers): apps/ composes ros/ and experiments/, which
+build on snn/ and envs/; common/ serves them all and imports none of them."""
 
 import ast
 import pathlib
@@ -8,12 +9,15 @@ import pytest
 import memsnn_controller
 
 PACKAGE = pathlib.Path(memsnn_controller.__file__).parent
-LAYERS = {
-    'snn': ('memsnn_controller.ros', 'memsnn_controller.envs', 'memsnn_controller.experiments',
-            'rclpy', 'gymnasium', 'pybullet'),
-    'envs': ('memsnn_controller.ros', 'memsnn_controller.snn', 'memsnn_controller.experiments',
-             'rclpy'),
-    'experiments': ('memsnn_controller.ros', 'rclpy'),
+SNN, ENVS, ROS, EXPERIMENTS, APPS, COMMON = (f'memsnn_controller.{layer}' for layer in (
+    'snn', 'envs', 'ros', 'experiments', 'apps', 'common'))
+FORBIDDEN = {
+    'common': (SNN, ENVS, ROS, EXPERIMENTS, APPS, 'rclpy', 'gymnasium', 'pybullet', 'numba'),
+    'snn': (ENVS, ROS, EXPERIMENTS, APPS, 'rclpy', 'gymnasium', 'pybullet'),
+    'envs': (SNN, ROS, EXPERIMENTS, APPS, 'rclpy'),
+    'ros': (EXPERIMENTS, APPS),
+    'experiments': (ROS, APPS, 'rclpy'),
+    'apps': (),
 }
 
 
@@ -25,8 +29,29 @@ def _imports(path):
             yield node.module or ''
 
 
-@pytest.mark.parametrize('layer', sorted(LAYERS))
+def _is_within(name, prefixes):
+    return any(name == prefix or name.startswith(prefix + '.') for prefix in prefixes)
+
+
+@pytest.mark.parametrize('layer', sorted(FORBIDDEN))
 def test_layer_imports_nothing_above_it(layer):
-    for path in (PACKAGE / layer).glob('*.py'):
+    files = sorted((PACKAGE / layer).rglob('*.py'))
+    assert files, f'{layer}/ has no modules'
+    for path in files:
         for name in _imports(path):
-            assert not name.startswith(LAYERS[layer]), f'{layer}/{path.name} imports {name}'
+            assert not _is_within(name, FORBIDDEN[layer]), \
+                f'{path.relative_to(PACKAGE)} imports {name}'
+
+
+def test_every_module_belongs_to_a_layer():
+    top = {path.name for path in PACKAGE.glob('*.py')} | {
+        path.name for path in PACKAGE.iterdir() if (path / '__init__.py').is_file()}
+    assert top == {'__init__.py', *FORBIDDEN}
+
+
+def test_the_rule_is_checked_against_a_violation(tmp_path):
+    bad = tmp_path / 'bad.py'
+    bad.write_text('from memsnn_controller.experiments import metrics\nimport rclpy.node\n')
+    names = list(_imports(bad))
+    assert _is_within(names[0], FORBIDDEN['ros']) and _is_within(names[1], FORBIDDEN['snn'])
+    assert not _is_within('memsnn_controller.rosette', FORBIDDEN['experiments'])

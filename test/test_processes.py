@@ -4,7 +4,7 @@ import os
 import sys
 import time
 
-from memsnn_controller.ros.processes import ManagedProcess
+from memsnn_controller.common.processes import ManagedProcess
 
 STUBBORN = """
 import signal, subprocess, sys, time

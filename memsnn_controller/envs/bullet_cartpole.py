@@ -57,6 +57,7 @@ import numpy as np
 import pybullet as p
 import pybullet_data
 
+from memsnn_controller.common import checks
 from memsnn_controller.envs import cartpole_spec
 
 URDF_NAME = 'cartpole.urdf'
@@ -73,10 +74,6 @@ def _have_display():
     if not sys.platform.startswith('linux'):
         return True
     return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
-
-
-def _finite(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -107,35 +104,23 @@ class BulletCartPoleConfig:
     gui: bool = False
 
     def __post_init__(self):
-        def bad(name, why):
-            raise ValueError(
-                f'BulletCartPoleConfig.{name}: {why} (got {getattr(self, name)!r})')
+        def require(name, *tests):
+            checks.require(f'BulletCartPoleConfig.{name}', getattr(self, name), *tests)
 
-        if not _finite(self.control_period) or not 0.001 <= self.control_period <= 1.0:
-            bad('control_period', 'must be a number of seconds in [0.001, 1.0]')
-        if (isinstance(self.physics_substeps, bool) or not isinstance(self.physics_substeps, int)
-                or not 0 <= self.physics_substeps <= 1000):
-            bad('physics_substeps', 'must be an integer in [0, 1000] (0 = automatic)')
-        if not _finite(self.force_limit) or self.force_limit <= 0:
-            bad('force_limit', 'must be a positive number of newtons')
-        if not _finite(self.gravity) or self.gravity < 0:
-            bad('gravity', 'must be a non-negative number')
-        if not _finite(self.start_range) or not 0 <= self.start_range <= 0.2:
-            bad('start_range', 'must be in [0, 0.2]')
+        require('control_period', checks.in_range(0.001, 1.0, ' s'))
+        require('physics_substeps', checks.integer(0, 1000))
+        require('force_limit', checks.positive)
+        require('gravity', checks.non_negative)
+        require('start_range', checks.in_range(0, 0.2))
         noise = self.sensor_noise
-        if _finite(noise):
-            noise = (float(noise),) * 4
-        try:
-            noise = tuple(noise)
-        except TypeError:
-            bad('sensor_noise', 'must be one standard deviation or four')
-        if len(noise) != 4 or not all(_finite(v) and v >= 0 for v in noise):
-            bad('sensor_noise', 'must be one non-negative standard deviation or four')
+        if checks.is_number(noise):
+            noise = (noise,) * 4
+        checks.require_that(checks.numbers(4)(noise) is None, 'BulletCartPoleConfig.sensor_noise',
+                            'must be one non-negative standard deviation or four',
+                            self.sensor_noise)
         object.__setattr__(self, 'sensor_noise', tuple(float(v) for v in noise))
-        if not _finite(self.actuator_noise) or self.actuator_noise < 0:
-            bad('actuator_noise', 'must be a non-negative number of newtons')
-        if not isinstance(self.gui, bool):
-            bad('gui', 'must be True or False')
+        require('actuator_noise', checks.non_negative)
+        require('gui', checks.boolean)
 
     @property
     def substeps(self):

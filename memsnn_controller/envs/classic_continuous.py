@@ -17,14 +17,14 @@ from gymnasium import spaces
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 import numpy as np
 
+from memsnn_controller.common import checks
+
 
 class ContinuousCartPoleEnv(CartPoleEnv):
     """CartPole-v1 dynamics with a continuous force (see the module docstring)."""
 
     def __init__(self, render_mode=None, force_limit=10.0):
-        if not (isinstance(force_limit, (int, float)) and math.isfinite(force_limit)
-                and force_limit > 0):
-            raise ValueError(f'force_limit must be a finite number > 0, got {force_limit!r}')
+        checks.require('force_limit', force_limit, checks.positive)
         super().__init__(render_mode=render_mode)
         self.force_limit = float(force_limit)
         self._discrete_space = self.action_space

@@ -54,6 +54,7 @@ from gymnasium import logger, spaces
 from gymnasium.envs.classic_control import utils as classic_utils
 import numpy as np
 
+from memsnn_controller.common import checks
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.envs.bullet_cartpole import BulletCartPole, BulletCartPoleConfig
 
@@ -64,9 +65,9 @@ class BulletCartPoleEnv(gym.Env):
     metadata = {'render_modes': ['rgb_array'], 'render_fps': 50}
 
     def __init__(self, render_mode=None, config=None, **fields):
-        if render_mode is not None and render_mode not in self.metadata['render_modes']:
-            raise ValueError(f'render_mode must be one of {self.metadata["render_modes"]} or '
-                             f'None, got {render_mode!r} (pass gui=True for a live view)')
+        checks.require_that(render_mode is None or render_mode in self.metadata['render_modes'],
+                            'render_mode', f'must be one of {self.metadata["render_modes"]} or '
+                            f'None; pass gui=True for a live view', render_mode)
         config = BulletCartPoleConfig() if config is None else config
         self.config = replace(config, **fields) if fields else config
         self.render_mode = render_mode

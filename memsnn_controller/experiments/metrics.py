@@ -122,6 +122,27 @@ def summarize(lengths, total_writes=0, n_synapses=1, wall_s=0.0):
     }
 
 
+def format_summary(summary, out):
+    """The summary of the run in folder ``out`` as four lines of text (memsnn-train and
+    memsnn-bringup print it)."""
+
+    def show(value, digits=1):
+        if value is None:
+            return 'never' if digits is None else 'n/a'
+        return f'{value:.{digits}f}' if isinstance(value, float) else str(value)
+
+    return (f'{out}: {summary["episodes"]} episodes, {summary["env_steps"]} steps, '
+            f'{summary["wall_s"]:.1f} s\n'
+            f'  first trailing-100 >= 195 at episode {show(summary["first_195"], None)}, '
+            f'>= 475 at {show(summary["first_475"], None)}\n'
+            f'  trailing-100 best {show(summary["best_trailing100"])}, final '
+            f'{show(summary["final_trailing100"])}, min after 475 '
+            f'{show(summary["min_after_475"])}\n'
+            f'  writes per synapse {summary["writes_per_synapse"]:.4g} '
+            f'({show(summary["writes_per_synapse_per_episode"], 4)} per episode)')
+
+
+
 def is_missing(value):
     """True for None, '' and NaN (how a missing metric may come back from JSON or CSV)."""
     if value is None or value == '':

@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 
-from memsnn_controller.atomic import write_atomic
+from memsnn_controller.common.atomic import write_atomic
 from memsnn_controller.experiments import grid
 from memsnn_controller.experiments import runfolder as rf
 
@@ -46,10 +46,6 @@ DEFAULT_CPUS_PER_TRIAL = 1.0
 DEFAULT_MAX_RETRIES = 3
 STOP_POLL_S = 1.0  # how often a running trial asks whether a stop was requested
 _WAIT_S = 0.5      # the driver's wait slice (Ctrl-C is handled between slices)
-# Test-only: when this variable names a folder in a worker's environment and a file named after
-# a run exists in it, the worker that starts that run deletes the file and kills itself (a lost
-# worker, which Ray retries). Nothing happens without both.
-TEST_KILL_ENV = 'MEMSNN_TEST_KILL_WORKER_DIR'
 STALE_STAGING_S = 600  # a worker's staging folder this old and unlocked was left by a dead task
 
 
@@ -147,18 +143,6 @@ class _StopPoll:
         return self.stop
 
 
-def _test_kill_hook(name):
-    folder = os.environ.get(TEST_KILL_ENV)
-    if not folder:
-        return
-    marker = os.path.join(folder, name)
-    try:
-        os.unlink(marker)
-    except OSError:
-        return  # no marker for this run (or another attempt took it): nothing to do
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
 def _staging_folder():
     """A new temporary folder for one trial, under a per-user root on the worker's node, held
     (flock) while the task lives; folders left by dead tasks (a lost worker, an abort) are
@@ -200,11 +184,13 @@ def _node():
         return '?'
 
 
-def trial_task(spec, files, stop_flag=None):
+def trial_task(spec, files, stop_flag=None, before_trial=None):
     """The Ray task (a plain function; RayBackend wraps it with ray.remote): run ``spec`` in a
-    temporary folder seeded with ``files`` and return {'row', 'files', 'node'}."""
+    temporary folder seeded with ``files`` and return {'row', 'files', 'node'}.
+    before_trial(name): called first, with the run's folder name (see RayBackend)."""
     name = os.path.basename(os.path.normpath(spec['out_dir']))
-    _test_kill_hook(name)
+    if before_trial is not None:
+        before_trial(name)
     poll = _StopPoll(stop_flag) if stop_flag is not None else None
     if poll is not None and poll.initial():
         return {'row': grid.result_row(spec, error='not started: stop requested',
@@ -276,14 +262,16 @@ class RayBackend:
     address forms). When Ray is already initialized in this process, that session is used and
     left running. cpus_per_trial: Ray's num_cpus for each task. max_retries: Ray's retries of a
     task whose worker process or node died. max_in_flight: at most that many trials submitted
-    at a time (None: all; Ray queues them by the CPUs free).
+    at a time (None: all; Ray queues them by the CPUs free). before_trial: a picklable
+    callable that each task calls in its worker with the run's folder name before the trial
+    starts (the tests inject one that kills the worker, to see a lost worker retried).
     """
 
     # What an abort leaves of the runs in flight (memsnn-compare's closing line).
     abort_note = 'the runs in flight start again'
 
     def __init__(self, address=None, num_cpus=None, cpus_per_trial=DEFAULT_CPUS_PER_TRIAL,
-                 max_retries=DEFAULT_MAX_RETRIES, max_in_flight=None):
+                 max_retries=DEFAULT_MAX_RETRIES, max_in_flight=None, before_trial=None):
         if cpus_per_trial <= 0:
             raise grid.GridError(f'--cpus-per-trial: must be > 0, got {cpus_per_trial}')
         if max_retries < 0:
@@ -295,6 +283,7 @@ class RayBackend:
         self.cpus_per_trial = float(cpus_per_trial)
         self.max_retries = int(max_retries)
         self.max_in_flight = max_in_flight
+        self.before_trial = before_trial
         self._ray = None
         self._own = False
         self._flag = None
@@ -389,7 +378,7 @@ class RayBackend:
         except (OSError, rf.RunFolderError) as exc:
             lock.release()
             return grid.result_row(spec, error=grid._one_line(exc), status='error')
-        ref = self._task.remote(spec, files, self._flag)
+        ref = self._task.remote(spec, files, self._flag, self.before_trial)
         self._running[ref] = (spec, lock, tuple(files))
         return None
 

@@ -28,7 +28,7 @@ import os
 
 import yaml
 
-from memsnn_controller.atomic import write_atomic
+from memsnn_controller.common.atomic import write_atomic
 
 CONFIG_FILE = 'config.yaml'
 RUN_FILE = 'run.json'
@@ -45,6 +45,21 @@ _INT_COLUMNS = ('episode', 'length', 'writes', 'terminated', 'truncated')
 
 class RunFolderError(RuntimeError):
     """A run folder cannot be used as asked; the message says why and what to do."""
+
+
+def check_start(folder, resume):
+    """The guard of a run folder before a run starts in it (memsnn-train, memsnn-bringup): to
+    resume, it must hold a checkpoint; for a new run, it must not hold one already (a checkpoint,
+    episodes or a summary), which the new run would overwrite. RunFolderError says which."""
+    if resume:
+        if not os.path.exists(os.path.join(folder, CHECKPOINT_FILE)):
+            raise RunFolderError(f'{folder}: no {CHECKPOINT_FILE} to resume from')
+        return
+    present = [name for name in (CHECKPOINT_FILE, EPISODES_FILE, SUMMARY_FILE)
+               if os.path.exists(os.path.join(folder, name))]
+    if present:
+        raise RunFolderError(f'{folder}: already holds a run ({", ".join(present)}); resume it '
+                             f'(--resume) or choose another folder (--out)')
 
 
 def write_json(path, data):

@@ -27,7 +27,6 @@ no dicts. Bookkeeping (CSV row, progress bar, checkpoints, stop checks) runs onc
 
 import math
 import os
-import signal
 import sys
 import threading
 import time
@@ -35,6 +34,7 @@ import time
 import numpy as np
 
 from memsnn_controller import __version__
+from memsnn_controller.common.stop import StopSignals
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
 
@@ -142,31 +142,6 @@ def _stderr_log(message):
     tqdm.write(message, file=sys.stderr)
 
 
-class _Stop:
-    """Stop requests from signals (first: finish the episode; second: KeyboardInterrupt)."""
-
-    def __init__(self, log):
-        self.requested = False
-        self.log = log
-        self._saved = {}
-
-    def install(self):
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._saved[sig] = signal.signal(sig, self._handler)
-
-    def uninstall(self):
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)
-        self._saved.clear()
-
-    def _handler(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        self.log(f'{signal.Signals(signum).name}: finishing this episode, then saving a '
-                 f'checkpoint (signal again to abort at once)')
-
-
 def run_episode_discrete(agent_step, env_step, obs):
     """The per-step loop for a Discrete(2) space, from the first observation to the episode's
     end; returns (last observation, summed env reward, terminated, truncated)."""
@@ -197,15 +172,9 @@ def _open_agent(config, seed, env_id, out_dir, resume):
     from memsnn_controller.snn.checkpoint import CheckpointError
 
     checkpoint = os.path.join(out_dir, rf.CHECKPOINT_FILE)
+    rf.check_start(out_dir, resume)
     if not resume:
-        present = [name for name in (rf.CHECKPOINT_FILE, rf.EPISODES_FILE, rf.SUMMARY_FILE)
-                   if os.path.exists(os.path.join(out_dir, name))]
-        if present:
-            raise TrainingError(f'{out_dir}: already holds a run ({", ".join(present)}); resume '
-                                f'it or choose another output folder')
         return Agent(config, seed)
-    if not os.path.exists(checkpoint):
-        raise TrainingError(f'{out_dir}: no {rf.CHECKPOINT_FILE} to resume from')
     try:
         agent = Agent.from_checkpoint(checkpoint)
     except CheckpointError as exc:
@@ -233,7 +202,8 @@ def train(config, seed=0, env_id=DEFAULT_ENV, episodes=1000, out_dir='runs/train
     ``out_dir``/summary.json. See the module docstring and runfolder.py for the files.
 
     resume: continue from ``out_dir``/checkpoint.npz (its configuration, seed and env must be
-    these); without it, a folder that already holds a run is refused.
+    these); without it, a folder that already holds a run is refused (RunFolderError, as for a
+    folder locked by another process).
     should_stop: called after every episode; true stops as a signal would.
     handle_signals: install the SIGINT/SIGTERM handlers (default: when in the main thread).
     log: a callable taking one message line (default: stderr, above the progress bar).
@@ -277,7 +247,9 @@ def _train(config, seed, env_id, env, episodes, out_dir, resume, progress, check
     n_synapses = agent.network.n_in * agent.network.n_post
     episode_log = rf.EpisodeLog(os.path.join(out_dir, rf.EPISODES_FILE),
                                 keep=start if resume else None)
-    stop = _Stop(log)
+    stop = StopSignals(escalate=True, on_request=lambda name: log(
+        f'{name}: finishing this episode, then saving a checkpoint (signal again to abort at '
+        f'once)'))
     if handle_signals:
         stop.install()
     from tqdm import tqdm
@@ -318,7 +290,7 @@ def _train(config, seed, env_id, env, episodes, out_dir, resume, progress, check
                 episode_log.sync()
                 agent.save(checkpoint)
                 saved_at = k
-            if k < episodes and (stop.requested or (should_stop is not None and should_stop())):
+            if k < episodes and (stop() or (should_stop is not None and should_stop())):
                 if saved_at != k:
                     episode_log.sync()
                     agent.save(checkpoint)

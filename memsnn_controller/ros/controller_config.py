@@ -1,17 +1,31 @@
 """The controller node's parameters and how they become an AgentConfig and loop settings.
 
 Pure Python (no rclpy), so the node, ``memsnn-bringup`` and the tests share one definition.
-Every parameter is a ParameterSpec: its default (which fixes its ROS type), a description (the
-ParameterDescriptor's), a check returning why a value is bad (or None), and whether it only takes
-effect at configure (``configure_only``: such a parameter is rejected while the node is
-configured, since the agent was built from it).
+Every parameter is a ParameterSpec (ros/parameters.py): its default (which fixes its ROS type), a
+description (the ParameterDescriptor's), a check returning why a value is bad (or None), and
+whether it only takes effect at configure (``configure_only``: such a parameter is rejected while
+the node is configured, since the agent was built from it).
 
 How the agent's configuration is built (``build_agent_config``), later steps winning:
 
 1. ``agent_config`` (a YAML file of an AgentConfig), or AgentConfig's defaults;
-2. the node's own parameters: control_period, the neural step (below), decoder, force_limit
-   (the agent's ``actor.force_limit``), reward and device when not empty;
+2. the node's own parameters: control_period, the neural step (below), decoder, force_limit,
+   reward and device when not empty (the settings below);
 3. ``agent_overrides``: 'section.field=value' strings (values parsed as YAML).
+
+Settings that a ROS parameter and the agent configuration both name. Five parameters set a
+field of the AgentConfig (``SHADOWED``):
+
+    control_period -> control_period        force_limit -> actor.force_limit
+    decoder        -> actor.decoder         reward      -> reward.name
+    device         -> device.model
+
+The ROS parameter is the one place to set them: the agent is built with the parameter's value.
+An ``agent_config`` file or an ``agent_overrides`` entry may name such a field only with the
+same value; a different value is a conflict, rejected with an error that names both the
+parameter and the agent field (the node refuses to start or to take the change, memsnn-bringup
+exits with 2). reward and device may be '' (empty): then they set nothing, and the agent
+configuration's reward.name and device.model (the file's, an override's or the default) apply.
 
 The agent runs a whole number of neural steps per control period. When control_period is not
 a whole number of ``neuron.dt_ms`` steps (e.g. 240 Hz with the 1 ms default), neuron.dt_ms is set
@@ -22,15 +36,10 @@ time constants are in ms, so the dynamics are those of the nearest whole number 
 import math
 import os
 
+from memsnn_controller.common import checks, yaml_values
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.ros.conversions import CART_JOINT, POLE_JOINT
-from memsnn_controller.ros.param_checks import (
-    ParameterSpec,
-    above_zero,
-    in_range,
-    joint_name,
-    one_of,
-)
+from memsnn_controller.ros.parameters import ParameterSpec, ParameterTable
 from memsnn_controller.snn.config import AgentConfig, ConfigError, parse_override
 from memsnn_controller.snn.rewards import REWARDS
 
@@ -38,6 +47,12 @@ NODE_NAME = 'memsnn_controller'
 DEVICES = ('ppx', 'nc', 'ideal')
 DECODERS = ('continuous', 'discrete')
 MAX_INT = 2**63 - 1
+JOINT_NAME = checks.non_empty_text('joint name')
+# ROS parameter -> the AgentConfig field it sets (see the module docstring).
+SHADOWED = {'control_period': 'control_period', 'force_limit': 'actor.force_limit',
+            'decoder': 'actor.decoder', 'reward': 'reward.name', 'device': 'device.model'}
+# Parameters whose empty value ('') sets nothing.
+UNSET_WHEN_EMPTY = ('reward', 'device')
 
 
 def _reward(value):
@@ -69,28 +84,28 @@ def _checkpoint_path(value):
     return None
 
 
-PARAMETERS = (
+SPECS = (
     ParameterSpec('control_period', 0.02,
                   'seconds between control ticks (decimation of faster joint-state streams); '
-                  '[0.001, 1.0]', in_range(0.001, 1.0, ' s'), configure_only=True),
+                  '[0.001, 1.0]', checks.in_range(0.001, 1.0, ' s'), configure_only=True),
     ParameterSpec('cart_joint', CART_JOINT,
-                  'JointState name of the cart joint (x, x_dot)', joint_name),
+                  'JointState name of the cart joint (x, x_dot)', JOINT_NAME),
     ParameterSpec('pole_joint', POLE_JOINT,
-                  'JointState name of the pole joint (theta, theta_dot)', joint_name),
+                  'JointState name of the pole joint (theta, theta_dot)', JOINT_NAME),
     ParameterSpec('force_limit', 10.0,
                   "largest force magnitude commanded, N; also the agent's actor.force_limit at "
-                  'configure; (0, 1e6]', above_zero(1e6, ' N')),
+                  'configure; (0, 1e6]', checks.above_zero(1e6, ' N')),
     ParameterSpec('reward', '',
                   "reward function (memsnn_controller.snn.rewards.REWARDS); '' keeps the agent "
                   "configuration's", _reward, configure_only=True),
     ParameterSpec('device', '',
                   "memristor model: ppx, nc or ideal; '' keeps the agent configuration's",
-                  one_of('', *DEVICES), configure_only=True),
+                  checks.one_of('', *DEVICES), configure_only=True),
     ParameterSpec('decoder', 'continuous',
                   "'continuous': force = force_limit (nR - nL) / (nR + nL); 'discrete': "
-                  '+-force_limit', one_of(*DECODERS), configure_only=True),
+                  '+-force_limit', checks.one_of(*DECODERS), configure_only=True),
     ParameterSpec('seed', 0, "the agent's random seed; -1 draws one from the OS",
-                  in_range(-1, MAX_INT), configure_only=True),
+                  checks.in_range(-1, MAX_INT), configure_only=True),
     ParameterSpec('agent_config', '',
                   "YAML file of an AgentConfig (the learning core's configuration); '' = the "
                   'defaults', _yaml_file, configure_only=True),
@@ -103,75 +118,50 @@ PARAMETERS = (
                   'none', _checkpoint_path),
     ParameterSpec('autosave_period', 30.0,
                   'wall seconds between automatic checkpoints (only when learning changed '
-                  'something); 0 = off; [0, 86400]', in_range(0.0, 86400.0, ' s')),
+                  'something); 0 = off; [0, 86400]', checks.in_range(0.0, 86400.0, ' s')),
     ParameterSpec('autostart', True,
                   'configure and activate at start (read at start only)', read_only=True),
     ParameterSpec('learning', True,
                   'learn online (false: act with frozen synapses); also ~/set_learning'),
     ParameterSpec('watchdog_timeout', 0.5,
                   'wall seconds without a joint state after which 0 N is published (a watchdog '
-                  'trip); (0, 3600]', above_zero(3600.0, ' s')),
+                  'trip); (0, 3600]', checks.above_zero(3600.0, ' s')),
     ParameterSpec('max_episode_steps', 500,
                   'ticks after which an episode ends as truncated (not a failure); 0 = '
-                  'unlimited', in_range(0, 2**31 - 1)),
+                  'unlimited', checks.in_range(0, 2**31 - 1)),
     ParameterSpec('x_threshold', cartpole_spec.X_THRESHOLD,
                   'failure when |x| exceeds it, m (CartPole-v1: 2.4); (0, 100]',
-                  above_zero(100.0, ' m')),
+                  checks.above_zero(100.0, ' m')),
     ParameterSpec('theta_threshold', cartpole_spec.THETA_THRESHOLD,
                   'failure when |theta| exceeds it, rad (CartPole-v1: 12 deg = 0.2094); '
-                  '(0, pi]', above_zero(math.pi, ' rad')),
+                  '(0, pi]', checks.above_zero(math.pi, ' rad')),
     ParameterSpec('ready_x', 0.5,
                   'ready region after a failure: |x| <= ready_x, m; [0, x_threshold)',
-                  in_range(0.0, 100.0, ' m')),
+                  checks.in_range(0.0, 100.0, ' m')),
     ParameterSpec('ready_x_dot', 0.5,
-                  'ready region: |x_dot| <= ready_x_dot, m/s; >= 0', in_range(0.0, 1e3, ' m/s')),
+                  'ready region: |x_dot| <= ready_x_dot, m/s; >= 0',
+                  checks.in_range(0.0, 1e3, ' m/s')),
     ParameterSpec('ready_theta', 0.1,
                   'ready region: |theta| <= ready_theta, rad; [0, theta_threshold)',
-                  in_range(0.0, math.pi, ' rad')),
+                  checks.in_range(0.0, math.pi, ' rad')),
     ParameterSpec('ready_theta_dot', 0.5,
                   'ready region: |theta_dot| <= ready_theta_dot, rad/s; >= 0',
-                  in_range(0.0, 1e3, ' rad/s')),
+                  checks.in_range(0.0, 1e3, ' rad/s')),
     ParameterSpec('ready_hold', 0.0,
                   'seconds (of joint-state time) the state must stay in the ready region '
-                  'before a new episode starts; [0, 3600]', in_range(0.0, 3600.0, ' s')),
+                  'before a new episode starts; [0, 3600]', checks.in_range(0.0, 3600.0, ' s')),
     ParameterSpec('tick_tolerance', 0.25,
                   'a joint state is the next tick when its stamp is at least (1 - '
                   'tick_tolerance) control periods past the previous due time; absorbs stamp '
-                  'jitter; [0, 0.5]', in_range(0.0, 0.5)),
+                  'jitter; [0, 0.5]', checks.in_range(0.0, 0.5)),
     ParameterSpec('diagnostics_period', 1.0,
                   'wall seconds between status reports on /diagnostics; [0.05, 3600]',
-                  in_range(0.05, 3600.0, ' s')),
+                  checks.in_range(0.05, 3600.0, ' s')),
     ParameterSpec('log_throttle', 2.0,
                   'wall seconds between repeated warnings of one kind; [0, 3600]',
-                  in_range(0.0, 3600.0, ' s')),
+                  checks.in_range(0.0, 3600.0, ' s')),
 )
-SPECS = {spec.name: spec for spec in PARAMETERS}
-AGENT_PARAMETERS = tuple(spec.name for spec in PARAMETERS if spec.configure_only)
-
-
-def defaults():
-    """Every parameter's default, as a dict (string arrays as lists)."""
-    return {spec.name: list(spec.default) if isinstance(spec.default, tuple) else spec.default
-            for spec in PARAMETERS}
-
-
-def validate_parameter(name, value, others=None):
-    """Why ``value`` is not acceptable for parameter ``name`` (a sentence), or None.
-
-    others: the values of all parameters as they would be after the change, for the checks
-    across parameters (joint names differ, ready region inside the failure thresholds, and an
-    agent configuration that can be built).
-    """
-    spec = SPECS.get(name)
-    if spec is None:
-        return None
-    reason = spec.check(value)
-    if reason is None and others:
-        reason = _cross_check(name, value, others)
-    return None if reason is None else f'{name} {reason} (got {value!r})'
-
-
-def _cross_check(name, value, p):
+def _relations(name, value, p):
     if name in ('cart_joint', 'pole_joint'):
         other = p.get('pole_joint' if name == 'cart_joint' else 'cart_joint')
         if other == value:
@@ -183,7 +173,7 @@ def _cross_check(name, value, p):
                 return f'must stay below {threshold} ({p[threshold]})'
             if name == threshold:
                 return f'must stay above {ready} ({p[ready]})'
-    if name in AGENT_PARAMETERS or name == 'force_limit':
+    if name in AGENT_PARAMETERS or name in SHADOWED:
         problem = agent_config_problem(p)
         if problem is not None:
             return f'gives an agent configuration that {problem}'
@@ -212,9 +202,16 @@ def neural_step_ms(control_period, dt_ms):
 def build_agent_config(p):
     """The AgentConfig the node builds from its parameters ``p`` (see the module docstring).
 
-    Raises ConfigError naming the bad field (OSError if agent_config cannot be read).
+    Raises ConfigError naming the bad field, or the parameter and the agent field that conflict
+    (OSError if agent_config cannot be read).
     """
-    base = AgentConfig.from_yaml(p['agent_config']) if p.get('agent_config') else AgentConfig()
+    data = None
+    if p.get('agent_config'):
+        with open(p['agent_config']) as f:
+            data = yaml_values.load(f)
+    base = AgentConfig.from_dict(data)
+    overrides = list(p.get('agent_overrides') or ())
+    _reject_conflicts(p, _named_fields(data), _overridden_fields(overrides))
     period = float(p['control_period'])
     assignments = [
         f'control_period={period!r}',
@@ -226,23 +223,64 @@ def build_agent_config(p):
         assignments.append(f'reward.name={p["reward"]}')
     if p.get('device'):
         assignments.append(f'device.model={p["device"]}')
-    config = base.with_overrides(assignments + list(p.get('agent_overrides') or ()))
-    if config.control_period != period:
-        raise ConfigError('control_period: set it with the node parameter control_period, not '
-                          'with agent_overrides')
-    return config
+    return base.with_overrides(assignments + overrides)
 
 
+def _named_fields(data):
+    """{agent field: value} of the shadowed fields that an agent_config file names."""
+    named = {}
+    for field in SHADOWED.values():
+        node = data
+        for key in field.split('.'):
+            if not isinstance(node, dict) or key not in node:
+                break
+            node = node[key]
+        else:
+            named[field] = node
+    return named
 
-def validate_all(p):
-    """The first reason why the parameter values ``p`` (all of them) cannot be used, or None."""
-    for spec in PARAMETERS:
-        reason = spec.check(p[spec.name])
-        if reason is not None:
-            return f'{spec.name} {reason} (got {p[spec.name]!r})'
-    for name in ('pole_joint', 'ready_x', 'ready_theta'):
-        reason = validate_parameter(name, p[name], p)
-        if reason is not None:
-            return reason
+
+def _overridden_fields(overrides):
+    """{agent field: value} of the shadowed fields that agent_overrides set (the last wins)."""
+    fields = set(SHADOWED.values())
+    named = {}
+    for text in overrides:
+        keys, value = parse_override(text)
+        if '.'.join(keys) in fields:
+            named['.'.join(keys)] = value
+    return named
+
+
+def _same(a, b):
+    if checks.is_number(a) and checks.is_number(b):
+        return float(a) == float(b)
+    return a == b
+
+
+def _reject_conflicts(p, from_file, from_overrides):
+    """ConfigError when agent_config or agent_overrides give a shadowed field another value than
+    its ROS parameter."""
+    for name, field in SHADOWED.items():
+        value = p.get(name)
+        if name in UNSET_WHEN_EMPTY and value == '':
+            continue
+        for source, named in (('agent_config', from_file), ('agent_overrides', from_overrides)):
+            if field in named and not _same(named[field], value):
+                raise ConfigError(
+                    f'{field}: {source} sets it to {named[field]!r}, but the ROS parameter '
+                    f'{name} is {value!r}; set the parameter {name} instead (a ROS parameter '
+                    f'and the agent configuration may not disagree)')
+
+
+def _whole(p):
     problem = agent_config_problem(p)
     return None if problem is None else f'the agent configuration {problem}'
+
+
+TABLE = ParameterTable(NODE_NAME, SPECS, relations=_relations,
+                       related=('pole_joint', 'ready_x', 'ready_theta'), whole=_whole)
+PARAMETERS = TABLE.specs
+AGENT_PARAMETERS = tuple(spec.name for spec in PARAMETERS if spec.configure_only)
+defaults = TABLE.defaults
+validate_parameter = TABLE.validate
+validate_all = TABLE.validate_all

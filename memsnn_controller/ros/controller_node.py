@@ -31,36 +31,30 @@ answered state whose latency exceeded control_period.
 Checkpoints are written atomically; autosaves snapshot the learning state on the executor
 thread (a copy, 0.5-3 ms) and write the file on a background thread, so a save does
 not stall the control loop.
+
+Parameters: ``controller_config`` (declared and validated by ``node_parameters``); the status
+report: ``controller_status``; the process entry point: ``memsnn_controller.apps.controller_node``.
 """
 
 import os
 import secrets
-import signal
-import sys
 import threading
 import time
 import traceback
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
-import rclpy
 from rclpy.clock import Clock, ClockType
 from rclpy.duration import Duration
-from rclpy.exceptions import (
-    InvalidParameterTypeException,
-    InvalidParameterValueException,
-    ParameterUninitializedException,
-)
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.parameter import Parameter
-from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
 from memsnn_controller.ros import control_loop, controller_config, conversions, qos
 from memsnn_controller.ros.controller_config import NODE_NAME
+from memsnn_controller.ros.controller_status import NodeCounters, status_report
+from memsnn_controller.ros.node_parameters import DeclaredParameters
 from memsnn_controller.snn.config import ConfigError
 
 # The agent and checkpoint modules (numba) are imported at configure: a node rejecting its
@@ -88,32 +82,11 @@ class ControllerNode(LifecycleNode):
         self._loop = None
         self._sub = None
         self._save_thread = None
-        self._rejection = ''
-        self._declaring = True
         self.last_error = ''
-        self.add_on_set_parameters_callback(self._validate_parameters)
-        self.add_post_set_parameters_callback(self._apply_parameters)
-        try:
-            for spec in controller_config.PARAMETERS:
-                descriptor = ParameterDescriptor(description=spec.description,
-                                                 read_only=spec.read_only)
-                if isinstance(spec.default, tuple):
-                    # A string array; an empty one reads back as "not set" (YAML []).
-                    self.declare_parameter(spec.name, Parameter.Type.STRING_ARRAY, descriptor)
-                else:
-                    self.declare_parameter(spec.name, spec.default, descriptor)
-        except InvalidParameterValueException as exc:
-            raise ControllerParameterError(self._rejection or str(exc)) from None
-        except InvalidParameterTypeException as exc:
-            raise ControllerParameterError(str(exc).rsplit(': ', 1)[0]) from None
-        self._declaring = False
+        self._params = DeclaredParameters(self, controller_config.TABLE, ControllerParameterError,
+                                          configured=lambda: self._loop is not None,
+                                          on_change=self._apply_parameters)
         p = self.parameters()
-        reason = controller_config.validate_all(p)
-        if reason is not None:
-            raise ControllerParameterError(reason)
-        undeclared = sorted(set(self._parameter_overrides) - set(self._parameters))
-        if undeclared:
-            self.get_logger().warning(f'unknown parameters ignored: {", ".join(undeclared)}')
         self.autostart = p['autostart']
 
         # counters kept by the node (the loop keeps the per-message ones)
@@ -149,51 +122,9 @@ class ControllerNode(LifecycleNode):
 
     def parameters(self):
         """The current value of every parameter of this node's, as a dict."""
-        values = {}
-        for spec in controller_config.PARAMETERS:
-            try:
-                value = self.get_parameter(spec.name).value
-            except ParameterUninitializedException:
-                value = None
-            if isinstance(spec.default, tuple):
-                value = list(value or ())
-            values[spec.name] = value
-        return values
+        return self._params.values()
 
-    def _validate_parameters(self, params):
-        if self._declaring:
-            for param in params:
-                reason = controller_config.validate_parameter(param.name, param.value)
-                if reason is not None:
-                    self._rejection = reason
-                    return SetParametersResult(successful=False, reason=reason)
-            return SetParametersResult(successful=True)
-        current = self.parameters()
-        for param in params:
-            spec = controller_config.SPECS.get(param.name)
-            if spec is not None and isinstance(spec.default, tuple):
-                current[param.name] = list(param.value or ())
-            else:
-                current[param.name] = param.value
-        for param in params:
-            spec = controller_config.SPECS.get(param.name)
-            if spec is None:
-                continue
-            if spec.configure_only and self._loop is not None:
-                reason = (f'{param.name} shapes the agent built at configure: change it while '
-                          f'unconfigured (cleanup first)')
-            else:
-                reason = controller_config.validate_parameter(param.name, current[param.name],
-                                                              current)
-            if reason is not None:
-                self._rejection = reason
-                return SetParametersResult(successful=False, reason=reason)
-        return SetParametersResult(successful=True)
-
-    def _apply_parameters(self, params):
-        if self._declaring:
-            return
-        names = {param.name for param in params}
+    def _apply_parameters(self, names):
         p = self.parameters()
         if self._loop is not None:
             if names & LOOP_PARAMETERS:
@@ -500,112 +431,18 @@ class ControllerNode(LifecycleNode):
     def _publish_status(self, periodic=True, state=None):
         state = state or self.lifecycle_state()
         loop = self._loop
-        values = {'state': state, 'watchdog_trips': self.watchdog_trips,
-                  'watchdog_tripped': self._tripped, 'errors': self.errors, 'saves': self.saves,
-                  'checkpoint_path': self.get_parameter('checkpoint_path').value}
-        level = DiagnosticStatus.OK
-        if loop is None:
-            message = f'{state}: no agent'
-        else:
-            agent = loop.agent
-            samples, p50, p99, worst = loop.latency.take() if periodic else (0, 0.0, 0.0, 0.0)
-            lengths = agent.episode_lengths
-            trailing = agent.trailing_mean(100)
-            values.update({
-                'phase': loop.phase,
-                'learning': agent.learning,
-                'episodes': len(lengths),
-                'last_length': lengths[-1] if lengths else 0,
-                'trailing100_mean': f'{trailing:.2f}',
-                'episode_steps': loop.episode_steps,
-                'steps': agent.total_steps,
-                'messages': loop.messages,
-                'ticks': loop.ticks,
-                'skipped': loop.skipped,
-                'duplicates': loop.duplicates,
-                'bad_messages': loop.bad_messages,
-                'last_bad': loop.last_bad,
-                'overruns': loop.overruns,
-                'latency_samples': samples,
-                'latency_p50_ms': f'{p50:.4f}',
-                'latency_p99_ms': f'{p99:.4f}',
-                'latency_max_ms': f'{worst:.4f}',
-                'timebase_resets': loop.timebase_resets,
-                'total_writes': agent.total_writes,
-                'synapses': agent.network.n_in * agent.network.n_post,
-                'writes_per_synapse': f'{agent.writes_per_synapse():.6g}',
-                'control_period': f'{loop.settings.control_period:g}',
-            })
-            for code, count in sorted(loop.bad_by_reason.items()):
-                values[f'bad_{code}'] = count
-            troubles = (loop.bad_messages, loop.overruns, self.watchdog_trips, self.errors)
-            if periodic:
-                if self._tripped or troubles != self._last_report:
-                    level = DiagnosticStatus.WARN
-                self._last_report = troubles
-            message = (f'{state}, {loop.phase}: {len(lengths)} episodes, last '
-                       f'{values["last_length"]}, trailing-100 {trailing:.1f}')
-            if self._tripped:
-                message += '; watchdog: no joint states'
+        counters = NodeCounters(self.watchdog_trips, self._tripped, self.errors, self.saves,
+                                self.get_parameter('checkpoint_path').value)
+        latency = loop.latency.take() if periodic and loop is not None else None
+        report = status_report(state, loop, counters, latency, self._last_report)
+        if latency is not None:
+            self._last_report = report.troubles
         self._publish_diagnostics(conversions.diagnostic_status(
-            f'{self.get_name()}: status', message, values, level=level,
+            f'{self.get_name()}: status', report.message, report.values,
+            level=DiagnosticStatus.WARN if report.warn else DiagnosticStatus.OK,
             hardware_id=HARDWARE_ID))
 
     def destroy_node(self):
         self._join_save()
         super().destroy_node()
 
-
-class _StopRequest:
-    """SIGINT and SIGTERM set a flag that the spin loop checks (so no callback is cut short)."""
-
-    def __init__(self):
-        self.requested = False
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, self._handle)
-
-    def _handle(self, signum, frame):
-        self.requested = True
-
-
-def main(args=None):
-    """Entry point: ``controller_node [--ros-args ...]``.
-
-    Exit codes: 0 after Ctrl-C or SIGTERM (0 N published, checkpoint saved), 2 for an invalid
-    parameter or a configuration, agent or checkpoint that cannot be used (one line on stderr).
-    """
-    try:
-        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    except Exception as exc:  # bad --ros-args syntax and the like
-        print(f'{NODE_NAME}: cannot start: {exc}'.splitlines()[0], file=sys.stderr)
-        return 2
-    stop = _StopRequest()
-    try:
-        node = ControllerNode()
-    except ControllerParameterError as exc:
-        print(f'{NODE_NAME}: invalid parameter: {exc}', file=sys.stderr)
-        rclpy.try_shutdown()
-        return 2
-    code = 0
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    try:
-        if node.autostart and not stop.requested and not node.start():
-            print(f'{NODE_NAME}: cannot start: {node.last_error}'.splitlines()[0],
-                  file=sys.stderr)
-            code = 2
-        while code == 0 and not stop.requested and rclpy.ok():
-            executor.spin_once(timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if rclpy.ok():
-            node.shutdown_safely()
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return code
-
-
-if __name__ == '__main__':
-    sys.exit(main())

@@ -23,19 +23,15 @@ Episodes follow CartPole-v1 (``memsnn_controller.envs.simulation``): a failure f
 next tick starts a new one. Each finished episode is reported on /diagnostics, and a status
 (ticks, timeouts, rejected commands, mode) every ``status_period`` seconds.
 
-Parameters are listed in PARAMETERS (and in the README's "Simulator node" section); each is
-validated when declared and when set, and the physics ones are read-only after start.
+Parameters are listed in ``sim_config`` (and in the README's "Simulator node" section); each
+is validated when declared and when set (``node_parameters``), and the physics ones are
+read-only after start. The process entry point is ``memsnn_controller.apps.sim_node``.
 """
 
-import sys
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
-import rclpy
 from rclpy.clock import Clock, ClockType
-from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import JointState
@@ -44,96 +40,14 @@ from std_srvs.srv import SetBool, Trigger
 
 from memsnn_controller.envs.bullet_cartpole import BulletCartPoleConfig
 from memsnn_controller.envs.simulation import CartPoleSimulation
-from memsnn_controller.ros import conversions, qos
-from memsnn_controller.ros.param_checks import (
-    ParameterSpec,
-    above_zero,
-    in_range,
-    joint_name,
-    non_negative_numbers,
-    one_of,
-)
+from memsnn_controller.ros import conversions, qos, sim_config
+from memsnn_controller.ros.node_parameters import DeclaredParameters
+from memsnn_controller.ros.sim_config import NODE_NAME
 
-NODE_NAME = 'cartpole_sim'
-MODES = ('lockstep', 'realtime')
 # At most one warning per this many seconds for rejected commands and for command timeouts.
 LOG_INTERVAL_S = 2.0
 # Lockstep without a joint_states subscriber: how often to look for one (wall seconds).
 LISTENER_POLL_S = 0.05
-
-
-PARAMETERS = (
-    ParameterSpec('mode', 'lockstep',
-                  "'lockstep': step when the command answering the published state arrives (or "
-                  "on command_timeout); 'realtime': step every control_period of wall time",
-                  one_of(*MODES), read_only=True),
-    ParameterSpec('control_period', 0.02,
-                  'seconds of sim time per step, the force held that long; [0.001, 1.0]',
-                  in_range(0.001, 1.0, ' s'), read_only=True),
-    ParameterSpec('physics_substeps', 0,
-                  'physics steps per control period; 0 = nearest whole number to '
-                  'control_period * 240 Hz (5 steps of 4 ms at 0.02 s); [0, 1000]',
-                  in_range(0, 1000), read_only=True),
-    ParameterSpec('gui', False, "open PyBullet's GUI (needs a display)", read_only=True),
-    ParameterSpec('seed', 0,
-                  'seed for start states and noises; -1 draws one from the OS',
-                  in_range(-1, 2**63 - 1), read_only=True),
-    ParameterSpec('force_limit', 10.0,
-                  'largest cart force magnitude in N; commands beyond it are clipped; > 0',
-                  above_zero(1e6, ' N')),
-    ParameterSpec('command_timeout', 0.1,
-                  'lockstep: wall-clock seconds to wait for the command answering a state '
-                  'before stepping with the held command; (0, 60]',
-                  above_zero(60.0, ' s')),
-    ParameterSpec('auto_reset', True,
-                  'after a failure start a new episode after reset_pause; if false the failed '
-                  'state is held until ~/reset'),
-    ParameterSpec('reset_pause', 0.0,
-                  'seconds of sim time the failed state is held (and published) before the '
-                  'automatic reset; [0, 3600]',
-                  in_range(0.0, 3600.0, ' s')),
-    ParameterSpec('max_episode_steps', 500,
-                  'steps after which an episode ends as truncated (not a failure) and a new one '
-                  'starts; 0 = unlimited',
-                  in_range(0, 2**31 - 1)),
-    ParameterSpec('sensor_noise', [0.0, 0.0, 0.0, 0.0],
-                  'standard deviations of Gaussian noise added to the published x [m], x_dot '
-                  '[m/s], theta [rad], theta_dot [rad/s]; episodes end on the true state',
-                  non_negative_numbers(4)),
-    ParameterSpec('actuator_noise', 0.0,
-                  'standard deviation in N of Gaussian noise added to each command before '
-                  'clipping; >= 0', in_range(0.0, 1e6, ' N')),
-    ParameterSpec('start_range', 0.05,
-                  'each state component of a new episode is drawn from U(-start_range, '
-                  'start_range); [0, 0.2]', in_range(0.0, 0.2)),
-    ParameterSpec('publish_clock', True, 'publish sim time on /clock'),
-    ParameterSpec('cart_joint', conversions.CART_JOINT,
-                  'name published for the cart joint (x, x_dot, force)', joint_name,
-                  read_only=True),
-    ParameterSpec('pole_joint', conversions.POLE_JOINT,
-                  'name published for the pole joint (theta, theta_dot)', joint_name,
-                  read_only=True),
-    ParameterSpec('status_period', 1.0,
-                  'wall-clock seconds between status reports on /diagnostics; [0.05, 3600]',
-                  in_range(0.05, 3600.0, ' s')),
-)
-_SPECS = {spec.name: spec for spec in PARAMETERS}
-
-
-def validate_parameter(name, value, others=None):
-    """Why ``value`` is not acceptable for parameter ``name`` (a sentence), or None.
-
-    others: current values of the other parameters, for checks across parameters.
-    """
-    spec = _SPECS.get(name)
-    if spec is None:
-        return None
-    reason = spec.check(value)
-    if reason is None and name in ('cart_joint', 'pole_joint') and others:
-        other = others.get('pole_joint' if name == 'cart_joint' else 'cart_joint')
-        if other == value:
-            reason = 'must differ from the other joint name'
-    return None if reason is None else f'{name} {reason} (got {value!r})'
 
 
 class SimParameterError(ValueError):
@@ -146,21 +60,9 @@ class CartPoleSimNode(Node):
     def __init__(self, **node_kwargs):
         super().__init__(NODE_NAME, **node_kwargs)
         self._sim = None
-        self._rejection = ''
-        self.add_on_set_parameters_callback(self._validate_parameters)
-        self.add_post_set_parameters_callback(self._apply_parameters)
-        try:
-            for spec in PARAMETERS:
-                self.declare_parameter(spec.name, spec.default, ParameterDescriptor(
-                    description=spec.description, read_only=spec.read_only))
-        except InvalidParameterValueException as exc:
-            raise SimParameterError(self._rejection or str(exc)) from None
-        except InvalidParameterTypeException as exc:
-            raise SimParameterError(str(exc).rsplit(': ', 1)[0]) from None
-        p = {spec.name: self.get_parameter(spec.name).value for spec in PARAMETERS}
-        undeclared = sorted(set(self._parameter_overrides) - set(self._parameters))
-        if undeclared:
-            self.get_logger().warning(f'unknown parameters ignored: {", ".join(undeclared)}')
+        self._params = DeclaredParameters(self, sim_config.TABLE, SimParameterError,
+                                          on_change=self._apply_parameters)
+        p = self._params.values()
 
         config = BulletCartPoleConfig(
             control_period=p['control_period'], physics_substeps=p['physics_substeps'],
@@ -218,23 +120,13 @@ class CartPoleSimNode(Node):
 
     # -- parameters -----------------------------------------------------------------------------
 
-    def _validate_parameters(self, params):
-        current = {name: self.get_parameter(name).value
-                   for name in _SPECS if self.has_parameter(name)}
-        current.update({param.name: param.value for param in params})
-        for param in params:
-            reason = validate_parameter(param.name, param.value, current)
-            if reason is not None:
-                self._rejection = reason
-                return SetParametersResult(successful=False, reason=reason)
-        return SetParametersResult(successful=True)
-
-    def _apply_parameters(self, params):
-        if self._sim is None:  # still declaring: __init__ reads the values itself
+    def _apply_parameters(self, names):
+        if self._sim is None:  # not built yet: __init__ reads the values itself
             return
+        p = self._params.values()
         model_changes = {}
-        for param in params:
-            name, value = param.name, param.value
+        for name in sorted(names & p.keys()):
+            value = p[name]
             if name in ('force_limit', 'actuator_noise', 'start_range'):
                 model_changes[name] = value
             elif name == 'sensor_noise':
@@ -421,37 +313,3 @@ class CartPoleSimNode(Node):
             self._sim.close()
         super().destroy_node()
 
-
-def main(args=None):
-    """Entry point: ``sim_node [--ros-args ...]``; exits 2 with one line on a bad parameter."""
-    try:
-        rclpy.init(args=args)
-    except Exception as exc:  # bad --ros-args syntax and the like
-        print(f'{NODE_NAME}: cannot start: {exc}'.splitlines()[0], file=sys.stderr)
-        return 2
-    node = None
-    try:
-        node = CartPoleSimNode()
-    except (SimParameterError, ValueError) as exc:
-        print(f'{NODE_NAME}: invalid parameter: {exc}', file=sys.stderr)
-        rclpy.try_shutdown()
-        return 2
-    except RuntimeError as exc:  # e.g. no display for the GUI
-        print(f'{NODE_NAME}: cannot start: {exc}', file=sys.stderr)
-        rclpy.try_shutdown()
-        return 2
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

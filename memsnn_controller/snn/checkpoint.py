@@ -17,7 +17,7 @@ import zipfile
 import numpy as np
 
 from memsnn_controller import __version__
-from memsnn_controller.atomic import atomic_file
+from memsnn_controller.common.atomic import atomic_file
 from memsnn_controller.snn import layout as L
 from memsnn_controller.snn.config import AgentConfig, ConfigError
 from memsnn_controller.snn.network import STATE_ARRAYS, Network

@@ -18,7 +18,7 @@ import math
 
 import yaml
 
-from memsnn_controller import yaml_values
+from memsnn_controller.common import checks, yaml_values
 
 DEG = math.pi / 180.0
 
@@ -27,52 +27,46 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names the field."""
 
 
-def _check(ok, path, message):
-    if not ok:
-        raise ConfigError(f'{path}: {message}')
+def _require(field, value, *tests):
+    checks.require(field, value, *tests, error=ConfigError)
 
 
-def _finite(value, path):
-    _check(isinstance(value, (int, float)) and not isinstance(value, bool)
-           and math.isfinite(value), path, f'must be a finite number, got {value!r}')
+def _require_that(ok, field, reason, *value):
+    checks.require_that(ok, field, reason, *value, error=ConfigError)
 
 
-def _positive(value, path):
-    _finite(value, path)
-    _check(value > 0, path, f'must be > 0, got {value!r}')
+def _pair(lower=-math.inf):
+    """A pair (low, high) of finite numbers with lower <= low <= high."""
+    def check(value):
+        if not (isinstance(value, (tuple, list)) and len(value) == 2):
+            return 'must be a pair (low, high)'
+        if not (checks.is_number(value[0]) and checks.is_number(value[1])):
+            return 'must be a pair of finite numbers'
+        return None if lower <= value[0] <= value[1] else f'must satisfy {lower} <= low <= high'
+    return check
 
 
-def _non_negative(value, path):
-    _finite(value, path)
-    _check(value >= 0, path, f'must be >= 0, got {value!r}')
+def _edges(value):
+    """A non-empty, strictly increasing list of finite bin edges."""
+    if not (isinstance(value, (tuple, list)) and len(value) >= 1):
+        return 'must be a non-empty list of edges'
+    if not all(checks.is_number(v) for v in value):
+        return 'must be a list of finite numbers'
+    return None if all(a < b for a, b in zip(value, value[1:])) else \
+        'edges must be strictly increasing'
 
 
-def _integer(value, path, minimum):
-    _check(isinstance(value, int) and not isinstance(value, bool) and value >= minimum, path,
-           f'must be an integer >= {minimum}, got {value!r}')
+def _index_pair(value):
+    if isinstance(value, tuple) and len(value) == 2 and all(
+            isinstance(v, int) and 0 <= v < 4 for v in value) and value[0] != value[1]:
+        return None
+    return 'pairs must be two different indices in 0..3'
 
 
-def _choice(value, path, choices):
-    _check(value in choices, path, f'must be one of {", ".join(map(repr, choices))}, '
-                                    f'got {value!r}')
-
-
-def _range_pair(value, path, lower=-math.inf):
-    _check(isinstance(value, (tuple, list)) and len(value) == 2, path,
-           f'must be a pair (low, high), got {value!r}')
-    _finite(value[0], path)
-    _finite(value[1], path)
-    _check(lower <= value[0] <= value[1], path, f'must satisfy {lower} <= low <= high, '
-                                                  f'got {value!r}')
-
-
-def _increasing(value, path):
-    _check(isinstance(value, (tuple, list)) and len(value) >= 1, path,
-           f'must be a non-empty list of edges, got {value!r}')
-    for v in value:
-        _finite(v, path)
-    _check(all(a < b for a, b in zip(value, value[1:])), path,
-           f'edges must be strictly increasing, got {value!r}')
+def _levels(value):
+    if isinstance(value, int) and not isinstance(value, bool) and (value == 0 or value >= 2):
+        return None
+    return 'must be 0 (analog) or an integer >= 2'
 
 
 class _Section:
@@ -86,10 +80,20 @@ class _Section:
             value = getattr(self, f.name)
             if isinstance(value, list):
                 object.__setattr__(self, f.name, _tuplify(value))
-        self.validate(self._path)
+        self.validate()
 
-    def validate(self, path):
+    def validate(self):
         raise NotImplementedError
+
+    def _field(self, name):
+        return f'{self._path}.{name}' if self._path else name
+
+    def _require(self, name, *tests):
+        """ConfigError naming ``section.name`` unless the field passes every check."""
+        _require(self._field(name), getattr(self, name), *tests)
+
+    def _require_that(self, ok, name, reason):
+        _require_that(ok, self._field(name), reason, getattr(self, name))
 
 
 def _tuplify(value):
@@ -140,39 +144,34 @@ class EncoderConfig(_Section):
 
     _path = 'encoder'
 
-    def validate(self, path):
-        _check(isinstance(self.segments, tuple) and len(self.segments) >= 1, f'{path}.segments',
-               f'must be a non-empty list, got {self.segments!r}')
+    def validate(self):
+        self._require_that(isinstance(self.segments, tuple) and len(self.segments) >= 1,
+                           'segments', 'must be a non-empty list')
         for seg in self.segments:
-            _choice(seg, f'{path}.segments', ('boxes', 'gaussian', 'grid'))
-        _check(len(set(self.segments)) == len(self.segments), f'{path}.segments',
-               f'lists a segment twice: {self.segments!r}')
-        _choice(self.coding, f'{path}.coding', ('regular', 'poisson', 'latency'))
-        _positive(self.max_rate_hz, f'{path}.max_rate_hz')
-        _finite(self.phase, f'{path}.phase')
-        _check(0.0 <= self.phase < 1.0, f'{path}.phase', f'must be in [0, 1), got {self.phase}')
-        _check(isinstance(self.box_edges, tuple) and len(self.box_edges) == 4,
-               f'{path}.box_edges', 'must hold one list of edges per state variable (4)')
+            _require(self._field('segments'), seg, checks.one_of('boxes', 'gaussian', 'grid'))
+        self._require_that(len(set(self.segments)) == len(self.segments), 'segments',
+                           'lists a segment twice')
+        self._require('coding', checks.one_of('regular', 'poisson', 'latency'))
+        self._require('max_rate_hz', checks.positive)
+        self._require('phase', checks.in_range(0, 1, high_open=True))
+        self._require_that(isinstance(self.box_edges, tuple) and len(self.box_edges) == 4,
+                           'box_edges', 'must hold one list of edges per state variable (4)')
         for name, edges in zip(STATE_NAMES, self.box_edges):
-            _increasing(edges, f'{path}.box_edges.{name}')
-        _check(isinstance(self.ranges, tuple) and len(self.ranges) == 4, f'{path}.ranges',
-               'must hold one (low, high) per state variable (4)')
+            _require(self._field(f'box_edges.{name}'), edges, _edges)
+        self._require_that(isinstance(self.ranges, tuple) and len(self.ranges) == 4, 'ranges',
+                           'must hold one (low, high) per state variable (4)')
         for name, r in zip(STATE_NAMES, self.ranges):
-            _range_pair(r, f'{path}.ranges.{name}')
-            _check(r[0] < r[1], f'{path}.ranges.{name}', f'must have low < high, got {r!r}')
-        _integer(self.fields, f'{path}.fields', 2)
-        _positive(self.field_width, f'{path}.field_width')
-        _check(isinstance(self.grid_pairs, tuple) and len(self.grid_pairs) >= 1,
-               f'{path}.grid_pairs', 'must be a non-empty list of variable index pairs')
+            _require(self._field(f'ranges.{name}'), r, _pair())
+            _require_that(r[0] < r[1], self._field(f'ranges.{name}'), 'must have low < high', r)
+        self._require('fields', checks.integer(2))
+        self._require('field_width', checks.positive)
+        self._require_that(isinstance(self.grid_pairs, tuple) and len(self.grid_pairs) >= 1,
+                           'grid_pairs', 'must be a non-empty list of variable index pairs')
         for pair in self.grid_pairs:
-            _check(isinstance(pair, tuple) and len(pair) == 2 and all(
-                isinstance(v, int) and 0 <= v < 4 for v in pair) and pair[0] != pair[1],
-                f'{path}.grid_pairs', f'pairs must be two different indices in 0..3, got {pair!r}')
-        _integer(self.grid_bins, f'{path}.grid_bins', 2)
-        _positive(self.latency_max_ms, f'{path}.latency_max_ms')
-        _finite(self.latency_min_activation, f'{path}.latency_min_activation')
-        _check(0.0 <= self.latency_min_activation < 1.0, f'{path}.latency_min_activation',
-               'must be in [0, 1)')
+            _require(self._field('grid_pairs'), pair, _index_pair)
+        self._require('grid_bins', checks.integer(2))
+        self._require('latency_max_ms', checks.positive)
+        self._require('latency_min_activation', checks.in_range(0, 1, high_open=True))
 
 
 @dataclass(frozen=True)
@@ -192,13 +191,13 @@ class NeuronConfig(_Section):
 
     _path = 'neuron'
 
-    def validate(self, path):
-        _positive(self.dt_ms, f'{path}.dt_ms')
-        _positive(self.tau_m_ms, f'{path}.tau_m_ms')
-        _finite(self.threshold, f'{path}.threshold')
-        _finite(self.reset, f'{path}.reset')
-        _check(self.reset < self.threshold, f'{path}.reset', 'must be below the threshold')
-        _non_negative(self.refractory_ms, f'{path}.refractory_ms')
+    def validate(self):
+        self._require('dt_ms', checks.positive)
+        self._require('tau_m_ms', checks.positive)
+        self._require('threshold', checks.number)
+        self._require('reset', checks.number)
+        self._require_that(self.reset < self.threshold, 'reset', 'must be below the threshold')
+        self._require('refractory_ms', checks.non_negative)
 
 
 @dataclass(frozen=True)
@@ -221,15 +220,15 @@ class ActorConfig(_Section):
 
     _path = 'actor'
 
-    def validate(self, path):
-        _integer(self.neurons_per_side, f'{path}.neurons_per_side', 1)
-        _finite(self.bias, f'{path}.bias')
-        _non_negative(self.noise, f'{path}.noise')
-        _positive(self.gain, f'{path}.gain')
-        _non_negative(self.eta, f'{path}.eta')
-        _positive(self.tau_e, f'{path}.tau_e')
-        _choice(self.decoder, f'{path}.decoder', ('discrete', 'continuous'))
-        _positive(self.force_limit, f'{path}.force_limit')
+    def validate(self):
+        self._require('neurons_per_side', checks.integer(1))
+        self._require('bias', checks.number)
+        self._require('noise', checks.non_negative)
+        self._require('gain', checks.positive)
+        self._require('eta', checks.non_negative)
+        self._require('tau_e', checks.positive)
+        self._require('decoder', checks.one_of('discrete', 'continuous'))
+        self._require('force_limit', checks.positive)
 
 
 @dataclass(frozen=True)
@@ -255,17 +254,16 @@ class CriticConfig(_Section):
 
     _path = 'critic'
 
-    def validate(self, path):
-        _integer(self.neurons_per_half, f'{path}.neurons_per_half', 1)
-        _range_pair(self.bias_range, f'{path}.bias_range')
-        _non_negative(self.noise, f'{path}.noise')
-        _positive(self.gain, f'{path}.gain')
-        _non_negative(self.eta, f'{path}.eta')
-        _positive(self.tau_e, f'{path}.tau_e')
-        _range_pair(self.reset_range, f'{path}.reset_range')
-        _positive(self.value_scale, f'{path}.value_scale')
-        _finite(self.gamma, f'{path}.gamma')
-        _check(0.0 <= self.gamma <= 1.0, f'{path}.gamma', f'must be in [0, 1], got {self.gamma}')
+    def validate(self):
+        self._require('neurons_per_half', checks.integer(1))
+        self._require('bias_range', _pair())
+        self._require('noise', checks.non_negative)
+        self._require('gain', checks.positive)
+        self._require('eta', checks.non_negative)
+        self._require('tau_e', checks.positive)
+        self._require('reset_range', _pair())
+        self._require('value_scale', checks.positive)
+        self._require('gamma', checks.in_range(0, 1))
 
 
 @dataclass(frozen=True)
@@ -304,24 +302,19 @@ class DeviceConfig(_Section):
             return self.w_floor
         return 0.01 if self.model == 'nc' else 0.0
 
-    def validate(self, path):
-        _choice(self.model, f'{path}.model', ('ppx', 'nc', 'ideal'))
-        _finite(self.init_mean, f'{path}.init_mean')
-        _check(0.0 <= self.init_mean <= 1.0, f'{path}.init_mean', 'must be in [0, 1]')
-        _non_negative(self.init_std, f'{path}.init_std')
-        _check(isinstance(self.levels, int) and not isinstance(self.levels, bool)
-               and (self.levels == 0 or self.levels >= 2), f'{path}.levels',
-               f'must be 0 (analog) or an integer >= 2, got {self.levels!r}')
-        _choice(self.rounding, f'{path}.rounding', ('stochastic', 'nearest', 'accumulate'))
-        _non_negative(self.c2c_noise, f'{path}.c2c_noise')
-        _non_negative(self.d2d_spread, f'{path}.d2d_spread')
+    def validate(self):
+        self._require('model', checks.one_of('ppx', 'nc', 'ideal'))
+        self._require('init_mean', checks.in_range(0, 1))
+        self._require('init_std', checks.non_negative)
+        self._require('levels', _levels)
+        self._require('rounding', checks.one_of('stochastic', 'nearest', 'accumulate'))
+        self._require('c2c_noise', checks.non_negative)
+        self._require('d2d_spread', checks.non_negative)
         if self.w_floor is not None:
-            _finite(self.w_floor, f'{path}.w_floor')
-            _check(0.0 <= self.w_floor < 1.0, f'{path}.w_floor', 'must be in [0, 1) or null')
-        _non_negative(self.write_threshold, f'{path}.write_threshold')
-        _positive(self.g_max_ms, f'{path}.g_max_ms')
-        _finite(self.on_off_ratio, f'{path}.on_off_ratio')
-        _check(self.on_off_ratio > 1.0, f'{path}.on_off_ratio', 'must be > 1')
+            self._require('w_floor', checks.in_range(0, 1, high_open=True))
+        self._require('write_threshold', checks.non_negative)
+        self._require('g_max_ms', checks.positive)
+        self._require('on_off_ratio', checks.above(1))
 
 
 @dataclass(frozen=True)
@@ -362,25 +355,23 @@ class LearningConfig(_Section):
 
     _path = 'learning'
 
-    def validate(self, path):
-        _choice(self.eligibility, f'{path}.eligibility', ('role', 'window', 'mstdpet'))
-        _choice(self.modulator, f'{path}.modulator', ('td', 'reward'))
-        _non_negative(self.dead_zone, f'{path}.dead_zone')
-        _non_negative(self.pre_norm, f'{path}.pre_norm')
-        _positive(self.trace_eps, f'{path}.trace_eps')
-        _integer(self.anneal_window, f'{path}.anneal_window', 1)
-        _positive(self.anneal_target_length, f'{path}.anneal_target_length')
-        for name in ('eta_floor', 'noise_floor'):
-            value = getattr(self, name)
-            _finite(value, f'{path}.{name}')
-            _check(0.0 <= value <= 1.0, f'{path}.{name}', 'must be in [0, 1]')
-        _positive(self.window_ms, f'{path}.window_ms')
-        _integer(self.history, f'{path}.history', 1)
-        _positive(self.tau_plus_ms, f'{path}.tau_plus_ms')
-        _positive(self.tau_minus_ms, f'{path}.tau_minus_ms')
-        _non_negative(self.a_plus, f'{path}.a_plus')
-        _non_negative(self.a_minus, f'{path}.a_minus')
-        _positive(self.baseline_tau, f'{path}.baseline_tau')
+    def validate(self):
+        self._require('eligibility', checks.one_of('role', 'window', 'mstdpet'))
+        self._require('modulator', checks.one_of('td', 'reward'))
+        self._require('dead_zone', checks.non_negative)
+        self._require('pre_norm', checks.non_negative)
+        self._require('trace_eps', checks.positive)
+        self._require('anneal_window', checks.integer(1))
+        self._require('anneal_target_length', checks.positive)
+        self._require('eta_floor', checks.in_range(0, 1))
+        self._require('noise_floor', checks.in_range(0, 1))
+        self._require('window_ms', checks.positive)
+        self._require('history', checks.integer(1))
+        self._require('tau_plus_ms', checks.positive)
+        self._require('tau_minus_ms', checks.positive)
+        self._require('a_plus', checks.non_negative)
+        self._require('a_minus', checks.non_negative)
+        self._require('baseline_tau', checks.positive)
 
 
 @dataclass(frozen=True)
@@ -399,15 +390,14 @@ class RewardConfig(_Section):
 
     _path = 'reward'
 
-    def validate(self, path):
+    def validate(self):
         from memsnn_controller.snn.rewards import REWARDS
 
-        _choice(self.name, f'{path}.name', tuple(REWARDS))
-        _finite(self.scale, f'{path}.scale')
-        _finite(self.failure_reward, f'{path}.failure_reward')
-        _positive(self.baseline_tau, f'{path}.baseline_tau')
-        _finite(self.position_weight, f'{path}.position_weight')
-        _check(0.0 <= self.position_weight <= 1.0, f'{path}.position_weight', 'must be in [0, 1]')
+        self._require('name', checks.one_of(*REWARDS))
+        self._require('scale', checks.number)
+        self._require('failure_reward', checks.number)
+        self._require('baseline_tau', checks.positive)
+        self._require('position_weight', checks.in_range(0, 1))
 
 
 @dataclass(frozen=True)
@@ -423,17 +413,16 @@ class AgentConfig(_Section):
     learning: LearningConfig = field(default_factory=LearningConfig)
     reward: RewardConfig = field(default_factory=RewardConfig)
 
-    _path = 'agent'
+    _path = ''
 
-    def validate(self, path):
-        _positive(self.control_period, 'control_period')
-        _check(self.control_period <= 1.0, 'control_period', 'must be at most 1 s')
+    def validate(self):
+        self._require('control_period', checks.above_zero(1.0, ' s'))
         steps = self.control_period * 1000.0 / self.neuron.dt_ms
-        _check(abs(steps - round(steps)) < 1e-6 and round(steps) >= 1, 'control_period',
-               f'must be a whole number of neural steps of {self.neuron.dt_ms} ms, got '
-               f'{self.control_period} s')
-        _check(not (self.learning.modulator == 'td' and not self.critic.enabled),
-               'learning.modulator', "'td' needs critic.enabled = true")
+        self._require_that(abs(steps - round(steps)) < 1e-6 and round(steps) >= 1,
+                           'control_period', f'must be a whole number of neural steps of '
+                                             f'{self.neuron.dt_ms} ms')
+        _require_that(not (self.learning.modulator == 'td' and not self.critic.enabled),
+                      'learning.modulator', "'td' needs critic.enabled = true")
 
     @property
     def substeps(self):
@@ -468,13 +457,13 @@ def _plain(value):
 def _build(cls, data, prefix):
     if is_dataclass(data):
         return data
-    _check(isinstance(data, dict), prefix.rstrip('.') or 'config',
-           f'must be a mapping, got {type(data).__name__}')
+    _require_that(isinstance(data, dict), prefix.rstrip('.') or 'config',
+                  f'must be a mapping, got {type(data).__name__}')
     known = {f.name: f for f in fields(cls)}
     kwargs = {}
     for key, value in data.items():
         path = f'{prefix}{key}'
-        _check(key in known, path, f'unknown field (known: {", ".join(sorted(known))})')
+        _require_that(key in known, path, f'unknown field (known: {", ".join(sorted(known))})')
         sub = _SECTIONS.get(key) if cls is AgentConfig else None
         kwargs[key] = _build(sub, value, f'{path}.') if sub else value
     try:
@@ -490,11 +479,11 @@ _SECTIONS = {'encoder': EncoderConfig, 'neuron': NeuronConfig, 'actor': ActorCon
 
 def parse_override(text):
     """Split ``'section.field=value'`` into (['section', 'field'], parsed value)."""
-    _check(isinstance(text, str) and '=' in text, 'override',
-           f"must look like 'section.field=value', got {text!r}")
+    _require_that(isinstance(text, str) and '=' in text, 'override',
+                  "must look like 'section.field=value'", text)
     key, raw = text.split('=', 1)
     key = key.strip()
-    _check(key != '', 'override', f'has no field name: {text!r}')
+    _require_that(key != '', 'override', 'has no field name', text)
     try:
         value = yaml_values.load(raw) if raw.strip() else ''
     except yaml.YAMLError as exc:
@@ -509,12 +498,12 @@ def apply_overrides(config, assignments):
         keys, value = parse_override(text)
         node = data
         for i, key in enumerate(keys[:-1]):
-            _check(isinstance(node, dict) and key in node, '.'.join(keys[:i + 1]),
-                   'unknown section')
+            _require_that(isinstance(node, dict) and key in node, '.'.join(keys[:i + 1]),
+                          'unknown section')
             node = node[key]
         known = ', '.join(sorted(node)) if isinstance(node, dict) else ''
-        _check(isinstance(node, dict) and keys[-1] in node, '.'.join(keys),
-               f'unknown field (known: {known})')
+        _require_that(isinstance(node, dict) and keys[-1] in node, '.'.join(keys),
+                      f'unknown field (known: {known})')
         node[keys[-1]] = value
     return AgentConfig.from_dict(data)
 

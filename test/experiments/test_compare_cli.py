@@ -8,12 +8,12 @@ import time
 from exp_support import TINY_ARGS, cli_env, data_rows, header, is_png, run_module, warm_numba
 import pytest
 
+from memsnn_controller.common.processes import ManagedProcess
 from memsnn_controller.experiments import grid, report
 from memsnn_controller.experiments import runfolder as rf
-from memsnn_controller.ros.processes import ManagedProcess
 from memsnn_controller.snn.config import AgentConfig
 
-MODULE = 'memsnn_controller.experiments.compare'
+MODULE = 'memsnn_controller.apps.compare'
 RUN_FILES = (rf.CONFIG_FILE, rf.RUN_FILE, rf.EPISODES_FILE, rf.CHECKPOINT_FILE, rf.SUMMARY_FILE,
              rf.CURVE_FILE)
 
@@ -58,7 +58,7 @@ def test_compare_grid_on_two_processes(tmp_path):
     # --report-only regenerates the report from results.csv and the runs.
     os.unlink(out / report.RESULTS_MD)
     os.unlink(out / report.CURVES_PNG)
-    from memsnn_controller.experiments.compare import main
+    from memsnn_controller.apps.compare import main
     assert main(['--out', str(out), '--report-only']) == 0
     assert (out / report.RESULTS_MD).read_text() == md
     assert is_png(out / report.CURVES_PNG)
@@ -139,7 +139,7 @@ def test_grid_arguments():
 
 
 def test_bad_compare_arguments_exit_2_before_running(tmp_path, capsys):
-    from memsnn_controller.experiments.compare import main
+    from memsnn_controller.apps.compare import main
 
     for args, text in ((['--rewards', 'nope'], "'nope'"),
                        (['--variant', 'v=actor.eta=-1'], 'actor.eta'),

@@ -19,16 +19,31 @@ from exp_support import TINY, TINY_ARGS, run_module, warm_numba
 import numpy as np
 import pytest
 
+from memsnn_controller.apps.compare import build_parser, main, plan, run_grid
 from memsnn_controller.experiments import grid, ray_backend, report
 from memsnn_controller.experiments import runfolder as rf
-from memsnn_controller.experiments.compare import main
 
-MODULE = 'memsnn_controller.experiments.compare'
+MODULE = 'memsnn_controller.apps.compare'
 RUN_FILES = (rf.CONFIG_FILE, rf.RUN_FILE, rf.EPISODES_FILE, rf.CHECKPOINT_FILE, rf.SUMMARY_FILE,
              rf.CURVE_FILE)
 WALL = ('wall_s', 'elapsed_s')
 GRID = ('--rewards', 'sparse', 'angle', '--seeds', '2', '--episodes', '3', '--checkpoint-every',
         '2', '--no-progress', *TINY_ARGS)
+
+
+class LoseWorker:
+    """A RayBackend ``before_trial`` hook: the worker that starts a run whose marker file exists
+    in ``folder`` deletes the marker and kills itself (a lost worker, which Ray retries)."""
+
+    def __init__(self, folder):
+        self.folder = str(folder)
+
+    def __call__(self, name):
+        try:
+            os.unlink(os.path.join(self.folder, name))
+        except OSError:
+            return  # no marker for this run (or another attempt took it)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @pytest.fixture(scope='module')
@@ -37,11 +52,12 @@ def session(tmp_path_factory):
     ray = pytest.importorskip('ray', reason="Ray is not installed (the 'cluster' extra: pip "
                                             "install -e '.[cluster]'; make test installs it)")
     warm_numba()  # the workers load the compiled kernels from numba's on-disk cache
+    # The workers cannot import this test module: its hook travels by value.
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     kill_dir = tmp_path_factory.mktemp('kill')
     saved = signal.getsignal(signal.SIGTERM)  # ray.init replaces it
     context = ray.init(address='local', num_cpus=2, include_dashboard=False,
-                       logging_level=logging.ERROR, log_to_driver=False,
-                       runtime_env={'env_vars': {ray_backend.TEST_KILL_ENV: str(kill_dir)}})
+                       logging_level=logging.ERROR, log_to_driver=False)
     signal.signal(signal.SIGTERM, saved)
     try:
         yield SimpleNamespace(address=context.address_info['address'], kill_dir=kill_dir)
@@ -51,6 +67,14 @@ def session(tmp_path_factory):
 
 def compare(out, *args):
     return main([*GRID, '--out', str(out), *map(str, args)])
+
+
+def compare_on(backend, out, *args):
+    """memsnn-compare's grid run on a backend made by the test (main makes its own)."""
+    specs, _ = plan(build_parser().parse_args([*GRID, '--out', str(out), '--backend', 'ray',
+                                               *map(str, args)]))
+    os.makedirs(out, exist_ok=True)
+    return run_grid(specs, str(out), 1, progress=False, backend=backend)
 
 
 def rows_of(out):
@@ -150,14 +174,16 @@ def test_a_lost_worker_is_retried(both, session, tmp_path, capsys):
     name = 'angle__ppx__default__s0'
     marker = session.kill_dir / name  # the worker that starts this run kills itself (once)
     marker.touch()
-    assert compare(out, '--backend', 'ray', '--seeds', 1, '--max-retries', 0) == 1
+    backend = ray_backend.RayBackend(max_retries=0, before_trial=LoseWorker(session.kill_dir))
+    assert compare_on(backend, out, '--seeds', 1) == 1
     assert not marker.exists()
     rows = {r['reward']: r for r in report.read_results(out / report.RESULTS_CSV)}
     assert rows['sparse']['error'] == ''
     assert rows['angle']['error'].startswith('Ray worker lost (after 0 retries)'), rows['angle']
 
     marker.touch()
-    assert compare(out, '--backend', 'ray', '--seeds', 1) == 0  # default: 3 retries
+    backend = ray_backend.RayBackend(before_trial=LoseWorker(session.kill_dir))  # 3 retries
+    assert compare_on(backend, out, '--seeds', 1) == 0
     assert not marker.exists()
     assert '2 runs: 1 finished before, 1 to run' in capsys.readouterr().err
     assert rows_of(out) == rows_of(both.local)[:2]

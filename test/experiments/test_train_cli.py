@@ -8,13 +8,13 @@ import time
 from exp_support import TINY, TINY_ARGS, cli_env, data_rows, header, is_png, run_module, warm_numba
 import pytest
 
+from memsnn_controller.common.processes import ManagedProcess
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
-from memsnn_controller.ros.processes import ManagedProcess
 from memsnn_controller.snn.agent import Agent
 from memsnn_controller.snn.config import AgentConfig
 
-MODULE = 'memsnn_controller.experiments.train'
+MODULE = 'memsnn_controller.apps.train'
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -84,7 +84,7 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize('args, field', BAD_INPUT)
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, args, field):
-    from memsnn_controller.experiments.train import main
+    from memsnn_controller.apps.train import main
 
     code = main(['--episodes', '1', '--out', str(tmp_path / 'run'), *args])
     assert code == 2
@@ -95,7 +95,7 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, args, field):
 
 
 def test_overrides_in_exponent_form_are_accepted(tmp_path):
-    from memsnn_controller.experiments.train import main
+    from memsnn_controller.apps.train import main
 
     out = tmp_path / 'run'
     code = main(['--episodes', '1', '--out', str(out), '--no-progress', *TINY_ARGS,
@@ -106,7 +106,7 @@ def test_overrides_in_exponent_form_are_accepted(tmp_path):
 
 
 def test_a_bad_config_file_names_the_field(tmp_path, capsys):
-    from memsnn_controller.experiments.train import main
+    from memsnn_controller.apps.train import main
 
     (tmp_path / 'bad.yaml').write_text('actor:\n  eta: [1, 2]\n')
     assert main(['--config', str(tmp_path / 'bad.yaml'), '--out', str(tmp_path / 'run')]) == 2

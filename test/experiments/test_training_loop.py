@@ -133,9 +133,9 @@ def test_extending_a_finished_run_and_asking_for_no_more(reference, config, tmp_
 
 def test_refusals(reference, config, tmp_path):
     out_a = reference[0]
-    with pytest.raises(TrainingError, match='already holds a run'):
+    with pytest.raises(rf.RunFolderError, match='already holds a run'):
         train(config, 1, ENV, 6, out_a, **QUIET)
-    with pytest.raises(TrainingError, match='no checkpoint.npz'):
+    with pytest.raises(rf.RunFolderError, match='no checkpoint.npz'):
         train(config, 1, ENV, 6, tmp_path / 'empty', resume=True, **QUIET)
     other = config.with_overrides(['actor.eta=0.01'])
     with pytest.raises(TrainingError, match='actor.eta'):

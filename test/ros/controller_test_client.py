@@ -29,14 +29,14 @@ TRANSITIONS = {
 
 def controller_argv(*params):
     """The command line of a controller node process with ``-p`` parameters."""
-    argv = [sys.executable, '-m', 'memsnn_controller.ros.controller_node', '--ros-args']
+    argv = [sys.executable, '-m', 'memsnn_controller.apps.controller_node', '--ros-args']
     for param in params:
         argv += ['-p', param]
     return argv
 
 
 def sim_argv(*params):
-    argv = [sys.executable, '-m', 'memsnn_controller.ros.sim_node', '--ros-args']
+    argv = [sys.executable, '-m', 'memsnn_controller.apps.sim_node', '--ros-args']
     for param in params:
         argv += ['-p', param]
     return argv

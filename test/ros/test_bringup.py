@@ -11,9 +11,10 @@ from controller_test_client import warm_kernels
 import pytest
 import yaml
 
+from memsnn_controller.apps.bringup import BringupError, cli, outputs, params
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
-from memsnn_controller.ros import bringup, controller_config
+from memsnn_controller.ros import controller_config
 from memsnn_controller.snn.checkpoint import load_checkpoint
 from memsnn_controller.snn.config import AgentConfig
 
@@ -27,11 +28,11 @@ def kernels():
 
 
 def bringup_argv(*args):
-    return [sys.executable, '-m', 'memsnn_controller.ros.bringup', '--no-progress', *args]
+    return [sys.executable, '-m', 'memsnn_controller.apps.bringup', '--no-progress', *args]
 
 
 def options(tmp_path, *argv):
-    args = bringup.build_parser().parse_args(['--out', str(tmp_path / 'run'), *argv])
+    args = cli.build_parser().parse_args(['--out', str(tmp_path / 'run'), *argv])
     return args
 
 
@@ -50,7 +51,7 @@ def test_parameters_come_from_the_package_files_then_params_files_then_options(t
         '/**': {'ros__parameters': {'force_limit': 8.0}}}))
     args = options(tmp_path, '--params-file', str(extra), '--reward', 'angle', '--seed', '4',
                    '--set', 'actor.eta=0.05', '--mode', 'realtime')
-    sim, ctrl = bringup.resolve_parameters(args)
+    sim, ctrl = params.resolve_parameters(args)
     assert (sim['mode'], sim['start_range'], sim['seed'], sim['force_limit']) == (
         'realtime', 0.02, 4, 8.0)
     assert (ctrl['reward'], ctrl['ready_hold'], ctrl['seed'], ctrl['force_limit']) == (
@@ -61,15 +62,15 @@ def test_parameters_come_from_the_package_files_then_params_files_then_options(t
     assert ctrl['control_period'] == sim['control_period'] == 0.02
     # the written file is a ROS parameter file for both nodes, read back the same
     path = tmp_path / 'params.yaml'
-    bringup.write_params_file(str(path), sim, ctrl)
-    loaded = bringup.load_params_file(str(path))
+    params.write_params_file(str(path), sim, ctrl)
+    loaded = params.load_params_file(str(path))
     assert loaded['cartpole_sim'] == sim and loaded['memsnn_controller'] == ctrl
 
 
 @pytest.mark.parametrize('content, words', [
     ({'memsnn_controller': {'ros__parameters': {'control_period': 0.01}}}, 'same control_period'),
-    ({'memsnn_controller': {'ros__parameters': {'ready_x': 9.0}}}, 'ready_x must stay below'),
-    ({'cartpole_sim': {'ros__parameters': {'mode': 'warp'}}}, 'mode must be one of'),
+    ({'memsnn_controller': {'ros__parameters': {'ready_x': 9.0}}}, 'ready_x: must stay below'),
+    ({'cartpole_sim': {'ros__parameters': {'mode': 'warp'}}}, 'mode: must be one of'),
     ({'cartpole_sim': {'ros__parameters': {'warp_drive': True}}}, 'unknown parameters'),
     ({'other_node': {'ros__parameters': {}}}, 'unknown nodes'),
     ({'memsnn_controller': {'no_ros_parameters': 1}}, 'ros__parameters'),
@@ -77,12 +78,50 @@ def test_parameters_come_from_the_package_files_then_params_files_then_options(t
 def test_bad_parameter_files_are_refused_with_a_reason(tmp_path, content, words):
     extra = tmp_path / 'extra.yaml'
     extra.write_text(yaml.safe_dump(content))
-    with pytest.raises(bringup.BringupError, match=words):
-        bringup.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
+    with pytest.raises(BringupError, match=words):
+        params.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
+
+
+def test_each_file_is_read_as_ros_2_reads_it(tmp_path):
+    """rclpy's parser: '/**' applies to both nodes and a node's own section wins over it, in
+    whatever order the file lists them; YAML 1.2 floats are numbers (as rcl reads them)."""
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text('memsnn_controller:\n'
+                     '  ros__parameters: {ready_hold: 0.5, autosave_period: 1e1}\n'
+                     '/**:\n'
+                     '  ros__parameters: {ready_hold: 0.25, force_limit: 8.0, seed: 3}\n'
+                     '/cartpole_sim:\n'
+                     '  ros__parameters: {seed: 5, sensor_noise: [0.0, 0.1, 0.0, 0.0]}\n')
+    loaded = params.load_params_file(str(extra))
+    assert loaded['memsnn_controller'] == {'ready_hold': 0.5, 'autosave_period': 10.0,
+                                           'force_limit': 8.0, 'seed': 3}
+    assert loaded['cartpole_sim'] == {'ready_hold': 0.25, 'force_limit': 8.0, 'seed': 5,
+                                      'sensor_noise': [0.0, 0.1, 0.0, 0.0]}
+    # ready_hold is the controller's own; the simulator has no such parameter
+    with pytest.raises(BringupError, match='cartpole_sim: unknown parameters: ready_hold'):
+        params.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
+
+
+def test_a_control_period_in_the_controllers_own_section_is_its_own(tmp_path):
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text(yaml.safe_dump({
+        '/**': {'ros__parameters': {'control_period': 0.01, 'max_episode_steps': 300}},
+        'memsnn_controller': {'ros__parameters': {'control_period': 0.02}}}))
+    sim, ctrl = params.resolve_parameters(options(tmp_path, '--params-file', str(extra),
+                                                  '--mode', 'realtime'))
+    assert (sim['control_period'], ctrl['control_period']) == (0.01, 0.02)
+    assert sim['max_episode_steps'] == ctrl['max_episode_steps'] == 300
+
+
+def test_an_option_and_an_override_that_disagree_are_refused(tmp_path):
+    args = options(tmp_path, '--reward', 'angle', '--set', 'reward.name=sparse')
+    with pytest.raises(BringupError, match=r"reward\.name: agent_overrides sets it to 'sparse', "
+                                           r"but the ROS parameter reward is 'angle'"):
+        params.resolve_parameters(args)
 
 
 def test_the_config_files_are_found():
-    folder = bringup.config_dir()
+    folder = params.config_dir()
     assert os.path.isfile(os.path.join(folder, 'simulator.yaml'))
     assert os.path.isfile(os.path.join(folder, 'controller.yaml'))
 
@@ -147,14 +186,14 @@ def test_bad_options_exit_with_one_line(spawn, tmp_path):
 
 
 def test_options_are_parsed():
-    args = bringup.build_parser().parse_args([])
+    args = cli.build_parser().parse_args([])
     assert isinstance(args, argparse.Namespace)
     assert (args.episodes, args.target, args.processes, args.mode) == (1000, 475.0, False, None)
 
 
 def test_a_lost_episode_report_is_completed_from_the_checkpoint(tmp_path):
     log = rf.EpisodeLog(tmp_path / 'episodes.csv')
-    recorder = bringup._Recorder(log, [], 0.0)
+    recorder = outputs.Recorder(log, [], 0.0)
     recorder.t0 = 0.0
 
     def report(length, terminated=True):

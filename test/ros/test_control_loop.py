@@ -142,22 +142,22 @@ def test_node_parameters_then_overrides_shape_the_agent():
 
 
 @pytest.mark.parametrize('name, value, words', [
-    ('control_period', 0.0, 'control_period must be in'),
-    ('reward', 'cookies', 'reward must be'),
-    ('device', 'flash', 'device must be one of'),
-    ('decoder', 'analog', 'decoder must be one of'),
-    ('seed', -2, 'seed must be in'),
-    ('agent_config', '/no/such/file.yaml', 'agent_config must be'),
-    ('agent_overrides', ['no_equals_sign'], 'agent_overrides has a bad entry'),
+    ('control_period', 0.0, 'control_period: must be in'),
+    ('reward', 'cookies', 'reward: must be'),
+    ('device', 'flash', 'device: must be one of'),
+    ('decoder', 'analog', 'decoder: must be one of'),
+    ('seed', -2, 'seed: must be in'),
+    ('agent_config', '/no/such/file.yaml', 'agent_config: must be'),
+    ('agent_overrides', ['no_equals_sign'], 'agent_overrides: has a bad entry'),
     ('agent_overrides', ['actor.eta=-1'], 'actor.eta'),
     ('agent_overrides', ['control_period=0.04'], 'control_period'),
-    ('force_limit', -1.0, 'force_limit must be in'),
-    ('watchdog_timeout', 0.0, 'watchdog_timeout must be in'),
-    ('ready_x', 2.4, 'ready_x must stay below x_threshold'),
-    ('theta_threshold', 0.05, 'theta_threshold must stay above ready_theta'),
+    ('force_limit', -1.0, 'force_limit: must be in'),
+    ('watchdog_timeout', 0.0, 'watchdog_timeout: must be in'),
+    ('ready_x', 2.4, 'ready_x: must stay below x_threshold'),
+    ('theta_threshold', 0.05, 'theta_threshold: must stay above ready_theta'),
     ('pole_joint', 'slider_to_cart', 'must differ'),
     ('cart_joint', ' ', 'non-empty'),
-    ('tick_tolerance', 0.9, 'tick_tolerance must be in'),
+    ('tick_tolerance', 0.9, 'tick_tolerance: must be in'),
 ])
 def test_bad_parameter_values_are_rejected_with_a_reason(name, value, words):
     p = dict(cc.defaults(), **{name: value})

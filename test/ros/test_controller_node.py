@@ -74,7 +74,7 @@ def test_lifecycle_transitions(spawn, rclpy_context):
     result = set_param('reward', 'angle')  # shapes the agent: not while configured
     assert not result.successful and 'unconfigured' in result.reason
     result = set_param('force_limit', -1.0)
-    assert not result.successful and 'force_limit must be in' in result.reason
+    assert not result.successful and 'force_limit: must be in' in result.reason
     assert set_param('force_limit', 5.0).successful
 
     assert client.transition('activate') and client.state() == 'active'
@@ -201,8 +201,8 @@ def test_autosave_and_restore_across_a_killed_controller(spawn, rclpy_context, t
 
 
 @pytest.mark.parametrize('param, words', [
-    ('control_period:=0.0', 'control_period must be in'),
-    ('reward:=cookies', 'reward must be'),
+    ('control_period:=0.0', 'control_period: must be in'),
+    ('reward:=cookies', 'reward: must be'),
     ('force_limit:=10', 'force_limit'),  # an integer where a double is declared
     ('agent_overrides:=["actor.eta=-1"]', 'actor.eta'),
 ])

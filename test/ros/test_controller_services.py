@@ -69,10 +69,10 @@ def test_runtime_parameters_apply_or_are_rejected_with_a_reason(node_and_client)
 
 
 def test_bad_start_parameter_raises_a_one_line_error(rclpy_context):
-    with pytest.raises(ControllerParameterError, match='watchdog_timeout must be in'):
+    with pytest.raises(ControllerParameterError, match='watchdog_timeout: must be in'):
         ControllerNode(context=rclpy_context,
                        parameter_overrides=[Parameter('watchdog_timeout', value=-1.0)])
-    with pytest.raises(ControllerParameterError, match='ready_x must stay below'):
+    with pytest.raises(ControllerParameterError, match='ready_x: must stay below'):
         ControllerNode(context=rclpy_context,
                        parameter_overrides=[Parameter('x_threshold', value=0.4)])
 

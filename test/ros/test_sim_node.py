@@ -11,7 +11,7 @@ PERIOD_NS = 20_000_000
 
 
 def start_sim(spawn, *params):
-    argv = [sys.executable, '-m', 'memsnn_controller.ros.sim_node', '--ros-args']
+    argv = [sys.executable, '-m', 'memsnn_controller.apps.sim_node', '--ros-args']
     for param in params:
         argv += ['-p', param]
     return spawn(argv, name='sim')

@@ -13,13 +13,8 @@ from sim_test_client import SimClient, balance
 import yaml
 
 from memsnn_controller.envs.simulation import CartPoleSimulation
-from memsnn_controller.ros.sim_node import (
-    NODE_NAME,
-    PARAMETERS,
-    CartPoleSimNode,
-    SimParameterError,
-    validate_parameter,
-)
+from memsnn_controller.ros.sim_config import NODE_NAME, PARAMETERS, validate_parameter
+from memsnn_controller.ros.sim_node import CartPoleSimNode, SimParameterError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -37,3 +37,8 @@ Loader.add_implicit_resolver(FLOAT_TAG, _FLOAT, list('-+0123456789.'))
 def load(stream):
     """Parse one YAML document (a string or an open file) with ``Loader``."""
     return yaml.load(stream, Loader=Loader)
+
+
+def is_float(text):
+    """Whether ``text`` is a float in YAML 1.2's core schema (what ``Loader`` reads as one)."""
+    return isinstance(text, str) and _FLOAT.match(text) is not None

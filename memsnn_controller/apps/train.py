@@ -20,7 +20,9 @@ import argparse
 import os
 import sys
 
+from memsnn_controller.apps.cli import EXIT_INTERRUPTED, fail
 from memsnn_controller.experiments import runfolder as rf
+from memsnn_controller.experiments.metrics import format_summary
 from memsnn_controller.experiments.training import (
     DEFAULT_CHECKPOINT_EVERY,
     DEFAULT_ENV,
@@ -32,8 +34,6 @@ from memsnn_controller.snn.config import ConfigError
 
 PROG = 'memsnn-train'
 DEFAULT_EPISODES = 1000
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 def build_parser():
@@ -68,11 +68,6 @@ def build_parser():
     return p
 
 
-def _fail(message):
-    print(f'{PROG}: error: {message}', file=sys.stderr)
-    return EXIT_USAGE
-
-
 def _resolve(args):
     """(config, seed, env, episodes, out) from the arguments and, with --resume, the run folder."""
     given = args.config is not None or args.overrides or args.reward or args.device
@@ -83,8 +78,7 @@ def _resolve(args):
     if args.resume:
         run_file = os.path.join(out, rf.RUN_FILE)
         config_file = os.path.join(out, rf.CONFIG_FILE)
-        if not os.path.exists(os.path.join(out, rf.CHECKPOINT_FILE)):
-            raise TrainingError(f'{out}: no {rf.CHECKPOINT_FILE} to resume from')
+        rf.check_start(out, resume=True)
         run = rf.read_json(run_file) if os.path.exists(run_file) else {}
         if not given and os.path.exists(config_file):
             from memsnn_controller.snn.config import AgentConfig
@@ -108,7 +102,7 @@ def main(argv=None):
     try:
         config, seed, env, episodes, out = _resolve(args)
     except (ConfigError, TrainingError, rf.RunFolderError) as exc:
-        return _fail(exc)
+        return fail(PROG, exc)
     from memsnn_controller.experiments.training import train
 
     try:
@@ -116,29 +110,12 @@ def main(argv=None):
                         resume=args.resume, progress=not args.no_progress,
                         checkpoint_every=args.checkpoint_every)
     except (TrainingError, rf.RunFolderError) as exc:
-        return _fail(exc)
+        return fail(PROG, exc)
     except TrainingInterrupted as exc:
         print(f'{PROG}: {exc}', file=sys.stderr)
         return EXIT_INTERRUPTED
     print(format_summary(summary, out))
     return 0
-
-
-def format_summary(summary, out):
-    def show(value, digits=1):
-        if value is None:
-            return 'never' if digits is None else 'n/a'
-        return f'{value:.{digits}f}' if isinstance(value, float) else str(value)
-
-    return (f'{out}: {summary["episodes"]} episodes, {summary["env_steps"]} steps, '
-            f'{summary["wall_s"]:.1f} s\n'
-            f'  first trailing-100 >= 195 at episode {show(summary["first_195"], None)}, '
-            f'>= 475 at {show(summary["first_475"], None)}\n'
-            f'  trailing-100 best {show(summary["best_trailing100"])}, final '
-            f'{show(summary["final_trailing100"])}, min after 475 '
-            f'{show(summary["min_after_475"])}\n'
-            f'  writes per synapse {summary["writes_per_synapse"]:.4g} '
-            f'({show(summary["writes_per_synapse_per_episode"], 4)} per episode)')
 
 
 if __name__ == '__main__':

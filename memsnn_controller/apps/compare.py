@@ -30,9 +30,10 @@ episode and checkpoint; rerun the command to resume; a second Ctrl-C stops at on
 
 import argparse
 import os
-import signal
 import sys
 
+from memsnn_controller.apps.cli import EXIT_FAILED, EXIT_INTERRUPTED, fail
+from memsnn_controller.common.stop import StopSignals
 from memsnn_controller.experiments import grid, report
 from memsnn_controller.experiments import runfolder as rf
 from memsnn_controller.experiments.training import (
@@ -104,11 +105,6 @@ def build_parser():
     p.add_argument('--report-only', action='store_true',
                    help='only regenerate results.md and the figures from results.csv')
     return p
-
-
-def _fail(message):
-    print(f'{PROG}: error: {message}', file=sys.stderr)
-    return 2
 
 
 def plan(args):
@@ -200,7 +196,7 @@ def main(argv=None):
     out = args.out
     if args.report_only:
         if not os.path.exists(os.path.join(out, report.RESULTS_CSV)):
-            return _fail(f'{out}: no {report.RESULTS_CSV} to report on')
+            return fail(PROG, f'{out}: no {report.RESULTS_CSV} to report on')
         report.write_report(out, _report_settings(_read_settings(out)))
         print(f'{PROG}: wrote {os.path.join(out, report.RESULTS_MD)} and the figures')
         return 0
@@ -209,12 +205,12 @@ def main(argv=None):
 
         missing = ray_backend.missing_ray()
         if missing:
-            return _fail(missing)
+            return fail(PROG, missing)
     try:
         specs, settings = plan(args)
         _check_env(args.env)
     except (ConfigError, grid.GridError, TrainingError) as exc:
-        return _fail(exc)
+        return fail(PROG, exc)
     backend = None
     if args.backend == 'ray':
         local = args.ray_address is None
@@ -263,24 +259,20 @@ def run_grid(specs, out, jobs, progress=True, settings=None, backend=None):
             backend.start()
         except grid.BackendError as exc:
             backend.close()
-            return _fail(exc)
+            return fail(PROG, exc)
         except KeyboardInterrupt:  # Ctrl-C while a backend starts (Ray takes seconds)
             backend.close()
             print(f'{PROG}: interrupted before any run started', file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
     print(f'{PROG}: {len(specs)} runs: {skipped} finished before, {len(pending)} to run'
           + (f' on {backend.describe()}' if pending else ''), file=sys.stderr)
-    stopping = []
 
-    def on_signal(signum, frame):
-        if stopping:
-            raise KeyboardInterrupt
-        stopping.append(signum)
+    def on_stop(name):
         backend.request_stop()
-        tqdm.write(f'{PROG}: {signal.Signals(signum).name}: running runs finish their episode '
-                   f'and checkpoint; signal again to stop at once', file=sys.stderr)
+        tqdm.write(f'{PROG}: {name}: running runs finish their episode and checkpoint; signal '
+                   f'again to stop at once', file=sys.stderr)
 
-    saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stop = StopSignals(on_stop, escalate=True).install()
     bar = tqdm(total=len(specs), initial=len(specs) - len(pending), unit='run',
                disable=not progress, dynamic_ncols=True, file=sys.stderr)
     failed = interrupted = 0
@@ -305,19 +297,18 @@ def run_grid(specs, out, jobs, progress=True, settings=None, backend=None):
     finally:
         bar.close()
         backend.close()
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+        stop.uninstall()
     _finalize(out, specs, existing + new_rows, settings)
-    if aborted or stopping:
+    if aborted or stop():
         note = getattr(backend, 'abort_note', 'others at their last periodic checkpoint')
         print(f'{PROG}: interrupted ({interrupted} runs checkpointed'
               f'{", " + note if aborted else ""}); run the same command again to resume',
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     print(f'{PROG}: wrote {os.path.join(out, report.RESULTS_MD)}'
           + (f'; {failed} runs failed' if failed else ''), file=sys.stderr)
-    return 1 if any(r['error'] for r in report.latest_rows(existing + new_rows)
-                    if grid.run_key(r) in {grid.run_key(s) for s in specs}) else 0
+    return EXIT_FAILED if any(r['error'] for r in report.latest_rows(existing + new_rows)
+                              if grid.run_key(r) in {grid.run_key(s) for s in specs}) else 0
 
 
 def _finalize(out, specs, rows, settings):

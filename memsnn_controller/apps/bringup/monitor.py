@@ -1,0 +1,42 @@
+"""What memsnn-bringup hears on /diagnostics, as any ROS tool would: the controller's episode
+reports (by index) and status reports, and the simulator's status reports."""
+
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray
+
+from memsnn_controller.apps.bringup import CONTROLLER_NODE, SIM_NODE
+from memsnn_controller.ros import conversions, qos
+
+
+class Monitor:
+    """Subscribes ``node`` to /diagnostics.
+
+    episodes: {index: the episode report's values, plus '_received' (monotonic seconds)};
+    status / sim_status: the last status of the controller / simulator; loop_status: the
+    controller's last status that measured latency; last_progress: when an episode last ended.
+    """
+
+    def __init__(self, node):
+        self.node = node
+        self.episodes = {}
+        self.status = {}
+        self.loop_status = {}
+        self.sim_status = {}
+        self.last_progress = time.monotonic()
+        node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics,
+                                 qos.DIAGNOSTICS)
+
+    def _on_diagnostics(self, msg):
+        for status in msg.status:
+            if status.name == f'{CONTROLLER_NODE}: episode':
+                values = conversions.diagnostic_values(status)
+                values['_received'] = time.monotonic()
+                self.episodes[int(values['index'])] = values
+                self.last_progress = time.monotonic()
+            elif status.name == f'{CONTROLLER_NODE}: status':
+                self.status = conversions.diagnostic_values(status)
+                if int(self.status.get('latency_samples', 0)):
+                    self.loop_status = self.status
+            elif status.name == f'{SIM_NODE}: status':
+                self.sim_status = conversions.diagnostic_values(status)

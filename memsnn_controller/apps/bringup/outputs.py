@@ -1,0 +1,172 @@
+"""The run folder of memsnn-bringup: memsnn-train's files, fed by the controller's reports.
+
+    DIR/params.yaml        both nodes' resolved parameters (a ROS 2 parameter file)
+    DIR/config.yaml        the controller's AgentConfig
+    DIR/run.json           what was run (mode, seed, episodes, target, processes, version)
+    DIR/episodes.csv       one row per episode report, in index order
+    DIR/checkpoint.npz     the controller's (its checkpoint_path)
+    DIR/summary.json, DIR/learning_curve.png   at the end
+
+``prepare`` starts or resumes the folder, ``Recorder`` appends the episode reports and
+``finish`` stops the controller and writes the rest.
+"""
+
+import math
+import os
+import time
+
+from memsnn_controller import __version__
+from memsnn_controller.apps.bringup import PARAMS_FILE, PROG, SIM_NODE, BringupError
+from memsnn_controller.apps.bringup.params import write_params_file
+from memsnn_controller.apps.cli import EXIT_FAILED, fail
+from memsnn_controller.experiments import metrics
+from memsnn_controller.experiments import runfolder as rf
+
+
+def prepare(out, args, sim, ctrl, config):
+    """Write params.yaml, config.yaml and run.json into the locked folder ``out``, drop an old
+    summary (the run goes on) and open episodes.csv; returns (EpisodeLog, episodes done before,
+    path of params.yaml)."""
+    start = 0
+    if args.resume:
+        from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
+
+        try:
+            _, _, arrays = load_checkpoint(ctrl['checkpoint_path'])
+        except CheckpointError as exc:
+            raise BringupError(str(exc)) from None
+        start = len(arrays['episode_lengths'])
+    else:
+        rf.check_start(out, resume=False)
+    params_path = os.path.abspath(os.path.join(out, PARAMS_FILE))
+    write_params_file(params_path, sim, ctrl)
+    rf.write_config(os.path.join(out, rf.CONFIG_FILE), config)
+    rf.write_json(os.path.join(out, rf.RUN_FILE), {
+        'env': f'ros:{SIM_NODE}', 'mode': sim['mode'], 'seed': ctrl['seed'],
+        'episodes': args.episodes, 'target': args.target, 'processes': bool(args.processes),
+        'package_version': __version__})
+    summary_path = os.path.join(out, rf.SUMMARY_FILE)
+    if os.path.exists(summary_path):
+        os.unlink(summary_path)  # the run goes on: no longer finished
+    episode_log = rf.EpisodeLog(os.path.join(out, rf.EPISODES_FILE),
+                                keep=start if args.resume else None)
+    return episode_log, start, params_path
+
+
+class Recorder:
+    """Appends the controller's episode reports to episodes.csv in index order.
+
+    A report that never arrives (it should not: /diagnostics is reliable and the bringup listens
+    before the controller starts) holds the later ones back; ``complete`` fills the gap from the
+    checkpoint at the end (length known; return the length; agent_return, writes and wall_s
+    unknown: nan, -1, nan).
+    """
+
+    def __init__(self, episode_log, lengths, elapsed0):
+        self.log = episode_log
+        self.lengths = lengths
+        self.elapsed0 = elapsed0
+        self.t0 = None
+        self.reconstructed = 0
+
+    def take(self, reports):
+        """Record every report that continues the sequence; returns their lengths."""
+        taken = []
+        while len(self.lengths) in reports:
+            e = reports.pop(len(self.lengths))
+            self._append(e)
+            taken.append(self.lengths[-1])
+        return taken
+
+    def episodes_seen(self, reports):
+        """Episodes finished as far as known (recorded, or reported after a gap)."""
+        return max(len(self.lengths), max(reports, default=-1) + 1)
+
+    def complete(self, reports, checkpoint_lengths, max_steps):
+        """Record the reports held back by a lost one, filling the gaps from the checkpoint."""
+        self.take(reports)
+        while len(self.lengths) < len(checkpoint_lengths):
+            index = len(self.lengths)
+            if index in reports:
+                self._append(reports.pop(index))
+                continue
+            length = int(checkpoint_lengths[index])
+            truncated = bool(max_steps) and length >= max_steps
+            self.log.append(index, length, float(length), math.nan, -1, math.nan,
+                            not truncated, truncated, math.nan, self.log.last_elapsed)
+            self.lengths.append(length)
+            self.reconstructed += 1
+
+    def _append(self, e):
+        length = int(e['length'])
+        self.log.append(len(self.lengths), length, float(length), float(e['total_reward']),
+                        int(e['writes']), float(e['writes_per_synapse']),
+                        e['terminated'] == 'true', e['truncated'] == 'true',
+                        float(e['wall_s']), self.elapsed0 + e['_received'] - self.t0)
+        self.lengths.append(length)
+
+
+def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason, failure,
+            log):
+    """Deactivate (0 N), save the checkpoint, write the outputs, print the summary; returns the
+    exit code (1 after a node failure)."""
+    from memsnn_controller.experiments.plots import plot_learning_curve
+    from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        nodes.deactivate()
+    except Exception as exc:  # the node may be gone already
+        log(f'could not deactivate the controller: {exc}')
+    elapsed = recorder.elapsed0 + time.monotonic() - recorder.t0
+    # Episodes that ended before the deactivation may still be on their way.
+    spin_until(lambda: False, 0.3)
+    recorder.take(monitor.episodes)
+    recorder.log.sync()
+    try:
+        _, message = nodes.save_checkpoint()
+    except Exception as exc:
+        message = f'cannot save the checkpoint: {exc}'
+    log(message)
+    checkpoint = ctrl['checkpoint_path']
+    total_writes = None
+    try:
+        _, _, arrays = load_checkpoint(checkpoint)
+        recorder.complete(monitor.episodes, arrays['episode_lengths'], ctrl['max_episode_steps'])
+        total_writes = int(arrays['counters'][1])
+    except CheckpointError as exc:
+        log(f'no usable checkpoint: {exc}')
+    if recorder.reconstructed:
+        log(f'{recorder.reconstructed} episode reports never arrived: their rows in '
+            f'{rf.EPISODES_FILE} come from the checkpoint (lengths only)')
+    recorder.log.sync()
+    all_lengths = rf.read_episodes(os.path.join(out, rf.EPISODES_FILE))['length']
+    synapses = int(monitor.status.get('synapses', 0)) or _synapses(config, ctrl)
+    if total_writes is None:
+        total_writes = int(monitor.status.get('total_writes', 0))
+    summary = metrics.summarize(all_lengths, total_writes, synapses, wall_s=elapsed)
+    plot_learning_curve(all_lengths, os.path.join(out, rf.CURVE_FILE),
+                        title=f'ROS bringup ({mode}): reward {config.reward.name}, '
+                              f'device {config.device.model}, seed {ctrl["seed"]}')
+    rf.write_json(os.path.join(out, rf.SUMMARY_FILE), summary)
+    print(metrics.format_summary(summary, out))
+    status, loop, sim_status = monitor.status, monitor.loop_status, monitor.sim_status
+    if status:
+        print(f'  ROS loop: {status.get("ticks")} ticks, receipt-to-command latency p50 '
+              f'{loop.get("latency_p50_ms", "?")} ms p99 {loop.get("latency_p99_ms", "?")} ms '
+              f'(last report), {status.get("overruns")} overruns, {status.get("bad_messages")} '
+              f'bad messages, {status.get("watchdog_trips")} watchdog trips')
+    if sim_status:
+        print(f'  simulator: {sim_status.get("ticks_per_second")} ticks/s (last report), '
+              f'{sim_status.get("command_timeouts")} command timeouts')
+    print(f'  {reason or failure}; outputs in {out}/: {rf.EPISODES_FILE}, {rf.SUMMARY_FILE}, '
+          f'{rf.CURVE_FILE}, {rf.CHECKPOINT_FILE}, {rf.CONFIG_FILE}, {PARAMS_FILE}')
+    if failure:
+        return fail(PROG, failure, EXIT_FAILED)
+    return 0
+
+
+def _synapses(config, ctrl):
+    from memsnn_controller.snn.network import Network
+
+    net = Network(config, max(int(ctrl['seed']), 0))
+    return net.n_in * net.n_post

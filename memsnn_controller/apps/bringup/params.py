@@ -1,0 +1,158 @@
+"""The parameters of both nodes for one bringup, and the parameter file that hands them over.
+
+Precedence, later winning: the package's parameter files (config/simulator.yaml and
+config/controller.yaml; a resumed run's params.yaml instead), then each --params-file in order,
+then the options (--mode, --gui, --seed, --reward, --device, --set, --out). In every file the
+section '/**' applies to both nodes and a node's own section wins over it. Each file is read by
+rclpy's own parser (``rclpy.parameter.parameter_dict_from_yaml_file``), as a node given
+``--params-file`` would read it; this module adds what that parser leaves out: one-line errors for
+a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats
+(``1e-3``, which rcl reads as a double and rclpy's YAML 1.1 as a string).
+"""
+
+import os
+
+from memsnn_controller.apps.bringup import CONTROLLER_NODE, PROG, SIM_NODE, BringupError
+from memsnn_controller.common import yaml_values
+from memsnn_controller.common.atomic import write_atomic
+from memsnn_controller.ros import controller_config, sim_config
+
+WILDCARD = '/**'
+NODES = (SIM_NODE, CONTROLLER_NODE)
+
+
+def config_dir():
+    """The folder of the package's parameter files: inside the installed package (a checkout,
+    an editable install and a wheel alike), else the ament share folder of a colcon install."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    here = os.path.join(package, 'config')
+    if os.path.isfile(os.path.join(here, 'controller.yaml')):
+        return here
+    try:
+        from ament_index_python.packages import get_package_share_directory
+
+        share = os.path.join(get_package_share_directory('memsnn_controller'), 'config')
+    except (ImportError, LookupError, OSError, ValueError):
+        share = ''
+    if os.path.isfile(os.path.join(share, 'controller.yaml')):
+        return share
+    raise BringupError(f'cannot find the parameter files (looked in {here} and the ament share '
+                       f'folder of memsnn_controller)')
+
+
+def _sections(path):
+    """{'/**' or node name: its ros__parameters} of a ROS 2 parameter file (a leading '/' on a
+    node name dropped); BringupError for a file that is not one or that names other nodes."""
+    import yaml
+
+    try:
+        with open(path) as f:
+            data = yaml_values.load(f)
+    except OSError as exc:
+        raise BringupError(f'{path}: {exc.strerror or exc}') from None
+    except yaml.YAMLError as exc:
+        raise BringupError(f'{path}: not valid YAML: {" ".join(str(exc).split())}') from None
+    if data is not None and not isinstance(data, dict):
+        raise BringupError(f'{path}: not a ROS 2 parameter file (it maps node names to '
+                           f'ros__parameters)')
+    sections = {}
+    for node, section in (data or {}).items():
+        if not isinstance(section, dict) or not isinstance(section.get('ros__parameters'),
+                                                           dict):
+            raise BringupError(f'{path}: {node!r} has no "ros__parameters" mapping (a ROS 2 '
+                               f'parameter file maps node names to ros__parameters)')
+        name = WILDCARD if node == WILDCARD else str(node).lstrip('/')
+        sections.setdefault(name, {}).update(section['ros__parameters'])
+    unknown = set(sections) - {*NODES, WILDCARD}
+    if unknown:
+        raise BringupError(f'{path}: sections for unknown nodes: {", ".join(sorted(unknown))} '
+                           f'(the nodes are {SIM_NODE} and {CONTROLLER_NODE})')
+    return sections
+
+
+def _read(path):
+    """({node: {parameter: value}} as rclpy reads the file for each node, its sections)."""
+    from rclpy.parameter import parameter_dict_from_yaml_file, parameter_value_to_python
+
+    sections = _sections(path)
+    values = {}
+    for node in NODES:
+        values[node] = {}
+        if not (sections.get(node) or sections.get(WILDCARD)):
+            continue  # rclpy's parser refuses a file without parameters for the node
+        messages = parameter_dict_from_yaml_file(path, use_wildcard=True, target_nodes=[node])
+        for name, message in messages.items():
+            value = parameter_value_to_python(message.value)
+            values[node][name] = yaml_values.load(value) if yaml_values.is_float(value) \
+                else value
+    return values, sections
+
+
+def load_params_file(path):
+    """The parameters a ROS 2 parameter file gives each node: {node name: {parameter: value}}."""
+    return _read(path)[0]
+
+
+def resolve_parameters(args, base_file=None):
+    """The parameters of the simulator and of the controller (dicts), from the package's files
+    (or ``base_file``: a run's params.yaml when resuming), the --params-file files and the
+    options. Raises BringupError saying what is wrong."""
+    if base_file is not None:
+        files = [base_file]
+    else:
+        folder = config_dir()
+        files = [os.path.join(folder, 'simulator.yaml'), os.path.join(folder, 'controller.yaml')]
+    sim, ctrl = sim_config.defaults(), controller_config.defaults()
+    explicit = set()  # controller parameters that a --params-file names in its own section
+    for path, given in [(path, False) for path in files] + [(p, True) for p in args.params_file]:
+        values, sections = _read(path)
+        sim.update(values[SIM_NODE])
+        ctrl.update(values[CONTROLLER_NODE])
+        if given:
+            explicit.update(sections.get(CONTROLLER_NODE, {}))
+
+    if args.mode is not None:
+        sim['mode'] = args.mode
+    if args.gui:
+        sim['gui'] = True
+    if args.seed is not None:
+        sim['seed'] = ctrl['seed'] = args.seed
+    if args.reward is not None:
+        ctrl['reward'] = args.reward
+    if args.device is not None:
+        ctrl['device'] = args.device
+    ctrl['agent_overrides'] = list(ctrl.get('agent_overrides') or ()) + list(args.overrides)
+    ctrl['checkpoint_path'] = os.path.abspath(os.path.join(args.out, 'checkpoint.npz'))
+    ctrl['use_sim_time'] = bool(sim['publish_clock'])
+    # The bringup drives the lifecycle itself, once it listens to the controller's diagnostics.
+    ctrl['autostart'] = False
+    # One control period and one episode limit for both sides, unless a file says otherwise.
+    for name in ('control_period', 'max_episode_steps'):
+        if name not in explicit:
+            ctrl[name] = sim[name]
+    if ctrl['control_period'] != sim['control_period'] and sim['mode'] == 'lockstep':
+        raise BringupError(f'lockstep needs the same control_period for both nodes (simulator '
+                           f'{sim["control_period"]}, controller {ctrl["control_period"]})')
+
+    for node, values, table in ((SIM_NODE, sim, sim_config.TABLE),
+                                (CONTROLLER_NODE, ctrl, controller_config.TABLE)):
+        reason = table.validate_all(values)
+        if reason is not None:
+            raise BringupError(f'{node}: invalid parameter: {reason}')
+        unknown = set(values) - {spec.name for spec in table.specs} - {'use_sim_time'}
+        if unknown:
+            raise BringupError(f'{node}: unknown parameters: {", ".join(sorted(unknown))}')
+    return sim, ctrl
+
+
+def write_params_file(path, sim, ctrl):
+    """Both nodes' parameters as one ROS 2 parameter file (what --processes passes them)."""
+    import yaml
+
+    def plain(params):
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()
+                if not (k == 'agent_overrides' and not v)}  # an empty list is not a valid value
+
+    text = yaml.safe_dump({SIM_NODE: {'ros__parameters': plain(sim)},
+                           CONTROLLER_NODE: {'ros__parameters': plain(ctrl)}}, sort_keys=False)
+    write_atomic(path, f'# Written by {PROG}: the parameters of both nodes in this run.\n' + text)
