@@ -23,7 +23,7 @@ Episodes follow CartPole-v1 (``memsnn_controller.envs.simulation``): a failure f
 next tick starts a new one. Each finished episode is reported on /diagnostics, and a status
 (ticks, timeouts, rejected commands, mode) every ``status_period`` seconds.
 
-Parameters are listed in ``sim_config`` (and in the README's "Simulator node" section); each
+Parameters are listed in ``sim_config`` (and in docs/ros.md, section 2.1); each
 is validated when declared and when set (``node_parameters``), and the physics ones are
 read-only after start. The process entry point is ``memsnn_controller.apps.sim_node``.
 """
