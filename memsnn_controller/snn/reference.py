@@ -81,6 +81,7 @@ def _record(array):
 
 
 def _add_live(i, inputs, c):
+    """Twin of kernels._add_live: append row i to the live list unless it is in already."""
     if not inputs.is_live[i]:
         inputs.is_live[i] = True
         inputs.live[c.n_live] = i
@@ -88,10 +89,12 @@ def _add_live(i, inputs, c):
 
 
 def _live_rows(inputs, c):
+    """The live rows, copied (the list changes while they are visited)."""
     return inputs.live[:c.n_live].copy()
 
 
 def _begin_tick(p, neurons, inputs, c, act_idx):
+    """Twin of kernels._begin_tick: counts, per-tick resets, phases, live rows, gated rings."""
     neurons.count[:] = 0.0
     resets = neurons.reset_each_tick
     neurons.v[resets] = neurons.reset_value[resets]
@@ -106,6 +109,7 @@ def _begin_tick(p, neurons, inputs, c, act_idx):
 
 
 def _ring_sum(ring, row, t, table, window):
+    """Twin of kernels._ring_sum: sum of table[t - t_k] over 0 < t - t_k <= window."""
     cap = ring.times.shape[1]
     slots = (ring.head[row] - 1 - np.arange(ring.fill[row])) % cap
     lags = t - ring.times[row, slots]
@@ -118,6 +122,7 @@ def _ring_sum(ring, row, t, table, window):
 
 
 def _ring_push(ring, row, t):
+    """Twin of kernels._ring_push: t_k <- t at head, head and fill advance."""
     cap = ring.times.shape[1]
     head = ring.head[row]
     ring.times[row, head] = t
@@ -126,6 +131,7 @@ def _ring_push(ring, row, t):
 
 
 def _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx, act_a, act_cnt):
+    """Twin of kernels._input_spikes; returns (the inputs that fired, the currents I_j)."""
     elig = p.eligibility
     if elig == S.ELIG_MSTDPET:
         inputs.pre_trace[_live_rows(inputs, c)] *= p.pre_decay
@@ -155,6 +161,7 @@ def _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx, act_a,
 
 
 def _neuron_step(p, rng, neurons, cur):
+    """Twin of kernels._neuron_step (one LIF step); returns the neurons that fired."""
     refr = neurons.refractory
     noisy = (neurons.noise > 0.0) & (refr <= 0.0)
     cur[noisy] += neurons.noise[noisy] * normal_np(rng, int(noisy.sum()))
@@ -169,6 +176,7 @@ def _neuron_step(p, rng, neurons, cur):
 
 
 def _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post):
+    """Twin of kernels._pairing: MSTDPET zeta_ij and the window rule's LTP half for step k."""
     weight = tables.in_tick_weight
     if p.eligibility == S.ELIG_MSTDPET:
         neurons.post_trace[:] *= p.post_decay
@@ -190,6 +198,7 @@ def _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post):
 
 
 def _read_out(p, rng, counts, out):
+    """Twin of kernels._read_out: action, force and V from the tick's spike counts."""
     n_a = p.n_actor
     n_c = p.n_critic
     n_left = counts[:n_a].sum()
@@ -216,11 +225,13 @@ def _read_out(p, rng, counts, out):
 
 
 def _groups(p, n_post):
+    """(group, columns) of the actor (0) and the critic (1)."""
     split = 2 * p.n_actor
     return ((0, slice(0, split)), (1, slice(split, n_post)))
 
 
 def _role_vector(p, group, action):
+    """role_j for every neuron (kernels._role, vectorised)."""
     if not p.role_sign:
         return np.ones(group.shape)
     chosen = S.GROUP_RIGHT if action == 1 else S.GROUP_LEFT
@@ -231,6 +242,7 @@ def _role_vector(p, group, action):
 
 
 def _write(M, p, law, rng, syn, neurons, inputs, c):
+    """Twin of kernels._write: program every live (row, group) by eta_j M e_ij."""
     levels = p.levels
     stochastic = p.stochastic
     c2c = p.c2c
@@ -280,6 +292,7 @@ def _write(M, p, law, rng, syn, neurons, inputs, c):
 
 
 def _update_traces(t_now, action, p, syn, neurons, inputs, c, act_idx, act_cnt):
+    """Twin of kernels._update_traces: e <- lambda e + role z, zeroing and live-list upkeep."""
     if p.eligibility == S.ELIG_ROLE:
         for i, n in zip(act_idx, act_cnt):
             if n > 0.0:
@@ -390,6 +403,7 @@ def program_accumulate_np(w, d, pending, law, w_floor, levels, c2c, xi):
 
 # --------------------------------------------------------------------------- the random stream
 def _bits_np(state, n):
+    """The next n splitmix64 outputs of the stream (rng._next_bits, vectorised)."""
     k = state[1] + np.arange(1, n + 1, dtype=np.uint64)
     state[1] += np.uint64(n)
     with np.errstate(over='ignore'):
