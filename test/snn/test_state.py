@@ -55,3 +55,14 @@ def test_the_kernels_are_compiled_without_numba_runtime():
     # jit.py: reference counting of the NamedTuple arguments would dominate the tick.
     for name in ('tick', '_begin_tick', '_read_out', '_write', '_update_traces'):
         assert getattr(kernels, name).targetoptions['_nrt'] is False, name
+
+
+def test_bind_calls_the_compiled_entry_point():
+    # numba's per-call type dispatch on NamedTuple arguments costs more than the tick's own
+    # bookkeeping; bind resolves the overload once (Network.bind).
+    net = Network(AgentConfig().with_overrides(['critic.neurons_per_half=4']), seed=0)
+    run = net.bind()
+    assert not isinstance(run.func, numba.core.dispatcher.Dispatcher)
+    net.command['phase'] = S.PHASE_STEP
+    run()
+    assert int(net.output['action']) in (0, 1) and float(net.carry['time']) == net.config.substeps
