@@ -21,7 +21,7 @@ import time
 import gymnasium as gym
 import numpy as np
 
-from memsnn_controller.snn import layout as L
+from memsnn_controller.snn import state as S
 from memsnn_controller.snn.agent import Agent
 from memsnn_controller.snn.config import AgentConfig
 from memsnn_controller.snn.kernels import tick
@@ -55,7 +55,7 @@ def default_tick(episodes):
             t = time.perf_counter()
             decision = agent.step(obs)
             step_times.append(time.perf_counter() - t)
-            wrote += agent.network.out[L.O_WROTE] > 0
+            wrote += bool(agent.network.output['wrote'])
             obs, _, terminated, truncated, _ = env.step(decision.action)
             if terminated or truncated:
                 agent.end_episode(obs, terminated=terminated, truncated=truncated)
@@ -82,13 +82,13 @@ def time_kernel(config, kernel, ticks, seed=0):
     """Median microseconds of ``kernel`` ticks with learning on, on a slowly moving state."""
     net = Network(config, seed)
     run = net.bind(kernel)
-    net.cmd[L.C_LEARN] = 1.0
-    net.cmd[L.C_HAS_PREV] = 1.0
-    net.cmd[L.C_PHASE] = L.PHASE_STEP
+    net.command['learn'] = True
+    net.command['has_prev'] = True
+    net.command['phase'] = S.PHASE_STEP
     times = []
     for k in range(ticks):
         net.obs[:] = 0.05 * np.sin(0.05 * k + np.arange(4))
-        net.cmd[L.C_REWARD] = -0.5 if k % 2 else 0.5  # a write in every tick
+        net.command['reward'] = -0.5 if k % 2 else 0.5  # a write in every tick
         t = time.perf_counter()
         run()
         times.append(time.perf_counter() - t)

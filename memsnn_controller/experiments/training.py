@@ -244,7 +244,7 @@ def _train(config, seed, env_id, env, episodes, out_dir, resume, progress, check
         log(f'{out_dir}: resuming after episode {start - 1} ({start} done, {episodes} asked)')
     if start < episodes and os.path.exists(summary_path):
         os.unlink(summary_path)  # the run is being extended: no longer finished
-    n_synapses = agent.network.n_in * agent.network.n_post
+    n_synapses = agent.n_synapses
     episode_log = rf.EpisodeLog(os.path.join(out_dir, rf.EPISODES_FILE),
                                 keep=start if resume else None)
     stop = StopSignals(escalate=True, on_request=lambda name: log(

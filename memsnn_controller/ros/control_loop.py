@@ -182,8 +182,7 @@ class ControlLoop:
         if (s.cart_joint, s.pole_joint) != (self.lookup.cart_joint, self.lookup.pole_joint):
             self.lookup = JointLookup(s.cart_joint, s.pole_joint)
         # Synapses per device: for the episodes' writes per synapse.
-        net = self.agent.network
-        self._synapses = net.n_in * net.n_post
+        self._synapses = self.agent.n_synapses
 
     def restart(self):
         """Forget the time base and abandon the episode in progress (activation, deactivation):

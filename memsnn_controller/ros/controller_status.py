@@ -73,7 +73,7 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'latency_max_ms': f'{worst:.4f}',
         'timebase_resets': loop.timebase_resets,
         'total_writes': agent.total_writes,
-        'synapses': agent.network.n_in * agent.network.n_post,
+        'synapses': agent.n_synapses,
         'writes_per_synapse': f'{agent.writes_per_synapse():.6g}',
         'control_period': f'{loop.settings.control_period:g}',
     })

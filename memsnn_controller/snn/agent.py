@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from memsnn_controller.snn import layout as L
+from memsnn_controller.snn import state as S
 from memsnn_controller.snn.config import AgentConfig
 from memsnn_controller.snn.kernels import tick as compiled_tick
 from memsnn_controller.snn.network import Network
@@ -102,14 +102,14 @@ class Agent:
         if self._has_prev:
             reward = float(self.reward_fn(self._prev, obs, False, False))
             self._ep_reward += reward
-        self._run(obs, L.PHASE_STEP, reward)
+        self._run(obs, S.PHASE_STEP, reward)
         self._prev, self._obs_buffer = obs, self._prev
         self._has_prev = True
         self._ep_length += 1
         self.total_steps += 1
-        out = self.network.out
-        return Decision(float(out[L.O_FORCE]), int(out[L.O_ACTION]), float(out[L.O_VALUE]),
-                        float(out[L.O_MODULATOR]), int(out[L.O_WRITES]))
+        out = self.network.output
+        return Decision(float(out['force']), int(out['action']), float(out['value']),
+                        float(out['modulator']), int(out['writes']))
 
     def end_episode(self, observation=None, terminated=False, truncated=False):
         """Close the episode: a failure (terminated), a time limit (truncated), or neither (an
@@ -125,7 +125,7 @@ class Agent:
                 else self._observation(observation, np.zeros(4))
             reward = float(self.reward_fn(self._prev, obs, bool(terminated), bool(truncated)))
             self._ep_reward += reward
-            self._run(obs, L.PHASE_TERMINAL if terminated else L.PHASE_TRUNCATED, reward)
+            self._run(obs, S.PHASE_TERMINAL if terminated else S.PHASE_TRUNCATED, reward)
         summary = EpisodeSummary(index=len(self.episode_lengths), length=self._ep_length,
                                  total_reward=self._ep_reward, writes=self._ep_writes,
                                  terminated=bool(terminated), truncated=bool(truncated))
@@ -137,19 +137,19 @@ class Agent:
     def _run(self, obs, phase, reward):
         net = self.network
         net.obs[:] = obs
-        cmd = net.cmd
-        cmd[L.C_PHASE] = phase
-        cmd[L.C_REWARD] = reward
-        cmd[L.C_LEARN] = 1.0 if self.learning else 0.0
-        cmd[L.C_HAS_PREV] = 1.0 if self._has_prev else 0.0
+        cmd = net.command
+        cmd['phase'] = phase
+        cmd['reward'] = reward
+        cmd['learn'] = self.learning
+        cmd['has_prev'] = self._has_prev
         if self.config.learning.modulator == 'reward':
             # M = r - b: the reward's contrast against its own moving average.
-            cmd[L.C_EXTERNAL_M] = reward - self.modulator_baseline
+            cmd['external_m'] = reward - self.modulator_baseline
             if self._has_prev:
                 self.modulator_baseline += ((reward - self.modulator_baseline)
                                             / self.config.learning.baseline_tau)
         self._tick()
-        writes = int(net.out[L.O_WRITES])
+        writes = int(net.output['writes'])
         self._ep_writes += writes
         self.total_writes += writes
 
@@ -183,21 +183,27 @@ class Agent:
     def episodes(self):
         return len(self.episode_lengths)
 
+    @property
+    def n_synapses(self):
+        """Synapses of the network (inputs x neurons), each a pair of devices."""
+        return self.network.n_in * self.network.n_post
+
     def writes_per_synapse(self):
         """Device writes per synapse so far (both devices of a pair counted)."""
-        return self.total_writes / (self.network.n_in * self.network.n_post)
+        return self.total_writes / self.n_synapses
 
     def warm_up(self):
-        """Compile (or load from the cache) the kernels by running a throwaway copy of the
-        network through every kind of tick; the agent's own state is untouched."""
+        """Run a throwaway copy of the network through every kind of tick, so that the first
+        real tick is not the first run of the compiled code (the kernel itself is compiled, or
+        loaded from numba's cache, when the agent is built); the agent's own state is untouched."""
         net = copy.deepcopy(self.network)
         run = net.bind(KERNELS[self.kernel])
-        net.cmd[L.C_LEARN] = 1.0
-        for phase, has_prev in ((L.PHASE_STEP, 0.0), (L.PHASE_STEP, 1.0),
-                                (L.PHASE_TRUNCATED, 1.0), (L.PHASE_TERMINAL, 1.0)):
-            net.cmd[L.C_PHASE] = phase
-            net.cmd[L.C_HAS_PREV] = has_prev
-            net.cmd[L.C_REWARD] = -1.0
+        net.command['learn'] = True
+        for phase, has_prev in ((S.PHASE_STEP, False), (S.PHASE_STEP, True),
+                                (S.PHASE_TRUNCATED, True), (S.PHASE_TERMINAL, True)):
+            net.command['phase'] = phase
+            net.command['has_prev'] = has_prev
+            net.command['reward'] = -1.0
             run()
 
     # ------------------------------------------------------------------ state

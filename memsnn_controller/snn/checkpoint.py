@@ -1,13 +1,18 @@
 """Checkpoints: the full learning state in one .npz file, no pickle, written atomically.
 
-Contents: every state array of the network (conductances of both devices, traces, write
-counters, neuron and input state, the random stream's [key, counter]), the agent's episode
-history and counters, and ``meta``: a JSON string with the format version, the package version,
-the seed and the whole AgentConfig. Writing goes to a temporary file in the same folder, is
-fsynced, then renamed over the target (and the folder fsynced), so a crash leaves either the old
-or the new checkpoint, never a torn one. Loading checks everything before anything is changed;
-a corrupt, truncated or mismatched file raises CheckpointError saying what is wrong. The effective
-weights are recomputed from the devices on loading; the stored plane is not trusted.
+Contents: every state array of the network under its name in state.py ('synapses.w_pos',
+'neurons.v', 'inputs.live', 'carry.time', ..., and 'rng', the random stream's [key, counter]),
+the agent's episode history and counters, and ``meta``: a JSON string with the format version,
+the package version, the seed and the whole AgentConfig. Writing goes to a temporary file in the
+same folder, is fsynced, then renamed over the target (and the folder fsynced), so a crash leaves
+either the old or the new checkpoint, never a torn one. Loading checks everything before anything
+is changed; a corrupt, truncated or mismatched file raises CheckpointError saying what is wrong,
+and so do indices (live rows, spike-ring slots, neuron groups) that would point outside their
+arrays. The effective weights are recomputed from the devices on loading; the stored plane is not
+trusted.
+
+Format versions: 1 stored the state as index-addressed stacks ('syn', 'npar', 'ist', ...);
+2 stores it by name. A file of another version is refused with a message saying so.
 """
 
 import json
@@ -18,11 +23,11 @@ import numpy as np
 
 from memsnn_controller import __version__
 from memsnn_controller.common.atomic import atomic_file
-from memsnn_controller.snn import layout as L
+from memsnn_controller.snn import state as S
 from memsnn_controller.snn.config import AgentConfig, ConfigError
-from memsnn_controller.snn.network import STATE_ARRAYS, Network
+from memsnn_controller.snn.network import Network
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 AGENT_ARRAYS = ('episode_lengths', 'counters', 'scalars')
 
 
@@ -77,24 +82,27 @@ def load_checkpoint(path):
         raise CheckpointError(f'{path}: unreadable meta data: {exc}') from None
     version = meta.get('format_version')
     if version != FORMAT_VERSION:
-        raise CheckpointError(f'{path}: checkpoint format version {version!r}, this package '
-                              f'reads version {FORMAT_VERSION}')
+        raise CheckpointError(f'{path}: checkpoint format version {version!r} (written by '
+                              f'memsnn_controller {meta.get("package_version", "unknown")}), this '
+                              f'package reads version {FORMAT_VERSION}; load it with the version '
+                              f'that wrote it')
     try:
         config = AgentConfig.from_dict(meta['config'])
         seed = int(meta['seed'])
     except (ConfigError, KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f'{path}: invalid configuration in checkpoint: {exc}') from None
-    missing = [name for name in STATE_ARRAYS + AGENT_ARRAYS if name not in arrays]
+    template = Network(config, seed)
+    expected = template.state_arrays()
+    missing = [name for name in tuple(expected) + AGENT_ARRAYS if name not in arrays]
     if missing:
         raise CheckpointError(f'{path}: missing arrays: {", ".join(missing)}')
-    _check_shapes(path, config, seed, arrays)
+    _check_shapes(path, expected, arrays)
+    _check_values(path, template, arrays)
     return config, seed, arrays
 
 
-def _check_shapes(path, config, seed, arrays):
-    template = Network(config, seed)
-    for name in STATE_ARRAYS:
-        expected = getattr(template, name)
+def _check_shapes(path, template_arrays, arrays):
+    for name, expected in template_arrays.items():
         got = arrays[name]
         if got.shape != expected.shape or got.dtype != expected.dtype:
             raise CheckpointError(f'{path}: array {name!r} has shape {got.shape} and dtype '
@@ -109,11 +117,30 @@ def _check_shapes(path, config, seed, arrays):
                                   f'expected {shape}')
     if arrays['episode_lengths'].ndim != 1:
         raise CheckpointError(f'{path}: array "episode_lengths" must be one-dimensional')
-    devices = arrays['syn'][[L.W_POS, L.W_NEG]]
-    if devices.min() < 0.0 or devices.max() > 1.0:
-        raise CheckpointError(f'{path}: device conductances outside [0, 1]')
-    if arrays['syn'][[L.SCALE_POS, L.SCALE_NEG]].min() <= 0.0:
-        raise CheckpointError(f'{path}: device-to-device window factors must be > 0')
+
+
+def _check_values(path, template, arrays):
+    for name in ('synapses.w_pos', 'synapses.w_neg'):
+        if arrays[name].min() < 0.0 or arrays[name].max() > 1.0:
+            raise CheckpointError(f'{path}: device conductances outside [0, 1] ({name})')
+    for name in ('synapses.scale_pos', 'synapses.scale_neg'):
+        if arrays[name].min() <= 0.0:
+            raise CheckpointError(f'{path}: device-to-device window factors must be > 0 '
+                                  f'({name})')
+    # The compiled tick does not check bounds: an index must not point outside its array.
+    n_live = int(arrays['carry.n_live'])
+    history = template.inputs.ring.times.shape[1]
+    limits = {'carry.n_live': (n_live, 0, template.n_in),
+              'inputs.live': (arrays['inputs.live'][:max(n_live, 0)], 0, template.n_in - 1),
+              'neurons.group': (arrays['neurons.group'], S.GROUP_LEFT, S.GROUP_V_NEG)}
+    for ring in ('inputs.ring', 'neurons.ring'):
+        limits[f'{ring}.head'] = (arrays[f'{ring}.head'], 0, history - 1)
+        limits[f'{ring}.fill'] = (arrays[f'{ring}.fill'], 0, history)
+    for name, (values, low, high) in limits.items():
+        values = np.asarray(values)
+        if values.size and (values.min() < low or values.max() > high):
+            raise CheckpointError(f'{path}: array {name!r} holds indices outside [{low}, '
+                                  f'{high}]')
 
 
 def restore_checkpoint(agent, path):

@@ -1,4 +1,4 @@
-"""Memristor device models: plasticity windows, state-dependent write laws, non-idealities.
+"""Memristor device models: fitted parameters, plasticity windows, timing kernels, conductances.
 
 A device's state is its normalized conductance w = (G - Gmin) / (Gmax - Gmin) in [0, 1]; a signed
 synapse is a differential pair with weight w+ - w-. dt = t_post - t_pre in ms; H is Heaviside.
@@ -24,11 +24,13 @@ clipping to [w_floor, 1]; N conductance levels with stochastic or nearest roundi
 device-to-device lognormal spread s of each device's conductance window (its weight is s * w);
 a write threshold (|d| below it programs nothing). Every programming event that changes a
 device's state counts as one write (endurance).
+
+This module is the models' analysis side (plain numpy); the write law as the kernels run it is
+write_law.py, and its numpy twin is in reference.py.
 """
 
 import math
 
-import numba
 import numpy as np
 
 MODEL_IDEAL = 0
@@ -51,29 +53,6 @@ def ppx_balance_point():
 
 PPX_W_STAR, PPX_F0 = ppx_balance_point()
 NC_F0 = 0.5 * (NC['a_p'] + abs(NC['a_m'])) * 0.5
-
-LAW_TABLE_INTERVALS = 4096
-LAW_HEADER = 6
-
-
-def law_parameters(model):
-    """The write law of a device model as the float array the kernels read:
-    [kind, p0, p1, p2, p3, F0, SET table..., RESET table...]. PPX's exponential factors are
-    tabulated at 4097 points of w and interpolated linearly (relative error below 3e-7), which
-    is three times cheaper than exp per device write; NC's and the ideal device's are exact."""
-    code = MODEL_CODES[model]
-    n = LAW_TABLE_INTERVALS
-    if code == MODEL_PPX:
-        head = [code, PPX['a_p'], PPX['b_p'], PPX['a_m'], PPX['b_m'], PPX_F0]
-        w = np.linspace(0.0, 1.0, n + 1)
-        set_table = PPX['a_p'] * np.exp(-PPX['b_p'] * (1.0 - w)) / PPX_F0
-        reset_table = PPX['a_m'] * np.exp(-PPX['b_m'] * w) / PPX_F0
-        return np.concatenate([head, set_table, reset_table])
-    if code == MODEL_NC:
-        head = [code, NC['a_p'] / NC_F0, 0.0, abs(NC['a_m']) / NC_F0, 0.0, NC_F0]
-    else:
-        head = [code, 1.0, 0.0, 1.0, 0.0, 1.0]
-    return np.concatenate([head, np.zeros(2 * (n + 1))])
 
 
 # --------------------------------------------------------------------------- plasticity windows
@@ -115,131 +94,6 @@ def timing_kernels(model, n_steps, dt_ms):
     plus[0] = 0.0
     minus[0] = 0.0
     return plus, minus
-
-
-# --------------------------------------------------------------------------- write law
-@numba.njit(cache=True, inline='always')
-def law_factor(w, d, law):
-    """F(w)/F0: the SET factor when d > 0, the RESET factor when d < 0 (w in [0, 1])."""
-    kind = law[0]
-    if kind == MODEL_PPX:
-        n = LAW_TABLE_INTERVALS
-        x = w * n
-        k = int(x)
-        if k > n - 1:
-            k = n - 1
-        base = LAW_HEADER + k if d > 0.0 else LAW_HEADER + n + 1 + k
-        return law[base] + (x - k) * (law[base + 1] - law[base])
-    if kind == MODEL_NC:
-        return (law[1] if d > 0.0 else law[3]) * w
-    return 1.0
-
-
-def law_factor_np(w, d, law):
-    """Vectorised ``law_factor``."""
-    w = np.asarray(w, dtype=float)
-    d = np.asarray(d, dtype=float)
-    kind = law[0]
-    if kind == MODEL_PPX:
-        n = LAW_TABLE_INTERVALS
-        x = w * n
-        k = np.minimum(x.astype(np.int64), n - 1)
-        base = np.where(d > 0.0, LAW_HEADER + k, LAW_HEADER + n + 1 + k)
-        return law[base] + (x - k) * (law[base + 1] - law[base])
-    if kind == MODEL_NC:
-        return np.where(d > 0.0, law[1], law[3]) * w
-    return np.ones(np.broadcast(w, d).shape)
-
-
-@numba.njit(cache=True, inline='always')
-def program(w, d, law, w_floor, levels, stochastic, c2c, xi, u):
-    """Program one device by the requested change d; xi ~ N(0, 1) and u ~ U[0, 1) are its draws.
-
-    Returns the new w (clipped, quantized and noisy as the device is).
-    """
-    if c2c > 0.0:
-        d = d * (1.0 + c2c * xi)
-    w_new = w + d * law_factor(w, d, law)
-    if w_new < w_floor:
-        w_new = w_floor
-    elif w_new > 1.0:
-        w_new = 1.0
-    if levels >= 2:
-        steps = levels - 1.0
-        q = w_new * steps
-        base = math.floor(q)
-        if stochastic:
-            level = base + (1.0 if u < q - base else 0.0)
-        else:
-            level = math.floor(q + 0.5)
-        lowest = math.ceil(w_floor * steps - 1e-9)
-        if level < lowest:
-            level = lowest
-        if level > steps:
-            level = steps
-        w_new = level / steps
-    return w_new
-
-
-@numba.njit(cache=True, inline='always')
-def program_accumulate(w, d, pending, law, w_floor, levels, c2c, xi):
-    """Program a quantized device through an accumulating register; returns (w, pending).
-
-    The analog change the device would make, d (1 + c2c xi) F(w)/F0, is added to ``pending``;
-    the device is programmed by the whole number of levels k = trunc(pending / level) (towards
-    zero) and k levels are taken out of the register. At a bound the excess is dropped.
-    """
-    if c2c > 0.0:
-        d = d * (1.0 + c2c * xi)
-    pending = pending + d * law_factor(w, d, law)
-    steps = levels - 1.0
-    k = math.trunc(pending * steps)
-    if k == 0.0:
-        return w, pending
-    level = math.floor(w * steps + 0.5) + k
-    lowest = math.ceil(w_floor * steps - 1e-9)
-    if level < lowest:
-        level = lowest
-        pending = 0.0
-    elif level > steps:
-        level = steps
-        pending = 0.0
-    else:
-        pending = pending - k / steps
-    return level / steps, pending
-
-
-def program_accumulate_np(w, d, pending, law, w_floor, levels, c2c, xi):
-    """Vectorised ``program_accumulate``."""
-    d = np.asarray(d, dtype=float)
-    if c2c > 0.0:
-        d = d * (1.0 + c2c * xi)
-    pending = pending + d * law_factor_np(w, d, law)
-    steps = levels - 1.0
-    k = np.trunc(pending * steps)
-    level = np.floor(w * steps + 0.5) + k
-    lowest = math.ceil(w_floor * steps - 1e-9)
-    clipped = (level < lowest) | (level > steps)
-    level = np.clip(level, lowest, steps)
-    new_pending = np.where(clipped, 0.0, pending - k / steps)
-    moved = k != 0.0
-    return np.where(moved, level / steps, w), np.where(moved, new_pending, pending)
-
-
-def program_np(w, d, law, w_floor, levels, stochastic, c2c, xi, u):
-    """Vectorised ``program`` (the numpy reference)."""
-    d = np.asarray(d, dtype=float)
-    if c2c > 0.0:
-        d = d * (1.0 + c2c * xi)
-    w_new = np.clip(w + d * law_factor_np(w, d, law), w_floor, 1.0)
-    if levels >= 2:
-        steps = levels - 1.0
-        q = w_new * steps
-        base = np.floor(q)
-        level = base + (u < q - base) if stochastic else np.floor(q + 0.5)
-        level = np.clip(level, math.ceil(w_floor * steps - 1e-9), steps)
-        w_new = level / steps
-    return w_new
 
 
 def conductance_ms(w, g_max_ms, on_off_ratio):

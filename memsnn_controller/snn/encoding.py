@@ -9,13 +9,15 @@ An encoder is a concatenation of segments, each giving every input an activation
 - grid: boxes over a pair of variables with ``grid_bins`` uniform cells over their ranges.
 
 The encoder's tables are plain arrays so that the compiled tick can encode without Python.
-Only active inputs (a > 0) are listed, which keeps a tick's cost proportional to activity.
+Only active inputs (a > 0) are listed, which keeps a tick's cost proportional to activity. The
+numpy twin of ``encode`` is reference.encode_reference.
 """
 
 import math
 
-import numba
 import numpy as np
+
+from memsnn_controller.snn.jit import kernel
 
 SEG_GAUSSIAN = 0
 SEG_BOXES = 1
@@ -62,7 +64,7 @@ def _uniform_edges(value_range, bins):
     return tuple(low + (high - low) * k / bins for k in range(1, bins))
 
 
-@numba.njit(cache=True)
+@kernel
 def encode(obs, ints, floats, out_idx, out_act):
     """Write the active inputs' indices and activations; return how many there are."""
     n = 0
@@ -99,29 +101,3 @@ def encode(obs, ints, floats, out_idx, out_act):
             out_act[n] = 1.0
             n += 1
     return n
-
-
-def encode_reference(obs, tables):
-    """Numpy reference of ``encode``: (indices, activations) of the active inputs."""
-    idx, act = [], []
-    for row in tables.ints:
-        kind, first, count, f0 = row[:4]
-        if kind == SEG_GAUSSIAN:
-            low, high, sigma = tables.floats[f0:f0 + 3]
-            x = np.clip(obs[row[5]], low, high)
-            centres = low + np.arange(count) * ((high - low) / (count - 1))
-            a = np.exp(-0.5 * ((x - centres) / sigma) ** 2)
-            keep = np.nonzero(a > 1e-3)[0]
-            idx += list(first + keep)
-            act += list(a[keep])
-        else:
-            index, f = 0, f0
-            for v in range(row[4]):
-                n_edges = int(tables.floats[f])
-                edges = tables.floats[f + 1:f + 1 + n_edges]
-                b = int(np.searchsorted(edges, obs[row[5 + v]], side='right'))
-                index = index * (n_edges + 1) + b
-                f += 1 + n_edges
-            idx.append(first + index)
-            act.append(1.0)
-    return np.array(idx, dtype=np.int64), np.array(act, dtype=np.float64)

@@ -3,75 +3,85 @@
 One call of ``tick`` for the state s_t of a control tick does, in order:
 1. encode s_t into the active inputs (encoding.encode);
 2. run K = control_period / dt LIF steps (neurons.py has the equations): input spikes add their
-   row of W_EFF to the membranes; per-tick resets of membranes and input phases where configured;
+   row of w_eff to the membranes; per-tick resets of membranes and input phases where configured;
    within-tick eligibility is gathered for the window and MSTDPET rules (plasticity.py);
 3. read out the action (more spikes wins, a tie is broken at random), the force and the critic's
    value V(s_t) = value_scale (n+ - n-) / (n_critic vbase);
 4. learn from the transition that ended in s_t: M = r + gamma V(s_t) - V(s_{t-1}) (TD; at a
    failure V(s_t) = 0) or the caller's reward signal; when |M| >= dead_zone every device of every
-   live trace row is programmed by eta_j M e_ij through its write law (devices.program);
+   live trace row is programmed by eta_j M e_ij through its write law (write_law.program);
 5. fold this tick's eligibility into the traces: e <- lambda e + role_j z_ij (plasticity.py).
 Only live rows (inputs with a recent spike or a trace above trace_eps) are touched, and within a
 row only the column groups (actor, critic) whose trace is still alive, so the cost follows
 activity rather than the size of the weight matrix. Nothing allocates.
 
-The numpy reference (reference.py) does the same on the same arrays and random stream.
+The state is named (state.py): ``p`` is the Params record, ``inputs`` and ``neurons`` are indexed
+by input i and neuron j, ``syn`` by (i, j) (the named views of the SynapseStore, made where they
+are used), ``carry`` holds the scalars kept from tick to tick and ``out`` the Output record. The
+per-step helpers are inlined into the tick, the per-tick ones are separate functions; every
+function is compiled by jit.kernel. The numpy twin, reference.tick_reference, does the same on
+the same state and random stream.
 """
 
 import math
 
-import numba
-
-from memsnn_controller.snn import layout as L
-from memsnn_controller.snn.devices import law_factor, program, program_accumulate
+from memsnn_controller.snn import state as S
 from memsnn_controller.snn.encoding import encode
+from memsnn_controller.snn.jit import kernel
 from memsnn_controller.snn.rng import normal, uniform
+from memsnn_controller.snn.write_law import law_factor, program, program_accumulate
 
 
-@numba.njit(cache=True, inline='always')
-def _group_bounds(P, n_post):
-    """Column ranges of the actor (group 0) and critic (group 1)."""
-    split = int(2 * P[L.P_N_ACTOR])
+@kernel(inline='always')
+def _group_columns(g, split, n_post):
+    """Columns of group g: the actor's [0, split) for g = 0, the critic's [split, n_post) for 1."""
+    if g == 0:
+        return 0, split
     return split, n_post
 
 
-@numba.njit(cache=True, inline='always')
-def _add_live(i, ist, live):
-    if ist[L.IS_LIVE, i] == 0.0:
-        ist[L.IS_LIVE, i] = 1.0
-        live[0] += 1
-        live[live[0]] = i
+@kernel(inline='always')
+def _add_live(i, inputs, carry):
+    """Live list: append row i unless it is in already."""
+    if not inputs.is_live[i]:
+        inputs.is_live[i] = True
+        inputs.live[carry.n_live] = i
+        carry.n_live += 1
 
 
-@numba.njit(cache=True)
-def _begin_tick(P, npar, nst, ist, live, v, refr, count, act_idx, n_act, act_cnt):
+@kernel
+def _begin_tick(p, neurons, inputs, carry, scratch, n_act):
+    """Tick start: counts <- 0; v_j <- reset_value_j, refractory_j <- 0 where reset_each_tick;
+    phase_i <- phase0 for the active inputs (phase_reset), which join the live list; with
+    tick_gated the spike rings are emptied (pairs only within the tick)."""
+    v = neurons.v
     for j in range(v.shape[0]):
-        count[j] = 0.0
-        if npar[L.RESET_EACH_TICK, j] > 0.0:
-            v[j] = npar[L.RESET_VALUE, j]
-            refr[j] = 0.0
+        neurons.count[j] = 0.0
+        if neurons.reset_each_tick[j]:
+            v[j] = neurons.reset_value[j]
+            neurons.refractory[j] = 0.0
     for a in range(n_act):
-        i = act_idx[a]
-        act_cnt[a] = 0.0
-        ist[L.PRE_COUNT, i] = 0.0
-        if P[L.P_PHASE_RESET] > 0.0:
-            ist[L.PHASE, i] = P[L.P_PHASE0]
-        _add_live(i, ist, live)
-    if P[L.P_TICK_GATED] > 0.0:
+        i = scratch.active[a]
+        scratch.active_spikes[a] = 0.0
+        if p.phase_reset:
+            inputs.phase[i] = p.phase0
+        _add_live(i, inputs, carry)
+    if p.tick_gated:
         for j in range(v.shape[0]):
-            nst[L.POST_FILL, j] = 0.0
-        for m in range(1, live[0] + 1):
-            ist[L.PRE_FILL, live[m]] = 0.0
+            neurons.ring.fill[j] = 0
+        for m in range(carry.n_live):
+            inputs.ring.fill[inputs.live[m]] = 0
 
 
-@numba.njit(cache=True, inline='always')
-def _ring_sum(hist, row, head, fill, t, table, window):
+@kernel(inline='always')
+def _ring_sum(ring, row, t, table, window):
     """Sum of table[t - t_k] over the ring's spike times t_k with 0 < t - t_k <= window."""
     total = 0.0
-    cap = hist.shape[1]
-    for m in range(int(fill)):
-        slot = (int(head) - 1 - m) % cap
-        lag = t - hist[row, slot]
+    cap = ring.times.shape[1]
+    head = ring.head[row]
+    for m in range(ring.fill[row]):
+        slot = (head - 1 - m) % cap
+        lag = t - ring.times[row, slot]
         if lag > window:
             break
         if lag > 0:
@@ -79,86 +89,94 @@ def _ring_sum(hist, row, head, fill, t, table, window):
     return total
 
 
-@numba.njit(cache=True, inline='always')
-def _ring_push(hist, row, state, head_row, fill_row, t):
-    cap = hist.shape[1]
-    head = int(state[head_row, row])
-    hist[row, head] = t
-    state[head_row, row] = (head + 1) % cap
-    if state[fill_row, row] < cap:
-        state[fill_row, row] += 1.0
+@kernel(inline='always')
+def _ring_push(ring, row, t):
+    """Ring: t_k <- t at head; head <- (head + 1) mod history; fill <- min(fill + 1, history)."""
+    cap = ring.times.shape[1]
+    head = ring.head[row]
+    ring.times[row, head] = t
+    ring.head[row] = (head + 1) % cap
+    if ring.fill[row] < cap:
+        ring.fill[row] += 1
 
 
-@numba.njit(cache=True)
-def _input_spikes(k, t, P, rng, syn, ist, nst, live, hist_pre, hist_post, kminus, dpow,
-                  act_idx, act_a, n_act, act_cnt, cur, spk_pre):
-    """Input spikes of one step: currents, pre traces, LTD halves of the pairing rules."""
-    coding = int(P[L.P_CODING])
-    rate = P[L.P_RATE_PER_STEP]
-    elig = int(P[L.P_ELIGIBILITY])
+@kernel(inline='always')
+def _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, n_act):
+    """Input spikes of step k: I_j = sum of w_eff_ij over the inputs i that fire; MSTDPET
+    P+_i <- P+_i exp(-dt/tau_plus) + a_plus s_pre_i; the window rule's LTD half
+    z_ij -= sum over held post spikes of F0 h_-(t - t_post) d_j^(K-1-k). Returns the spike count."""
+    syn = S.synapse_views(store)
+    coding = p.coding
+    rate = p.rate_per_step
+    elig = p.eligibility
+    cur = scratch.current
+    act_idx = scratch.active
+    act_a = scratch.activation
     n_post = cur.shape[0]
     for j in range(n_post):
         cur[j] = 0.0
-    if elig == L.ELIG_MSTDPET:
-        for m in range(1, live[0] + 1):
-            ist[L.PRE_TRACE, live[m]] *= P[L.P_PRE_DECAY]
+    if elig == S.ELIG_MSTDPET:
+        for m in range(carry.n_live):
+            inputs.pre_trace[inputs.live[m]] *= p.pre_decay
     n_spk = 0
     for a in range(n_act):
         i = act_idx[a]
         spike = False
-        if coding == L.CODING_REGULAR:
-            phase = ist[L.PHASE, i] + act_a[a] * rate
+        if coding == S.CODING_REGULAR:
+            phase = inputs.phase[i] + act_a[a] * rate
             if phase >= 1.0:
                 spike = True
                 phase -= 1.0
-            ist[L.PHASE, i] = phase
-        elif coding == L.CODING_POISSON:
+            inputs.phase[i] = phase
+        elif coding == S.CODING_POISSON:
             spike = uniform(rng) < act_a[a] * rate
         else:
-            if act_a[a] >= P[L.P_LATENCY_MIN]:
-                spike = k == int(math.floor(P[L.P_LATENCY_STEPS] * (1.0 - act_a[a]) + 0.5))
+            if act_a[a] >= p.latency_min:
+                spike = k == int(math.floor(p.latency_steps * (1.0 - act_a[a]) + 0.5))
         if not spike:
             continue
-        act_cnt[a] += 1.0
-        ist[L.PRE_COUNT, i] += 1.0
-        ist[L.LAST_SPIKE, i] = t
-        spk_pre[n_spk] = i
+        scratch.active_spikes[a] += 1.0
+        inputs.last_spike[i] = t
+        scratch.pre_spikes[n_spk] = i
         n_spk += 1
-        w_eff = syn[L.W_EFF, i]
+        w_eff = syn.w_eff[i]
         for j in range(n_post):
             cur[j] += w_eff[j]
-        if elig == L.ELIG_MSTDPET:
-            ist[L.PRE_TRACE, i] += P[L.P_A_PLUS]
-        elif elig == L.ELIG_WINDOW:
-            window = P[L.P_WINDOW_STEPS]
+        if elig == S.ELIG_MSTDPET:
+            inputs.pre_trace[i] += p.a_plus
+        elif elig == S.ELIG_WINDOW:
+            window = p.window_steps
             for j in range(n_post):
-                ltd = _ring_sum(hist_post, j, nst[L.POST_HEAD, j], nst[L.POST_FILL, j], t,
-                                kminus, window)
+                ltd = _ring_sum(neurons.ring, j, t, tables.kminus, window)
                 if ltd != 0.0:
-                    syn[L.TICK_ELIG, i, j] -= ltd * dpow[k, j]
-            _ring_push(hist_pre, i, ist, L.PRE_HEAD, L.PRE_FILL, t)
+                    syn.tick_elig[i, j] -= ltd * tables.in_tick_weight[k, j]
+            _ring_push(inputs.ring, i, t)
     return n_spk
 
 
-@numba.njit(cache=True)
-def _neuron_step(P, rng, npar, v, refr, count, spiked, cur):
-    """One LIF step of every neuron; spiked[j] = 1 for the neurons that fired.
+@kernel(inline='always')
+def _neuron_step(p, rng, neurons, cur, spiked):
+    """One LIF step: v <- v decay + (1 - decay) bias + sigma xi + I for the neurons that are not
+    refractory; v >= threshold fires (spiked[j] = 1), v <- v_reset, silent for refractory steps.
 
     Noise is drawn first, in column order, for the noisy neurons that are not refractory. The
     update itself is branch-free (selects only), which the compiler vectorises: spikes are
     frequent and irregular, and mispredicted branches would cost more than the arithmetic.
     """
-    noise = npar[L.NOISE]
+    noise = neurons.noise
+    v = neurons.v
+    refr = neurons.refractory
+    count = neurons.count
     n = v.shape[0]
     for j in range(n):
         if noise[j] > 0.0 and refr[j] <= 0.0:
             cur[j] += noise[j] * normal(rng)
-    decay = P[L.P_DECAY]
+    decay = p.decay
     drive = 1.0 - decay
-    threshold = P[L.P_THRESHOLD]
-    v_reset = P[L.P_V_RESET]
-    refractory = P[L.P_REFRACTORY]
-    bias = npar[L.BIAS]
+    threshold = p.threshold
+    v_reset = p.v_reset
+    refractory = float(p.refractory)
+    bias = neurons.bias
     for j in range(n):
         active = refr[j] <= 0.0
         x = v[j] * decay + drive * bias[j] + cur[j]
@@ -170,53 +188,60 @@ def _neuron_step(P, rng, npar, v, refr, count, spiked, cur):
         spiked[j] = 1.0 if spike else 0.0
 
 
-@numba.njit(cache=True)
-def _pairing(k, t, P, syn, nst, ist, live, hist_pre, hist_post, kplus, dpow, spk_pre, n_pre,
-             spiked, spk_post):
-    """Eligibility of one step for the window (LTP half) and MSTDPET rules."""
-    elig = int(P[L.P_ELIGIBILITY])
+@kernel(inline='always')
+def _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre):
+    """Eligibility of step k, weighted d_j^(K-1-k): MSTDPET zeta_ij = P+_i s_post_j + s_pre_i P-_j
+    with P-_j <- P-_j exp(-dt/tau_minus) - a_minus s_post_j; the window rule's LTP half
+    z_ij += sum over held pre spikes of F0 h_+(t - t_pre) for the neurons j that fired."""
+    syn = S.synapse_views(store)
+    elig = p.eligibility
+    spiked = scratch.spiked
+    spk_post = scratch.post_spikes
+    weight = tables.in_tick_weight
     n_post = spiked.shape[0]
     n_post_spk = 0
     for j in range(n_post):
         if spiked[j] > 0.0:
             spk_post[n_post_spk] = j
             n_post_spk += 1
-    if elig == L.ELIG_MSTDPET:
+    if elig == S.ELIG_MSTDPET:
+        post_trace = neurons.post_trace
         for j in range(n_post):
-            nst[L.POST_TRACE, j] *= P[L.P_POST_DECAY]
+            post_trace[j] *= p.post_decay
         for s in range(n_post_spk):
-            nst[L.POST_TRACE, spk_post[s]] -= P[L.P_A_MINUS]
+            post_trace[spk_post[s]] -= p.a_minus
         # zeta_ij = P+_i s_post_j + s_pre_i P-_j, P+ and P- including this step's spikes.
         for s in range(n_post_spk):
             j = spk_post[s]
-            for m in range(1, live[0] + 1):
-                i = live[m]
-                syn[L.TICK_ELIG, i, j] += ist[L.PRE_TRACE, i] * dpow[k, j]
+            for m in range(carry.n_live):
+                i = inputs.live[m]
+                syn.tick_elig[i, j] += inputs.pre_trace[i] * weight[k, j]
         for s in range(n_pre):
-            i = spk_pre[s]
+            i = scratch.pre_spikes[s]
             for j in range(n_post):
-                syn[L.TICK_ELIG, i, j] += nst[L.POST_TRACE, j] * dpow[k, j]
-    elif elig == L.ELIG_WINDOW:
-        window = P[L.P_WINDOW_STEPS]
-        for m in range(1, live[0] + 1):
-            i = live[m]
-            if n_post_spk == 0 or ist[L.PRE_FILL, i] == 0.0:
+                syn.tick_elig[i, j] += post_trace[j] * weight[k, j]
+    elif elig == S.ELIG_WINDOW:
+        window = p.window_steps
+        for m in range(carry.n_live):
+            i = inputs.live[m]
+            if n_post_spk == 0 or inputs.ring.fill[i] == 0:
                 continue
-            ltp = _ring_sum(hist_pre, i, ist[L.PRE_HEAD, i], ist[L.PRE_FILL, i], t, kplus,
-                            window)
+            ltp = _ring_sum(inputs.ring, i, t, tables.kplus, window)
             if ltp != 0.0:
                 for s in range(n_post_spk):
                     j = spk_post[s]
-                    syn[L.TICK_ELIG, i, j] += ltp * dpow[k, j]
+                    syn.tick_elig[i, j] += ltp * weight[k, j]
         for s in range(n_post_spk):
-            _ring_push(hist_post, spk_post[s], nst, L.POST_HEAD, L.POST_FILL, t)
+            _ring_push(neurons.ring, spk_post[s], t)
 
 
-@numba.njit(cache=True)
-def _read_out(P, rng, count, out):
-    """Action, force and V(s) from this tick's spike counts; returns V."""
-    n_a = int(P[L.P_N_ACTOR])
-    n_c = int(P[L.P_N_CRITIC])
+@kernel
+def _read_out(p, rng, count, out):
+    """Read-out: more spikes acts (a tie at random); force = +-force_limit, or
+    force_limit (n_right - n_left) / (n_left + n_right); V = value_scale (n+ - n-) /
+    (n_critic vbase). Fills ``out`` and returns V."""
+    n_a = p.n_actor
+    n_c = p.n_critic
     n_left = 0.0
     n_right = 0.0
     for j in range(n_a):
@@ -229,76 +254,77 @@ def _read_out(P, rng, count, out):
         for j in range(n_c):
             c_pos += count[2 * n_a + j]
             c_neg += count[2 * n_a + n_c + j]
-        value = P[L.P_VALUE_SCALE] * (c_pos - c_neg) / (n_c * P[L.P_VBASE])
+        value = p.value_scale * (c_pos - c_neg) / (n_c * p.vbase)
     if n_right > n_left:
         right = True
     elif n_left > n_right:
         right = False
     else:
         right = uniform(rng) < 0.5
-    f_max = P[L.P_FORCE_LIMIT]
-    if P[L.P_DECODER] == L.DECODER_CONTINUOUS:
+    f_max = p.force_limit
+    if p.decoder == S.DECODER_CONTINUOUS:
         total = n_left + n_right
         force = f_max * (n_right - n_left) / total if total > 0.0 else 0.0
     else:
         force = f_max if right else -f_max
-    out[L.O_ACTION] = 1.0 if right else 0.0
-    out[L.O_FORCE] = force
-    out[L.O_VALUE] = value
-    out[L.O_N_LEFT] = n_left
-    out[L.O_N_RIGHT] = n_right
+    out.action = 1 if right else 0
+    out.force = force
+    out.value = value
     return value
 
 
-@numba.njit(cache=True, inline='always')
-def _role(P, npar, j, action):
-    if P[L.P_ROLE_SIGN] == 0.0:
+@kernel(inline='always')
+def _role(p, group, action):
+    """role_j: +1 onto V+ and the chosen action's population, -1 onto V- and the other one
+    (+1 everywhere without role_sign)."""
+    if not p.role_sign:
         return 1.0
-    group = npar[L.GROUP, j]
-    if group == L.GROUP_V_POS:
+    if group == S.GROUP_V_POS:
         return 1.0
-    if group == L.GROUP_V_NEG:
+    if group == S.GROUP_V_NEG:
         return -1.0
-    chosen = L.GROUP_RIGHT if action > 0.5 else L.GROUP_LEFT
+    chosen = S.GROUP_RIGHT if action == 1 else S.GROUP_LEFT
     return 1.0 if group == chosen else -1.0
 
 
-@numba.njit(cache=True)
-def _write(M, P, law, rng, syn, writes, npar, ist, live):
-    """Program the devices of every live (row, group) by eta_j * M * e_ij; returns the number of
-    writes (state changes)."""
-    levels = P[L.P_LEVELS]
-    stochastic = P[L.P_STOCHASTIC] > 0.0
-    c2c = P[L.P_C2C]
-    w_floor = P[L.P_W_FLOOR]
-    threshold = P[L.P_WRITE_THRESHOLD]
-    accumulate = levels >= 2.0 and P[L.P_ACCUMULATE] > 0.0
+@kernel
+def _write(M, p, law, rng, store, neurons, inputs, carry):
+    """Program every live (row, group) by x = eta_j M e_ij: w+ <- program(w+, x),
+    w- <- program(w-, -x), w_eff = gain_j (s+ w+ - s- w-); returns the writes (state changes)."""
+    syn = S.synapse_views(store)
+    levels = p.levels
+    stochastic = p.stochastic
+    c2c = p.c2c
+    w_floor = p.w_floor
+    threshold = p.write_threshold
+    accumulate = levels >= 2 and p.accumulate
     draw_xi = c2c > 0.0
-    draw_u = levels >= 2.0 and stochastic and not accumulate
+    draw_u = levels >= 2 and stochastic and not accumulate
     # Without noise or quantization no random numbers are drawn and the write is a clip of
     # w + x F(w): the common case gets a tight loop.
-    ideal_path = not draw_xi and levels < 2.0
-    n_post = syn.shape[2]
-    split, _ = _group_bounds(P, n_post)
-    eta = npar[L.ETA]
-    gain = npar[L.GAIN]
+    ideal_path = not draw_xi and levels < 2
+    n_post = syn.w_pos.shape[1]
+    split = 2 * p.n_actor
+    eta = neurons.eta
+    gain = neurons.gain
     count = 0
-    for m in range(1, live[0] + 1):
-        i = live[m]
-        trace = syn[L.TRACE, i]
-        w_pos = syn[L.W_POS, i]
-        w_neg = syn[L.W_NEG, i]
-        s_pos = syn[L.SCALE_POS, i]
-        s_neg = syn[L.SCALE_NEG, i]
-        w_eff = syn[L.W_EFF, i]
-        writes_pos = writes[0, i]
-        writes_neg = writes[1, i]
-        pending_pos = syn[L.PENDING_POS, i]
-        pending_neg = syn[L.PENDING_NEG, i]
+    for m in range(carry.n_live):
+        i = inputs.live[m]
+        trace = syn.trace[i]
+        w_pos = syn.w_pos[i]
+        w_neg = syn.w_neg[i]
+        s_pos = syn.scale_pos[i]
+        s_neg = syn.scale_neg[i]
+        w_eff = syn.w_eff[i]
+        writes_pos = syn.writes_pos[i]
+        writes_neg = syn.writes_neg[i]
+        pending_pos = syn.pending_pos[i]
+        pending_neg = syn.pending_neg[i]
         for g in range(2):
-            if ist[L.BOUND_ACTOR + g, i] == 0.0:
+            if inputs.bound[g, i] == 0.0:
                 continue
-            for j in range(0 if g == 0 else split, split if g == 0 else n_post):
+            lo, hi = _group_columns(g, split, n_post)
+            for j in range(lo, hi):
                 x = eta[j] * M * trace[j]
                 if ideal_path:
                     if x == 0.0 or abs(x) < threshold:
@@ -340,42 +366,45 @@ def _write(M, P, law, rng, syn, writes, npar, ist, live):
     return count
 
 
-@numba.njit(cache=True)
-def _update_traces(t_now, action, P, syn, npar, ist, live, act_idx, act_cnt, n_act):
-    """e <- lambda e + role * z for the live (row, group) parts; zero the parts whose trace has
-    died out and drop rows with no live part and no recent input spike."""
-    n_post = syn.shape[2]
-    split, _ = _group_bounds(P, n_post)
-    if P[L.P_ELIGIBILITY] == L.ELIG_ROLE:
+@kernel
+def _update_traces(t_now, action, p, store, neurons, inputs, carry, scratch, n_act):
+    """Traces: e_ij <- lambda_j e_ij + role_j z_ij over the live (row, group) parts, with
+    z_ij = n_pre_i / pre_norm for the role rule; a part whose max |e| falls below trace_eps is
+    zeroed, and a row with no live part, silent for more than pair_span steps, leaves the live
+    list."""
+    syn = S.synapse_views(store)
+    n_post = syn.trace.shape[1]
+    split = 2 * p.n_actor
+    if p.eligibility == S.ELIG_ROLE:
         # z_ij = n_pre_i / pre_norm for the rows that spiked (the role sign comes below).
-        pre_norm = P[L.P_PRE_NORM]
+        pre_norm = p.pre_norm
         for a in range(n_act):
-            if act_cnt[a] > 0.0:
-                i = act_idx[a]
-                z = act_cnt[a] / pre_norm
+            if scratch.active_spikes[a] > 0.0:
+                i = scratch.active[a]
+                z = scratch.active_spikes[a] / pre_norm
                 for j in range(n_post):
-                    syn[L.TICK_ELIG, i, j] += z
-    eps = P[L.P_TRACE_EPS]
-    span = P[L.P_PAIR_SPAN]
-    visit_span = span + P[L.P_SUBSTEPS]
-    decay = npar[L.TRACE_DECAY]
-    m = 1
-    while m <= live[0]:
-        i = live[m]
-        trace = syn[L.TRACE, i]
-        tick_elig = syn[L.TICK_ELIG, i]
-        idle = t_now - ist[L.LAST_SPIKE, i]
+                    syn.tick_elig[i, j] += z
+    eps = p.trace_eps
+    span = p.pair_span
+    visit_span = span + p.substeps
+    decay = neurons.trace_decay
+    group = neurons.group
+    m = 0
+    while m < carry.n_live:
+        i = inputs.live[m]
+        trace = syn.trace[i]
+        tick_elig = syn.tick_elig[i]
+        idle = t_now - inputs.last_spike[i]
         for g in range(2):
-            lo = 0 if g == 0 else split
-            hi = split if g == 0 else n_post
-            if lo == hi or (ist[L.BOUND_ACTOR + g, i] == 0.0 and idle > visit_span):
+            lo, hi = _group_columns(g, split, n_post)
+            if lo == hi or (inputs.bound[g, i] == 0.0 and idle > visit_span):
                 continue
             bound = 0.0
             for j in range(lo, hi):
                 e = decay[j] * trace[j]
                 z = tick_elig[j]
                 if z != 0.0:
-                    e += _role(P, npar, j, action) * z
+                    e += _role(p, group[j], action) * z
                     tick_elig[j] = 0.0
                 trace[j] = e
                 if abs(e) > bound:
@@ -384,59 +413,55 @@ def _update_traces(t_now, action, P, syn, npar, ist, live, act_idx, act_cnt, n_a
                 for j in range(lo, hi):
                     trace[j] = 0.0
                 bound = 0.0
-            ist[L.BOUND_ACTOR + g, i] = bound
-        if (ist[L.BOUND_ACTOR, i] == 0.0 and ist[L.BOUND_CRITIC, i] == 0.0
-                and idle > span):
-            ist[L.IS_LIVE, i] = 0.0
-            live[m] = live[live[0]]
-            live[0] -= 1
+            inputs.bound[g, i] = bound
+        if inputs.bound[0, i] == 0.0 and inputs.bound[1, i] == 0.0 and idle > span:
+            inputs.is_live[i] = False
+            carry.n_live -= 1
+            inputs.live[m] = inputs.live[carry.n_live]
         else:
             m += 1
 
 
-@numba.njit(cache=True)
-def tick(obs, cmd, out, P, law, S, rng, enc_i, enc_f, syn, writes, npar, nst, ist, live,
-         v, refr, count, hist_pre, hist_post, kplus, kminus, dpow, act_idx, act_a, act_cnt,
-         cur, spiked, spk_pre, spk_post):
-    """One control tick (see the module docstring); results in ``out``."""
-    phase = int(cmd[L.C_PHASE])
-    learn = cmd[L.C_LEARN] > 0.0
+@kernel
+def tick(obs, command, output, params, carry, rng, tables, inputs, neurons, store, scratch):
+    """One control tick (see the module docstring); results in ``output``."""
+    p = params[()]
+    cmd = command[()]
+    out = output[()]
+    c = carry[()]
+    phase = cmd.phase
     value = 0.0
     n_act = 0
-    out[L.O_WRITES] = 0.0
-    out[L.O_WROTE] = 0.0
-    out[L.O_MODULATOR] = 0.0
-    if phase != L.PHASE_TERMINAL:
-        n_act = encode(obs, enc_i, enc_f, act_idx, act_a)
-        _begin_tick(P, npar, nst, ist, live, v, refr, count, act_idx, n_act, act_cnt)
-        substeps = int(P[L.P_SUBSTEPS])
-        pairing = P[L.P_ELIGIBILITY] != L.ELIG_ROLE
-        t0 = S[L.S_TIME]
-        for k in range(substeps):
+    out.writes = 0
+    out.wrote = False
+    out.modulator = 0.0
+    if phase != S.PHASE_TERMINAL:
+        n_act = encode(obs, tables.encoder_ints, tables.encoder_floats, scratch.active,
+                       scratch.activation)
+        _begin_tick(p, neurons, inputs, c, scratch, n_act)
+        pairing = p.eligibility != S.ELIG_ROLE
+        t0 = c.time
+        for k in range(p.substeps):
             t = t0 + k
-            n_pre = _input_spikes(k, t, P, rng, syn, ist, nst, live, hist_pre, hist_post, kminus,
-                                  dpow, act_idx, act_a, n_act, act_cnt, cur, spk_pre)
-            _neuron_step(P, rng, npar, v, refr, count, spiked, cur)
+            n_pre = _input_spikes(k, t, p, rng, store, inputs, neurons, c, tables, scratch, n_act)
+            _neuron_step(p, rng, neurons, scratch.current, scratch.spiked)
             if pairing:
-                _pairing(k, t, P, syn, nst, ist, live, hist_pre, hist_post, kplus, dpow,
-                         spk_pre, n_pre, spiked, spk_post)
-        S[L.S_TIME] = t0 + substeps
-        value = _read_out(P, rng, count, out)
+                _pairing(k, t, p, store, neurons, inputs, c, tables, scratch, n_pre)
+        c.time = t0 + p.substeps
+        value = _read_out(p, rng, neurons.count, out)
     else:
-        out[L.O_VALUE] = 0.0
-    if learn and (phase != L.PHASE_STEP or cmd[L.C_HAS_PREV] > 0.0):
-        if P[L.P_MODULATOR] == L.MOD_TD:
-            v_next = 0.0 if phase == L.PHASE_TERMINAL else P[L.P_GAMMA] * value
-            M = cmd[L.C_REWARD] + v_next - S[L.S_V_PREV]
+        out.value = 0.0
+    if cmd.learn and (phase != S.PHASE_STEP or cmd.has_prev):
+        if p.modulator == S.MOD_TD:
+            v_next = 0.0 if phase == S.PHASE_TERMINAL else p.gamma * value
+            M = cmd.reward + v_next - c.v_prev
         else:
-            M = cmd[L.C_EXTERNAL_M]
-        out[L.O_MODULATOR] = M
-        if abs(M) >= P[L.P_DEAD_ZONE] and M != 0.0:
-            out[L.O_WRITES] = _write(M, P, law, rng, syn, writes, npar, ist, live)
-            out[L.O_WROTE] = 1.0
-    if phase == L.PHASE_STEP:
+            M = cmd.external_m
+        out.modulator = M
+        if abs(M) >= p.dead_zone and M != 0.0:
+            out.writes = _write(M, p, tables.law, rng, store, neurons, inputs, c)
+            out.wrote = True
+    if phase == S.PHASE_STEP:
         # Traces follow activity even while learning is frozen, so that resuming is consistent.
-        _update_traces(S[L.S_TIME], out[L.O_ACTION], P, syn, npar, ist, live, act_idx, act_cnt,
-                       n_act)
-    S[L.S_V_PREV] = value
-    S[L.S_N_LIVE] = live[0]
+        _update_traces(c.time, out.action, p, store, neurons, inputs, c, scratch, n_act)
+    c.v_prev = value

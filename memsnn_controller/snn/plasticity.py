@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from memsnn_controller.snn import layout as L
+from memsnn_controller.snn import state as S
 from memsnn_controller.snn.devices import timing_kernels
 
 
@@ -32,7 +32,7 @@ class RoleRule:
     (max_rate * T unless set), so a tick at full rate adds +-1.
     """
 
-    code = L.ELIG_ROLE
+    code = S.ELIG_ROLE
 
     def pair_span_steps(self, learning, neuron):
         return 0.0
@@ -49,7 +49,7 @@ class WindowRule:
     spikes of the same tick.
     """
 
-    code = L.ELIG_WINDOW
+    code = S.ELIG_WINDOW
 
     def pair_span_steps(self, learning, neuron):
         return math.ceil(learning.window_ms / neuron.dt_ms)
@@ -65,7 +65,7 @@ class MstdpetRule:
     (per neural step; folded per tick as described in the module docstring).
     """
 
-    code = L.ELIG_MSTDPET
+    code = S.ELIG_MSTDPET
 
     def pair_span_steps(self, learning, neuron):
         return math.ceil(5.0 * learning.tau_plus_ms / neuron.dt_ms)

@@ -1,38 +1,118 @@
-"""Plain numpy reference of the compiled tick (kernels.tick): same arrays, same random stream.
+"""Plain numpy twins of every compiled kernel: same state, same random stream, same results.
 
-Written for clarity: per-neuron work is vectorised, control flow mirrors the kernel step by step.
-Tests run both on copies of one state and require the same results; the benchmark compares speed.
+- ``tick_reference``: kernels.tick, written for clarity (per-neuron work vectorised, control flow
+  mirroring the kernel step by step);
+- ``encode_reference``: encoding.encode;
+- ``law_factor_np``, ``program_np``, ``program_accumulate_np``: the write law (write_law.py);
+- ``uniform_np``, ``normal_np``, ``normal_from_uniform_np``: the random stream (rng.py), drawing
+  the same numbers vectorised.
+Tests run each twin against its kernel on the same inputs and require the same results (up to
+rounding); the tick benchmark compares their speed.
 """
+
+import math
 
 import numpy as np
 
-from memsnn_controller.snn import layout as L
-from memsnn_controller.snn.devices import program_accumulate_np, program_np
-from memsnn_controller.snn.encoding import encode_reference
-from memsnn_controller.snn.rng import normal_from_uniform_np, normal_np, uniform_np
+from memsnn_controller.snn import state as S
+from memsnn_controller.snn.devices import MODEL_NC, MODEL_PPX
+from memsnn_controller.snn.encoding import SEG_GAUSSIAN
+from memsnn_controller.snn.rng import (
+    GOLDEN,
+    INV53,
+    MIX1,
+    MIX2,
+    NORMAL_TABLE,
+    S11,
+    S27,
+    S30,
+    S31,
+    TABLE_SIZE,
+)
+from memsnn_controller.snn.write_law import LAW_TABLE_INTERVALS, RESET, SET
 
 
-class _Tables:
-    def __init__(self, ints, floats):
-        self.ints = ints
-        self.floats = floats
+# --------------------------------------------------------------------------- the tick
+def tick_reference(obs, command, output, params, carry, rng, tables, inputs, neurons, store,
+                   scratch):
+    """Numpy twin of kernels.tick (the scratch buffers are accepted and ignored)."""
+    p, cmd, out, c = _record(params), _record(command), _record(output), _record(carry)
+    syn = S.synapses_of(store)
+    phase = cmd.phase
+    value = 0.0
+    out.writes = 0
+    out.wrote = False
+    out.modulator = 0.0
+    act_idx = np.zeros(0, dtype=np.int64)
+    act_cnt = np.zeros(0)
+    if phase != S.PHASE_TERMINAL:
+        act_idx, act_a = encode_reference(obs, tables.encoder_ints, tables.encoder_floats)
+        act_cnt = np.zeros(act_idx.size)
+        _begin_tick(p, neurons, inputs, c, act_idx)
+        t0 = c.time
+        for k in range(p.substeps):
+            t = t0 + k
+            spk_pre, cur = _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx,
+                                         act_a, act_cnt)
+            spk_post = _neuron_step(p, rng, neurons, cur)
+            _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post)
+        c.time = t0 + p.substeps
+        value = _read_out(p, rng, neurons.count, out)
+    else:
+        out.value = 0.0
+    if cmd.learn and (phase != S.PHASE_STEP or cmd.has_prev):
+        if p.modulator == S.MOD_TD:
+            v_next = 0.0 if phase == S.PHASE_TERMINAL else p.gamma * value
+            M = cmd.reward + v_next - c.v_prev
+        else:
+            M = cmd.external_m
+        out.modulator = M
+        if abs(M) >= p.dead_zone and M != 0.0:
+            out.writes = _write(M, p, tables.law, rng, syn, neurons, inputs, c)
+            out.wrote = True
+    if phase == S.PHASE_STEP:
+        _update_traces(c.time, out.action, p, syn, neurons, inputs, c, act_idx, act_cnt)
+    c.v_prev = value
 
 
-def _add_live(i, ist, live):
-    if ist[L.IS_LIVE, i] == 0.0:
-        ist[L.IS_LIVE, i] = 1.0
-        live[0] += 1
-        live[live[0]] = i
+def _record(array):
+    """A 0-d structured array as a record with attribute access that writes through."""
+    return array.view(np.recarray)[()]
 
 
-def _live_rows(live):
-    return live[1:live[0] + 1].copy()
+def _add_live(i, inputs, c):
+    """Twin of kernels._add_live: append row i to the live list unless it is in already."""
+    if not inputs.is_live[i]:
+        inputs.is_live[i] = True
+        inputs.live[c.n_live] = i
+        c.n_live += 1
 
 
-def _ring_sum(hist, row, head, fill, t, table, window):
-    cap = hist.shape[1]
-    slots = (int(head) - 1 - np.arange(int(fill))) % cap
-    lags = t - hist[row, slots]
+def _live_rows(inputs, c):
+    """The live rows, copied (the list changes while they are visited)."""
+    return inputs.live[:c.n_live].copy()
+
+
+def _begin_tick(p, neurons, inputs, c, act_idx):
+    """Twin of kernels._begin_tick: counts, per-tick resets, phases, live rows, gated rings."""
+    neurons.count[:] = 0.0
+    resets = neurons.reset_each_tick
+    neurons.v[resets] = neurons.reset_value[resets]
+    neurons.refractory[resets] = 0.0
+    if p.phase_reset:
+        inputs.phase[act_idx] = p.phase0
+    for i in act_idx:
+        _add_live(int(i), inputs, c)
+    if p.tick_gated:
+        neurons.ring.fill[:] = 0
+        inputs.ring.fill[_live_rows(inputs, c)] = 0
+
+
+def _ring_sum(ring, row, t, table, window):
+    """Twin of kernels._ring_sum: sum of table[t - t_k] over 0 < t - t_k <= window."""
+    cap = ring.times.shape[1]
+    slots = (ring.head[row] - 1 - np.arange(ring.fill[row])) % cap
+    lags = t - ring.times[row, slots]
     # The ring is newest first: stop at the first spike beyond the window, as the kernel does.
     beyond = np.nonzero(lags > window)[0]
     if beyond.size:
@@ -41,252 +121,310 @@ def _ring_sum(hist, row, head, fill, t, table, window):
     return float(table[lags.astype(np.int64)].sum()) if lags.size else 0.0
 
 
-def _ring_push(hist, row, state, head_row, fill_row, t):
-    cap = hist.shape[1]
-    head = int(state[head_row, row])
-    hist[row, head] = t
-    state[head_row, row] = (head + 1) % cap
-    state[fill_row, row] = min(state[fill_row, row] + 1.0, cap)
+def _ring_push(ring, row, t):
+    """Twin of kernels._ring_push: t_k <- t at head, head and fill advance."""
+    cap = ring.times.shape[1]
+    head = ring.head[row]
+    ring.times[row, head] = t
+    ring.head[row] = (head + 1) % cap
+    ring.fill[row] = min(ring.fill[row] + 1, cap)
 
 
-def _role_vector(P, npar, action):
-    group = npar[L.GROUP]
-    if P[L.P_ROLE_SIGN] == 0.0:
-        return np.ones_like(group)
-    chosen = L.GROUP_RIGHT if action > 0.5 else L.GROUP_LEFT
-    role = np.where(group == chosen, 1.0, -1.0)
-    role[group == L.GROUP_V_POS] = 1.0
-    role[group == L.GROUP_V_NEG] = -1.0
-    return role
-
-
-def tick_reference(obs, cmd, out, P, law, S, rng, enc_i, enc_f, syn, writes, npar, nst, ist,
-                   live, v, refr, count, hist_pre, hist_post, kplus, kminus, dpow, *scratch):
-    """Numpy twin of kernels.tick (the scratch buffers are accepted and ignored)."""
-    phase = int(cmd[L.C_PHASE])
-    learn = cmd[L.C_LEARN] > 0.0
-    elig = int(P[L.P_ELIGIBILITY])
-    value = 0.0
-    out[L.O_WRITES] = 0.0
-    out[L.O_WROTE] = 0.0
-    out[L.O_MODULATOR] = 0.0
-    act_idx = np.zeros(0, dtype=np.int64)
-    act_cnt = np.zeros(0)
-    if phase != L.PHASE_TERMINAL:
-        act_idx, act_a = encode_reference(obs, _Tables(enc_i, enc_f))
-        act_cnt = np.zeros(act_idx.size)
-        count[:] = 0.0
-        resets = npar[L.RESET_EACH_TICK] > 0.0
-        v[resets] = npar[L.RESET_VALUE, resets]
-        refr[resets] = 0.0
-        ist[L.PRE_COUNT, act_idx] = 0.0
-        if P[L.P_PHASE_RESET] > 0.0:
-            ist[L.PHASE, act_idx] = P[L.P_PHASE0]
-        for i in act_idx:
-            _add_live(int(i), ist, live)
-        if P[L.P_TICK_GATED] > 0.0:
-            nst[L.POST_FILL] = 0.0
-            ist[L.PRE_FILL, _live_rows(live)] = 0.0
-        t0 = S[L.S_TIME]
-        for k in range(int(P[L.P_SUBSTEPS])):
-            t = t0 + k
-            spk_pre, cur = _input_spikes(k, t, P, rng, syn, ist, nst, live, hist_pre, hist_post,
-                                         kminus, dpow, act_idx, act_a, act_cnt)
-            spk_post = _neuron_step(P, rng, npar, v, refr, count, cur)
-            if elig == L.ELIG_MSTDPET:
-                nst[L.POST_TRACE] *= P[L.P_POST_DECAY]
-                nst[L.POST_TRACE, spk_post] -= P[L.P_A_MINUS]
-                rows = _live_rows(live)
-                for j in spk_post:
-                    syn[L.TICK_ELIG, rows, j] += ist[L.PRE_TRACE, rows] * dpow[k, j]
-                for i in spk_pre:
-                    syn[L.TICK_ELIG, i] += nst[L.POST_TRACE] * dpow[k]
-            elif elig == L.ELIG_WINDOW:
-                for i in _live_rows(live):
-                    if spk_post.size == 0 or ist[L.PRE_FILL, i] == 0.0:
-                        continue
-                    ltp = _ring_sum(hist_pre, i, ist[L.PRE_HEAD, i], ist[L.PRE_FILL, i], t,
-                                    kplus, P[L.P_WINDOW_STEPS])
-                    if ltp != 0.0:
-                        syn[L.TICK_ELIG, i, spk_post] += ltp * dpow[k, spk_post]
-                for j in spk_post:
-                    _ring_push(hist_post, j, nst, L.POST_HEAD, L.POST_FILL, t)
-        S[L.S_TIME] = t0 + P[L.P_SUBSTEPS]
-        value = _read_out(P, rng, count, out)
-    else:
-        out[L.O_VALUE] = 0.0
-    if learn and (phase != L.PHASE_STEP or cmd[L.C_HAS_PREV] > 0.0):
-        if P[L.P_MODULATOR] == L.MOD_TD:
-            v_next = 0.0 if phase == L.PHASE_TERMINAL else P[L.P_GAMMA] * value
-            M = cmd[L.C_REWARD] + v_next - S[L.S_V_PREV]
-        else:
-            M = cmd[L.C_EXTERNAL_M]
-        out[L.O_MODULATOR] = M
-        if abs(M) >= P[L.P_DEAD_ZONE] and M != 0.0:
-            out[L.O_WRITES] = _write(M, P, law, rng, syn, writes, npar, ist, live)
-            out[L.O_WROTE] = 1.0
-    if phase == L.PHASE_STEP:
-        _update_traces(S[L.S_TIME], out[L.O_ACTION], P, syn, npar, ist, live, act_idx, act_cnt)
-    S[L.S_V_PREV] = value
-    S[L.S_N_LIVE] = live[0]
-
-
-def _input_spikes(k, t, P, rng, syn, ist, nst, live, hist_pre, hist_post, kminus, dpow, act_idx,
-                  act_a, act_cnt):
-    coding = int(P[L.P_CODING])
-    rate = P[L.P_RATE_PER_STEP]
-    elig = int(P[L.P_ELIGIBILITY])
-    if elig == L.ELIG_MSTDPET:
-        ist[L.PRE_TRACE, _live_rows(live)] *= P[L.P_PRE_DECAY]
-    if coding == L.CODING_REGULAR:
-        phase = ist[L.PHASE, act_idx] + act_a * rate
+def _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx, act_a, act_cnt):
+    """Twin of kernels._input_spikes; returns (the inputs that fired, the currents I_j)."""
+    elig = p.eligibility
+    if elig == S.ELIG_MSTDPET:
+        inputs.pre_trace[_live_rows(inputs, c)] *= p.pre_decay
+    if p.coding == S.CODING_REGULAR:
+        phase = inputs.phase[act_idx] + act_a * p.rate_per_step
         spikes = phase >= 1.0
-        ist[L.PHASE, act_idx] = np.where(spikes, phase - 1.0, phase)
-    elif coding == L.CODING_POISSON:
-        spikes = uniform_np(rng, act_idx.size) < act_a * rate
+        inputs.phase[act_idx] = np.where(spikes, phase - 1.0, phase)
+    elif p.coding == S.CODING_POISSON:
+        spikes = uniform_np(rng, act_idx.size) < act_a * p.rate_per_step
     else:
-        latency = np.floor(P[L.P_LATENCY_STEPS] * (1.0 - act_a) + 0.5).astype(np.int64)
-        spikes = (act_a >= P[L.P_LATENCY_MIN]) & (latency == k)
+        latency = np.floor(p.latency_steps * (1.0 - act_a) + 0.5).astype(np.int64)
+        spikes = (act_a >= p.latency_min) & (latency == k)
     spk_pre = act_idx[spikes]
     act_cnt[spikes] += 1.0
-    ist[L.PRE_COUNT, spk_pre] += 1.0
-    ist[L.LAST_SPIKE, spk_pre] = t
-    cur = syn[L.W_EFF, spk_pre].sum(axis=0) if spk_pre.size else np.zeros(syn.shape[2])
-    if elig == L.ELIG_MSTDPET:
-        ist[L.PRE_TRACE, spk_pre] += P[L.P_A_PLUS]
-    elif elig == L.ELIG_WINDOW:
+    inputs.last_spike[spk_pre] = t
+    n_post = syn.w_eff.shape[1]
+    cur = syn.w_eff[spk_pre].sum(axis=0) if spk_pre.size else np.zeros(n_post)
+    if elig == S.ELIG_MSTDPET:
+        inputs.pre_trace[spk_pre] += p.a_plus
+    elif elig == S.ELIG_WINDOW:
         for i in spk_pre:
-            ltd = np.array([_ring_sum(hist_post, j, nst[L.POST_HEAD, j], nst[L.POST_FILL, j], t,
-                                      kminus, P[L.P_WINDOW_STEPS])
-                            for j in range(syn.shape[2])])
-            syn[L.TICK_ELIG, i] -= ltd * dpow[k]
-            _ring_push(hist_pre, i, ist, L.PRE_HEAD, L.PRE_FILL, t)
+            ltd = np.array([_ring_sum(neurons.ring, j, t, tables.kminus, p.window_steps)
+                            for j in range(n_post)])
+            syn.tick_elig[i] -= ltd * tables.in_tick_weight[k]
+            _ring_push(inputs.ring, i, t)
     return spk_pre, cur
 
 
-def _neuron_step(P, rng, npar, v, refr, count, cur):
-    noisy = (npar[L.NOISE] > 0.0) & (refr <= 0.0)
-    cur[noisy] += npar[L.NOISE, noisy] * normal_np(rng, int(noisy.sum()))
+def _neuron_step(p, rng, neurons, cur):
+    """Twin of kernels._neuron_step (one LIF step); returns the neurons that fired."""
+    refr = neurons.refractory
+    noisy = (neurons.noise > 0.0) & (refr <= 0.0)
+    cur[noisy] += neurons.noise[noisy] * normal_np(rng, int(noisy.sum()))
     active = refr <= 0.0
-    decay = P[L.P_DECAY]
-    x = np.where(active, v * decay + (1.0 - decay) * npar[L.BIAS] + cur, v)
-    spikes = x >= P[L.P_THRESHOLD]
-    v[:] = np.where(spikes, P[L.P_V_RESET], x)
-    refr[:] = np.where(spikes, P[L.P_REFRACTORY], np.where(active, refr, refr - 1.0))
-    count += spikes
+    decay = p.decay
+    x = np.where(active, neurons.v * decay + (1.0 - decay) * neurons.bias + cur, neurons.v)
+    spikes = x >= p.threshold
+    neurons.v[:] = np.where(spikes, p.v_reset, x)
+    refr[:] = np.where(spikes, p.refractory, np.where(active, refr, refr - 1.0))
+    neurons.count[:] += spikes
     return np.nonzero(spikes)[0]
 
 
-def _read_out(P, rng, counts, out):
-    n_a = int(P[L.P_N_ACTOR])
-    n_c = int(P[L.P_N_CRITIC])
+def _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post):
+    """Twin of kernels._pairing: MSTDPET zeta_ij and the window rule's LTP half for step k."""
+    weight = tables.in_tick_weight
+    if p.eligibility == S.ELIG_MSTDPET:
+        neurons.post_trace[:] *= p.post_decay
+        neurons.post_trace[spk_post] -= p.a_minus
+        rows = _live_rows(inputs, c)
+        for j in spk_post:
+            syn.tick_elig[rows, j] += inputs.pre_trace[rows] * weight[k, j]
+        for i in spk_pre:
+            syn.tick_elig[i] += neurons.post_trace * weight[k]
+    elif p.eligibility == S.ELIG_WINDOW:
+        for i in _live_rows(inputs, c):
+            if spk_post.size == 0 or inputs.ring.fill[i] == 0:
+                continue
+            ltp = _ring_sum(inputs.ring, i, t, tables.kplus, p.window_steps)
+            if ltp != 0.0:
+                syn.tick_elig[i, spk_post] += ltp * weight[k, spk_post]
+        for j in spk_post:
+            _ring_push(neurons.ring, j, t)
+
+
+def _read_out(p, rng, counts, out):
+    """Twin of kernels._read_out: action, force and V from the tick's spike counts."""
+    n_a = p.n_actor
+    n_c = p.n_critic
     n_left = counts[:n_a].sum()
     n_right = counts[n_a:2 * n_a].sum()
     value = 0.0
     if n_c > 0:
         c_pos = counts[2 * n_a:2 * n_a + n_c].sum()
         c_neg = counts[2 * n_a + n_c:2 * n_a + 2 * n_c].sum()
-        value = P[L.P_VALUE_SCALE] * (c_pos - c_neg) / (n_c * P[L.P_VBASE])
+        value = p.value_scale * (c_pos - c_neg) / (n_c * p.vbase)
     if n_right != n_left:
         right = n_right > n_left
     else:
         right = uniform_np(rng, 1)[0] < 0.5
-    f_max = P[L.P_FORCE_LIMIT]
-    if P[L.P_DECODER] == L.DECODER_CONTINUOUS:
+    f_max = p.force_limit
+    if p.decoder == S.DECODER_CONTINUOUS:
         total = n_left + n_right
         force = f_max * (n_right - n_left) / total if total > 0 else 0.0
     else:
         force = f_max if right else -f_max
-    out[L.O_ACTION] = 1.0 if right else 0.0
-    out[L.O_FORCE] = force
-    out[L.O_VALUE] = value
-    out[L.O_N_LEFT] = n_left
-    out[L.O_N_RIGHT] = n_right
+    out.action = 1 if right else 0
+    out.force = force
+    out.value = value
     return value
 
 
-def _groups(P, n_post):
-    split = int(2 * P[L.P_N_ACTOR])
+def _groups(p, n_post):
+    """(group, columns) of the actor (0) and the critic (1)."""
+    split = 2 * p.n_actor
     return ((0, slice(0, split)), (1, slice(split, n_post)))
 
 
-def _write(M, P, law, rng, syn, writes, npar, ist, live):
-    levels = P[L.P_LEVELS]
-    stochastic = P[L.P_STOCHASTIC] > 0.0
-    c2c = P[L.P_C2C]
-    accumulate = levels >= 2.0 and P[L.P_ACCUMULATE] > 0.0
+def _role_vector(p, group, action):
+    """role_j for every neuron (kernels._role, vectorised)."""
+    if not p.role_sign:
+        return np.ones(group.shape)
+    chosen = S.GROUP_RIGHT if action == 1 else S.GROUP_LEFT
+    role = np.where(group == chosen, 1.0, -1.0)
+    role[group == S.GROUP_V_POS] = 1.0
+    role[group == S.GROUP_V_NEG] = -1.0
+    return role
+
+
+def _write(M, p, law, rng, syn, neurons, inputs, c):
+    """Twin of kernels._write: program every live (row, group) by eta_j M e_ij."""
+    levels = p.levels
+    stochastic = p.stochastic
+    c2c = p.c2c
+    accumulate = levels >= 2 and p.accumulate
     draw_xi = c2c > 0.0
-    draw_u = levels >= 2.0 and stochastic and not accumulate
+    draw_u = levels >= 2 and stochastic and not accumulate
     per_device = int(draw_xi) + int(draw_u)
     count = 0
-    for i in _live_rows(live):
-        for g, cols in _groups(P, syn.shape[2]):
-            if ist[L.BOUND_ACTOR + g, i] == 0.0:
+    for i in _live_rows(inputs, c):
+        for g, cols in _groups(p, syn.w_pos.shape[1]):
+            if inputs.bound[g, i] == 0.0:
                 continue
-            n = syn[L.TRACE, i, cols].size
-            x = npar[L.ETA, cols] * M * syn[L.TRACE, i, cols]
+            n = syn.trace[i, cols].size
+            x = neurons.eta[cols] * M * syn.trace[i, cols]
             draws = uniform_np(rng, n * 2 * per_device).reshape(n, 2, per_device)
             xi = normal_from_uniform_np(draws[..., 0]) if draw_xi else np.zeros((n, 2))
             u = draws[..., per_device - 1] if draw_u else np.zeros((n, 2))
-            go = (x != 0.0) & ~(np.abs(x) < P[L.P_WRITE_THRESHOLD])
-            w_p = syn[L.W_POS, i, cols]
-            w_n = syn[L.W_NEG, i, cols]
+            go = (x != 0.0) & ~(np.abs(x) < p.write_threshold)
+            w_p = syn.w_pos[i, cols]
+            w_n = syn.w_neg[i, cols]
             if accumulate:
-                args = (law, P[L.P_W_FLOOR], levels, c2c)
-                pend_p = syn[L.PENDING_POS, i, cols]
-                pend_n = syn[L.PENDING_NEG, i, cols]
+                args = (law, p.w_floor, levels, c2c)
+                pend_p = syn.pending_pos[i, cols]
+                pend_n = syn.pending_neg[i, cols]
                 prog_p, acc_p = program_accumulate_np(w_p, x, pend_p, *args, xi[:, 0])
                 prog_n, acc_n = program_accumulate_np(w_n, -x, pend_n, *args, xi[:, 1])
-                syn[L.PENDING_POS, i, cols] = np.where(go, acc_p, pend_p)
-                syn[L.PENDING_NEG, i, cols] = np.where(go, acc_n, pend_n)
+                syn.pending_pos[i, cols] = np.where(go, acc_p, pend_p)
+                syn.pending_neg[i, cols] = np.where(go, acc_n, pend_n)
             else:
-                args = (law, P[L.P_W_FLOOR], levels, stochastic, c2c)
+                args = (law, p.w_floor, levels, stochastic, c2c)
                 prog_p = program_np(w_p, x, *args, xi[:, 0], u[:, 0])
                 prog_n = program_np(w_n, -x, *args, xi[:, 1], u[:, 1])
             new_p = np.where(go, prog_p, w_p)
             new_n = np.where(go, prog_n, w_n)
             changed_p = new_p != w_p
             changed_n = new_n != w_n
-            writes[0, i, cols] += changed_p.astype(writes.dtype)
-            writes[1, i, cols] += changed_n.astype(writes.dtype)
+            syn.writes_pos[i, cols] += changed_p.astype(np.uint32)
+            syn.writes_neg[i, cols] += changed_n.astype(np.uint32)
             count += int(changed_p.sum() + changed_n.sum())
-            syn[L.W_POS, i, cols] = new_p
-            syn[L.W_NEG, i, cols] = new_n
-            gain = npar[L.GAIN, cols]
-            w_eff = syn[L.W_EFF, i, cols]
-            w_eff[go] = gain[go] * (syn[L.SCALE_POS, i, cols][go] * new_p[go]
-                                    - syn[L.SCALE_NEG, i, cols][go] * new_n[go])
-            syn[L.W_EFF, i, cols] = w_eff
+            syn.w_pos[i, cols] = new_p
+            syn.w_neg[i, cols] = new_n
+            gain = neurons.gain[cols]
+            w_eff = syn.w_eff[i, cols]  # a view: written in place
+            w_eff[go] = gain[go] * (syn.scale_pos[i, cols][go] * new_p[go]
+                                    - syn.scale_neg[i, cols][go] * new_n[go])
     return count
 
 
-def _update_traces(t_now, action, P, syn, npar, ist, live, act_idx, act_cnt):
-    if P[L.P_ELIGIBILITY] == L.ELIG_ROLE:
+def _update_traces(t_now, action, p, syn, neurons, inputs, c, act_idx, act_cnt):
+    """Twin of kernels._update_traces: e <- lambda e + role z, zeroing and live-list upkeep."""
+    if p.eligibility == S.ELIG_ROLE:
         for i, n in zip(act_idx, act_cnt):
             if n > 0.0:
-                syn[L.TICK_ELIG, i] += n / P[L.P_PRE_NORM]
-    role = _role_vector(P, npar, action)
-    span = P[L.P_PAIR_SPAN]
-    m = 1
-    while m <= live[0]:
-        i = live[m]
-        idle = t_now - ist[L.LAST_SPIKE, i]
-        for g, cols in _groups(P, syn.shape[2]):
-            if syn[L.TRACE, i, cols].size == 0 or (
-                    ist[L.BOUND_ACTOR + g, i] == 0.0 and idle > span + P[L.P_SUBSTEPS]):
+                syn.tick_elig[i] += n / p.pre_norm
+    role = _role_vector(p, neurons.group, action)
+    span = p.pair_span
+    m = 0
+    while m < c.n_live:
+        i = inputs.live[m]
+        idle = t_now - inputs.last_spike[i]
+        for g, cols in _groups(p, syn.trace.shape[1]):
+            if syn.trace[i, cols].size == 0 or (
+                    inputs.bound[g, i] == 0.0 and idle > span + p.substeps):
                 continue
-            e = npar[L.TRACE_DECAY, cols] * syn[L.TRACE, i, cols] + role[cols] * syn[
-                L.TICK_ELIG, i, cols]
-            syn[L.TICK_ELIG, i, cols] = 0.0
+            e = (neurons.trace_decay[cols] * syn.trace[i, cols]
+                 + role[cols] * syn.tick_elig[i, cols])
+            syn.tick_elig[i, cols] = 0.0
             bound = float(np.abs(e).max())
-            if bound < P[L.P_TRACE_EPS]:
+            if bound < p.trace_eps:
                 e[:] = 0.0
                 bound = 0.0
-            syn[L.TRACE, i, cols] = e
-            ist[L.BOUND_ACTOR + g, i] = bound
-        if ist[L.BOUND_ACTOR, i] == 0.0 and ist[L.BOUND_CRITIC, i] == 0.0 and idle > span:
-            ist[L.IS_LIVE, i] = 0.0
-            live[m] = live[live[0]]
-            live[0] -= 1
+            syn.trace[i, cols] = e
+            inputs.bound[g, i] = bound
+        if inputs.bound[0, i] == 0.0 and inputs.bound[1, i] == 0.0 and idle > span:
+            inputs.is_live[i] = False
+            c.n_live -= 1
+            inputs.live[m] = inputs.live[c.n_live]
         else:
             m += 1
+
+
+# --------------------------------------------------------------------------- the encoder
+def encode_reference(obs, ints, floats):
+    """Numpy twin of encoding.encode: (indices, activations) of the active inputs."""
+    idx, act = [], []
+    for row in ints:
+        kind, first, count, f0 = row[:4]
+        if kind == SEG_GAUSSIAN:
+            low, high, sigma = floats[f0:f0 + 3]
+            x = np.clip(obs[row[5]], low, high)
+            centres = low + np.arange(count) * ((high - low) / (count - 1))
+            a = np.exp(-0.5 * ((x - centres) / sigma) ** 2)
+            keep = np.nonzero(a > 1e-3)[0]
+            idx += list(first + keep)
+            act += list(a[keep])
+        else:
+            index, f = 0, f0
+            for v in range(row[4]):
+                n_edges = int(floats[f])
+                edges = floats[f + 1:f + 1 + n_edges]
+                b = int(np.searchsorted(edges, obs[row[5 + v]], side='right'))
+                index = index * (n_edges + 1) + b
+                f += 1 + n_edges
+            idx.append(first + index)
+            act.append(1.0)
+    return np.array(idx, dtype=np.int64), np.array(act, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- the write law
+def law_factor_np(w, d, law):
+    """Numpy twin of write_law.law_factor (vectorised over w and d)."""
+    w = np.asarray(w, dtype=float)
+    d = np.asarray(d, dtype=float)
+    if law.kind == MODEL_PPX:
+        n = LAW_TABLE_INTERVALS
+        x = w * n
+        k = np.minimum(x.astype(np.int64), n - 1)
+        side = np.where(d > 0.0, SET, RESET)
+        table = law.table
+        return table[side, k] + (x - k) * (table[side, k + 1] - table[side, k])
+    if law.kind == MODEL_NC:
+        return np.where(d > 0.0, law.set_slope, law.reset_slope) * w
+    return np.ones(np.broadcast(w, d).shape)
+
+
+def program_np(w, d, law, w_floor, levels, stochastic, c2c, xi, u):
+    """Numpy twin of write_law.program."""
+    d = np.asarray(d, dtype=float)
+    if c2c > 0.0:
+        d = d * (1.0 + c2c * xi)
+    w_new = np.clip(w + d * law_factor_np(w, d, law), w_floor, 1.0)
+    if levels >= 2:
+        steps = levels - 1.0
+        q = w_new * steps
+        base = np.floor(q)
+        level = base + (u < q - base) if stochastic else np.floor(q + 0.5)
+        level = np.clip(level, math.ceil(w_floor * steps - 1e-9), steps)
+        w_new = level / steps
+    return w_new
+
+
+def program_accumulate_np(w, d, pending, law, w_floor, levels, c2c, xi):
+    """Numpy twin of write_law.program_accumulate."""
+    d = np.asarray(d, dtype=float)
+    if c2c > 0.0:
+        d = d * (1.0 + c2c * xi)
+    pending = pending + d * law_factor_np(w, d, law)
+    steps = levels - 1.0
+    k = np.trunc(pending * steps)
+    level = np.floor(w * steps + 0.5) + k
+    lowest = math.ceil(w_floor * steps - 1e-9)
+    clipped = (level < lowest) | (level > steps)
+    level = np.clip(level, lowest, steps)
+    new_pending = np.where(clipped, 0.0, pending - k / steps)
+    moved = k != 0.0
+    return np.where(moved, level / steps, w), np.where(moved, new_pending, pending)
+
+
+# --------------------------------------------------------------------------- the random stream
+def _bits_np(state, n):
+    """The next n splitmix64 outputs of the stream (rng._next_bits, vectorised)."""
+    k = state[1] + np.arange(1, n + 1, dtype=np.uint64)
+    state[1] += np.uint64(n)
+    with np.errstate(over='ignore'):
+        z = state[0] + k * GOLDEN
+        z = (z ^ (z >> S30)) * MIX1
+        z = (z ^ (z >> S27)) * MIX2
+    return z ^ (z >> S31)
+
+
+def uniform_np(state, n):
+    """n uniforms, the same as n calls of rng.uniform on the same state."""
+    return (_bits_np(state, n) >> S11).astype(np.float64) * INV53
+
+
+def normal_from_uniform_np(u):
+    """The table lookup of rng.normal applied to uniforms already drawn."""
+    x = u * TABLE_SIZE - 0.5
+    k = np.clip(np.floor(np.maximum(x, 0.0)).astype(np.int64), 0, TABLE_SIZE - 2)
+    return NORMAL_TABLE[k] + (x - k) * (NORMAL_TABLE[k + 1] - NORMAL_TABLE[k])
+
+
+def normal_np(state, n):
+    """n normals, the same as n calls of rng.normal on the same state."""
+    return normal_from_uniform_np(uniform_np(state, n))

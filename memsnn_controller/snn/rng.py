@@ -6,13 +6,15 @@ The k-th number of a stream with key s is splitmix64(s + k * 0x9E3779B97F4A7C15)
 numbers vectorised. Uniforms take the top 53 bits. Normals come from one uniform u through the
 inverse normal CDF tabulated at 8192 midpoints, z = Phi^-1(u), linearly interpolated (about 4 ns
 against 40 ns for Box-Muller's log, sqrt and cos). The table is rescaled to unit variance; its
-tails end near +-3.9 sigma, which exploration and write noise do not miss.
+tails end near +-3.9 sigma, which exploration and write noise do not miss. The vectorised numpy
+twins (uniform_np, normal_np) are in reference.py.
 """
 
 import statistics
 
-import numba
 import numpy as np
+
+from memsnn_controller.snn.jit import kernel
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -50,7 +52,7 @@ def _mix_py(z):
     return z ^ (z >> 31)
 
 
-@numba.njit(cache=True, inline='always')
+@kernel(inline='always')
 def _next_bits(state):
     state[1] += ONE
     z = state[0] + state[1] * GOLDEN
@@ -59,13 +61,13 @@ def _next_bits(state):
     return z ^ (z >> S31)
 
 
-@numba.njit(cache=True, inline='always')
+@kernel(inline='always')
 def uniform(state):
     """One uniform number in [0, 1)."""
     return float(_next_bits(state) >> S11) * INV53
 
 
-@numba.njit(cache=True, inline='always')
+@kernel(inline='always')
 def normal(state):
     """One standard normal number (inverse-CDF table; consumes one uniform)."""
     x = float(_next_bits(state) >> S11) * INV53 * TABLE_SIZE - 0.5
@@ -73,30 +75,3 @@ def normal(state):
     if k > TABLE_SIZE - 2:
         k = TABLE_SIZE - 2
     return NORMAL_TABLE[k] + (x - k) * (NORMAL_TABLE[k + 1] - NORMAL_TABLE[k])
-
-
-def _bits_np(state, n):
-    k = state[1] + np.arange(1, n + 1, dtype=np.uint64)
-    state[1] += np.uint64(n)
-    with np.errstate(over='ignore'):
-        z = state[0] + k * GOLDEN
-        z = (z ^ (z >> S30)) * MIX1
-        z = (z ^ (z >> S27)) * MIX2
-    return z ^ (z >> S31)
-
-
-def uniform_np(state, n):
-    """n uniforms, the same as n calls of ``uniform`` on the same state."""
-    return (_bits_np(state, n) >> S11).astype(np.float64) * INV53
-
-
-def normal_from_uniform_np(u):
-    """The table lookup of ``normal`` applied to uniforms already drawn."""
-    x = u * TABLE_SIZE - 0.5
-    k = np.clip(np.floor(np.maximum(x, 0.0)).astype(np.int64), 0, TABLE_SIZE - 2)
-    return NORMAL_TABLE[k] + (x - k) * (NORMAL_TABLE[k + 1] - NORMAL_TABLE[k])
-
-
-def normal_np(state, n):
-    """n normals, the same as n calls of ``normal`` on the same state."""
-    return normal_from_uniform_np(uniform_np(state, n))

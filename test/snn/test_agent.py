@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from memsnn_controller.snn import layout as L
 from memsnn_controller.snn.agent import Agent
 from memsnn_controller.snn.config import AgentConfig
 
@@ -57,16 +56,17 @@ def test_continuous_decoder_force_is_bounded():
 
 def test_learning_changes_devices_and_freezing_stops_it():
     agent = Agent(SMALL, seed=0)
-    before = agent.network.syn[L.W_POS].copy()
+    syn = agent.network.synapses
+    before = syn.w_pos.copy()
     _rollout(agent, 100)
-    assert not np.array_equal(before, agent.network.syn[L.W_POS])
+    assert not np.array_equal(before, syn.w_pos)
     assert agent.total_writes > 0
     agent.set_learning(False)
-    frozen = agent.network.syn[[L.W_POS, L.W_NEG]].copy()
+    frozen = np.stack([syn.w_pos, syn.w_neg])
     writes = agent.total_writes
     _rollout(agent, 100, seed=1)
     # Frozen devices are not touched at all: exact.
-    np.testing.assert_array_equal(frozen, agent.network.syn[[L.W_POS, L.W_NEG]])
+    np.testing.assert_array_equal(frozen, np.stack([syn.w_pos, syn.w_neg]))
     assert agent.total_writes == writes
 
 
@@ -87,14 +87,14 @@ def test_annealing_scales_rates_by_performance():
     agent = Agent(SMALL, seed=0)
     agent.episode_lengths = [400] * 100          # perf 0.8
     agent.reset()
-    eta = agent.network.npar[L.ETA]
+    eta = agent.network.neurons.eta
     cfg = SMALL
     assert eta[0] == pytest.approx(cfg.actor.eta * 0.2)
     assert eta[-1] == pytest.approx(cfg.critic.eta * 0.2)
-    assert agent.network.npar[L.NOISE, 0] == pytest.approx(0.02 * 0.5)
+    assert agent.network.neurons.noise[0] == pytest.approx(0.02 * 0.5)
     agent.episode_lengths = [500] * 100
     agent.reset()
-    assert agent.network.npar[L.ETA, 0] == pytest.approx(cfg.actor.eta * cfg.learning.eta_floor)
+    assert agent.network.neurons.eta[0] == pytest.approx(cfg.actor.eta * cfg.learning.eta_floor)
 
 
 @pytest.mark.parametrize('bad', [[0.0, 0.0, 0.0], [0, 0, float('nan'), 0], [0, 0, 0, float('inf')],
@@ -120,10 +120,10 @@ def test_failure_on_the_time_limit_counts_as_failure():
     agent = Agent(SMALL, seed=0)
     agent.reset()
     agent.step([0.0, 0.0, 0.0, 0.0])
-    value = agent.network.out[L.O_VALUE]
+    value = float(agent.network.output['value'])
     summary = agent.end_episode([0.0, 0.0, 0.3, 0.0], terminated=True, truncated=True)
     assert summary.terminated and not summary.truncated
-    assert agent.network.out[L.O_MODULATOR] == pytest.approx(-1.0 - value)
+    assert agent.network.output['modulator'] == pytest.approx(-1.0 - value)
 
 
 def test_failure_is_a_negative_td_error():
@@ -131,9 +131,9 @@ def test_failure_is_a_negative_td_error():
     agent.reset()
     agent.step([0.0, 0.0, 0.0, 0.0])
     agent.step([0.0, 0.0, 0.01, 0.0])
-    value = agent.network.out[L.O_VALUE]
+    value = float(agent.network.output['value'])
     agent.end_episode([0.0, 0.0, 0.3, 0.0], terminated=True)
-    assert agent.network.out[L.O_MODULATOR] == pytest.approx(-1.0 - value)
+    assert agent.network.output['modulator'] == pytest.approx(-1.0 - value)
 
 
 def test_export_import_continues_identically():

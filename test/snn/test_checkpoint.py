@@ -7,7 +7,6 @@ import zipfile
 import numpy as np
 import pytest
 
-from memsnn_controller.snn import layout as L
 from memsnn_controller.snn.agent import Agent
 from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
 from memsnn_controller.snn.config import AgentConfig
@@ -58,19 +57,19 @@ def test_stored_effective_weights_are_recomputed_from_the_devices(tmp_path):
     agent = _trained()
     good, tampered = tmp_path / 'good.npz', tmp_path / 'tampered.npz'
     agent.save(good)
-    noise = np.random.default_rng(1).uniform(-5.0, 5.0, agent.network.syn[L.W_EFF].shape)
+    noise = np.random.default_rng(1).uniform(-5.0, 5.0, agent.network.synapses.w_eff.shape)
 
     def tamper(arrays):
-        arrays['syn'][L.W_EFF] = noise
+        arrays['synapses.w_eff'] = noise
     _rewrite(good, tampered, tamper)
     with np.load(tampered) as data:
-        assert not np.allclose(data['syn'][L.W_EFF], agent.network.syn[L.W_EFF])
+        assert not np.allclose(data['synapses.w_eff'], agent.network.synapses.w_eff)
 
     a, b = Agent.from_checkpoint(good), Agent(SMALL, seed=agent.seed)
     b.restore(tampered)
     # The devices say what the weights are; the tampered plane had no effect. Same code on the
     # same restored state, so the rollouts agree bit for bit.
-    np.testing.assert_array_equal(b.network.syn[L.W_EFF], a.network.syn[L.W_EFF])
+    np.testing.assert_array_equal(b.network.synapses.w_eff, a.network.synapses.w_eff)
     assert _forces(a, 40) == _forces(b, 40)
     _same(a, b)
 
@@ -97,7 +96,7 @@ def test_checkpoint_has_no_pickles(tmp_path):
     _trained().save(path)
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data['meta']))
-        assert meta['format_version'] == 1 and meta['config'] == SMALL.to_dict()
+        assert meta['format_version'] == 2 and meta['config'] == SMALL.to_dict()
         assert data['rng'].dtype == np.uint64
 
 
@@ -124,6 +123,11 @@ def _rewrite(path, out, mutate):
         np.savez(f, **arrays)
 
 
+def _live_row_out_of_range(arrays):
+    arrays['carry.n_live'] = np.array(1)
+    arrays['inputs.live'][0] = 10**6
+
+
 def _meta(arrays, **changes):
     meta = json.loads(str(arrays['meta']))
     meta.update(changes)
@@ -135,20 +139,27 @@ CORRUPTIONS = {
                   'corrupt or truncated'),
     'garbage': (lambda p, o: o.write_bytes(b'not a zip file at all' * 10), 'corrupt or truncated'),
     'empty': (lambda p, o: o.write_bytes(b''), 'corrupt or truncated'),
-    'missing_array': (lambda p, o: _rewrite(p, o, lambda a: a.pop('syn')), 'missing arrays: syn'),
+    'missing_array': (lambda p, o: _rewrite(p, o, lambda a: a.pop('synapses.w_pos')),
+                      'missing arrays: synapses.w_pos'),
     'no_meta': (lambda p, o: _rewrite(p, o, lambda a: a.pop('meta')), 'no "meta"'),
     'bad_meta': (lambda p, o: _rewrite(p, o, lambda a: a.update(meta=np.array('{oops'))),
                  'unreadable meta'),
     'version': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, format_version=99)),
                 'format version 99'),
+    'old_version': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, format_version=1)),
+                    'format version 1 .*reads version 2'),
     'bad_config': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, config={'actor': {'eta': -1}})),
                    'actor.eta'),
-    'wrong_shape': (lambda p, o: _rewrite(p, o, lambda a: a.update(syn=a['syn'][:, :3])),
-                    "array 'syn' has shape"),
-    'nan': (lambda p, o: _rewrite(p, o, lambda a: a['syn'].__setitem__((0, 0, 0), np.nan)),
+    'wrong_shape': (lambda p, o: _rewrite(p, o, lambda a: a.update(
+        {'synapses.w_pos': a['synapses.w_pos'][:3]})), "array 'synapses.w_pos' has shape"),
+    'nan': (lambda p, o: _rewrite(p, o, lambda a: a['synapses.w_pos'].__setitem__((0, 0), np.nan)),
             'non-finite'),
-    'out_of_range': (lambda p, o: _rewrite(p, o, lambda a: a['syn'].__setitem__((0, 0, 0), 3.0)),
-                     r'outside \[0, 1\]'),
+    'out_of_range': (lambda p, o: _rewrite(
+        p, o, lambda a: a['synapses.w_pos'].__setitem__((0, 0), 3.0)), r'outside \[0, 1\]'),
+    'bad_index': (lambda p, o: _rewrite(p, o, _live_row_out_of_range),
+                  "'inputs.live' holds indices outside"),
+    'bad_ring': (lambda p, o: _rewrite(
+        p, o, lambda a: a['neurons.ring.head'].__setitem__(0, -1)), "'neurons.ring.head' holds"),
 }
 
 

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from memsnn_controller.snn import devices as D
-from memsnn_controller.snn.rng import new_state, normal_np, uniform_np
+from memsnn_controller.snn import reference as R
+from memsnn_controller.snn import write_law as W
+from memsnn_controller.snn.reference import normal_np, uniform_np
+from memsnn_controller.snn.rng import new_state
 
 
 @pytest.mark.parametrize('w, dt, expected', [
@@ -41,78 +44,78 @@ def test_ppx_balance_point():
     w_star, f0 = D.ppx_balance_point()
     assert w_star == pytest.approx(0.298, abs=1e-3)
     assert f0 == pytest.approx(0.0668, abs=2e-4)
-    law = D.law_parameters('ppx')
-    assert D.law_factor(w_star, 1.0, law) == pytest.approx(1.0, abs=1e-6)
-    assert D.law_factor(w_star, -1.0, law) == pytest.approx(1.0, abs=1e-6)
+    law = W.write_law('ppx')
+    assert W.law_factor(w_star, 1.0, law) == pytest.approx(1.0, abs=1e-6)
+    assert W.law_factor(w_star, -1.0, law) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_ppx_law_table_matches_the_exponentials():
-    law = D.law_parameters('ppx')
+    law = W.write_law('ppx')
     w = np.linspace(0, 1, 997)
     exact_set = D.PPX['a_p'] * np.exp(-D.PPX['b_p'] * (1 - w)) / D.PPX_F0
     exact_reset = D.PPX['a_m'] * np.exp(-D.PPX['b_m'] * w) / D.PPX_F0
-    np.testing.assert_allclose(D.law_factor_np(w, 1.0, law), exact_set, rtol=1e-6)
-    np.testing.assert_allclose(D.law_factor_np(w, -1.0, law), exact_reset, rtol=1e-6)
+    np.testing.assert_allclose(R.law_factor_np(w, 1.0, law), exact_set, rtol=1e-6)
+    np.testing.assert_allclose(R.law_factor_np(w, -1.0, law), exact_reset, rtol=1e-6)
     for wi in (0.0, 0.3, 0.77, 1.0):
-        assert D.law_factor(wi, 1.0, law) == D.law_factor_np(wi, 1.0, law)
-        assert D.law_factor(wi, -1.0, law) == D.law_factor_np(wi, -1.0, law)
+        assert W.law_factor(wi, 1.0, law) == R.law_factor_np(wi, 1.0, law)
+        assert W.law_factor(wi, -1.0, law) == R.law_factor_np(wi, -1.0, law)
 
 
 def test_timing_kernels_reproduce_the_windows():
     """F(w)/F0 * kernel[lag] is the device's own change for that pair."""
     for model, window in (('ppx', D.ppx_window), ('nc', D.nc_window)):
         plus, minus = D.timing_kernels(model, 200, 1.0)
-        law = D.law_parameters(model)
+        law = W.write_law(model)
         for w in (0.1, 0.5):
             for lag in (1, 10, 40):
-                ltp = D.law_factor(w, 1.0, law) * plus[lag]
-                ltd = -D.law_factor(w, -1.0, law) * minus[lag]
+                ltp = W.law_factor(w, 1.0, law) * plus[lag]
+                ltd = -W.law_factor(w, -1.0, law) * minus[lag]
                 assert ltp == pytest.approx(float(window(lag, w)), rel=1e-5)
                 assert ltd == pytest.approx(float(window(-lag, w)), rel=1e-5)
 
 
 def test_program_direction_bounds_and_floor():
-    law = D.law_parameters('ppx')
-    assert D.program(0.3, 0.05, law, 0.0, 0, True, 0.0, 0.0, 0.0) > 0.3
-    assert D.program(0.3, -0.05, law, 0.0, 0, True, 0.0, 0.0, 0.0) < 0.3
-    assert D.program(0.99, 5.0, law, 0.0, 0, True, 0.0, 0.0, 0.0) == 1.0
-    assert D.program(0.01, -5.0, law, 0.0, 0, True, 0.0, 0.0, 0.0) == 0.0
-    assert D.program(0.2, -5.0, law, 0.05, 0, True, 0.0, 0.0, 0.0) == 0.05
-    ideal = D.law_parameters('ideal')
-    assert D.program(0.3, 0.1, ideal, 0.0, 0, True, 0.0, 0.0, 0.0) == pytest.approx(0.4)
+    law = W.write_law('ppx')
+    assert W.program(0.3, 0.05, law, 0.0, 0, True, 0.0, 0.0, 0.0) > 0.3
+    assert W.program(0.3, -0.05, law, 0.0, 0, True, 0.0, 0.0, 0.0) < 0.3
+    assert W.program(0.99, 5.0, law, 0.0, 0, True, 0.0, 0.0, 0.0) == 1.0
+    assert W.program(0.01, -5.0, law, 0.0, 0, True, 0.0, 0.0, 0.0) == 0.0
+    assert W.program(0.2, -5.0, law, 0.05, 0, True, 0.0, 0.0, 0.0) == 0.05
+    ideal = W.write_law('ideal')
+    assert W.program(0.3, 0.1, ideal, 0.0, 0, True, 0.0, 0.0, 0.0) == pytest.approx(0.4)
 
 
 def test_ppx_soft_bounds_depress_high_states_more():
-    law = D.law_parameters('ppx')
-    low = 0.3 - D.program(0.3, -0.01, law, 0.0, 0, True, 0.0, 0.0, 0.0)
-    high = 0.8 - D.program(0.8, -0.01, law, 0.0, 0, True, 0.0, 0.0, 0.0)
+    law = W.write_law('ppx')
+    low = 0.3 - W.program(0.3, -0.01, law, 0.0, 0, True, 0.0, 0.0, 0.0)
+    high = 0.8 - W.program(0.8, -0.01, law, 0.0, 0, True, 0.0, 0.0, 0.0)
     assert high > 10 * low
 
 
 def test_nearest_rounding_loses_small_updates_and_stochastic_keeps_their_mean():
-    law = D.law_parameters('ideal')
+    law = W.write_law('ideal')
     levels = 16
     w0 = 5 / 15
     d = 0.2 / 15  # a fifth of a level
-    assert D.program(w0, d, law, 0.0, levels, False, 0.0, 0.0, 0.0) == w0
+    assert W.program(w0, d, law, 0.0, levels, False, 0.0, 0.0, 0.0) == w0
     u = uniform_np(new_state(7), 20000)
-    out = D.program_np(np.full(u.size, w0), d, law, 0.0, levels, True, 0.0, 0.0, u)
+    out = R.program_np(np.full(u.size, w0), d, law, 0.0, levels, True, 0.0, 0.0, u)
     assert set(np.round(out * 15, 9)) <= {5.0, 6.0}
     assert out.mean() == pytest.approx(w0 + d, abs=4e-4)
 
 
 def test_quantized_states_are_levels_and_respect_the_floor():
-    law = D.law_parameters('nc')
-    w = D.program_np(np.linspace(0.06, 1, 50), -0.5, law, 0.05, 8, False, 0.0, 0.0, 0.0)
+    law = W.write_law('nc')
+    w = R.program_np(np.linspace(0.06, 1, 50), -0.5, law, 0.05, 8, False, 0.0, 0.0, 0.0)
     steps = w * 7
     np.testing.assert_allclose(steps, np.round(steps), atol=1e-9)
     assert w.min() >= 0.05
 
 
 def test_cycle_to_cycle_noise_statistics():
-    law = D.law_parameters('ideal')
+    law = W.write_law('ideal')
     xi = normal_np(new_state(3), 40000)
-    w = D.program_np(np.full(xi.size, 0.5), 0.01, law, 0.0, 0, True, 0.1, xi, 0.0)
+    w = R.program_np(np.full(xi.size, 0.5), 0.01, law, 0.0, 0, True, 0.1, xi, 0.0)
     change = w - 0.5
     assert change.mean() == pytest.approx(0.01, rel=0.01)
     assert change.std() == pytest.approx(0.001, rel=0.03)
@@ -121,14 +124,14 @@ def test_cycle_to_cycle_noise_statistics():
 def test_numba_and_numpy_program_agree():
     rng = np.random.default_rng(0)
     for model in ('ppx', 'nc', 'ideal'):
-        law = D.law_parameters(model)
+        law = W.write_law(model)
         w = rng.uniform(0, 1, 300)
         d = rng.normal(0, 0.05, 300)
         xi = rng.normal(size=300)
         u = rng.uniform(size=300)
         for levels, stochastic in ((0, True), (16, True), (16, False)):
-            ref = D.program_np(w, d, law, 0.02, levels, stochastic, 0.1, xi, u)
-            got = [D.program(w[k], d[k], law, 0.02, levels, stochastic, 0.1, xi[k], u[k])
+            ref = R.program_np(w, d, law, 0.02, levels, stochastic, 0.1, xi, u)
+            got = [W.program(w[k], d[k], law, 0.02, levels, stochastic, 0.1, xi[k], u[k])
                    for k in range(300)]
             # Two code paths (numba, numpy): equal up to rounding. Quantized results are whole
             # levels, which a last-bit difference could move only at an exact tie (never here).
@@ -142,29 +145,29 @@ def test_conductance_mapping():
 
 
 def test_accumulate_programs_whole_levels_once_enough_is_requested():
-    law = D.law_parameters('ideal')
+    law = W.write_law('ideal')
     level = 1 / 15
     w, pending = 5 / 15, 0.0
     for _ in range(4):  # four requests of a quarter level: nothing programmed yet
-        w, pending = D.program_accumulate(w, level / 4.01, pending, law, 0.0, 16, 0.0, 0.0)
+        w, pending = W.program_accumulate(w, level / 4.01, pending, law, 0.0, 16, 0.0, 0.0)
         assert w == 5 / 15
-    w, pending = D.program_accumulate(w, level / 4.01, pending, law, 0.0, 16, 0.0, 0.0)
+    w, pending = W.program_accumulate(w, level / 4.01, pending, law, 0.0, 16, 0.0, 0.0)
     assert w == pytest.approx(6 / 15) and 0 < pending < level
-    w, pending = D.program_accumulate(w, -2.5 * level, pending, law, 0.0, 16, 0.0, 0.0)
+    w, pending = W.program_accumulate(w, -2.5 * level, pending, law, 0.0, 16, 0.0, 0.0)
     assert w == pytest.approx(4 / 15)
     # At a bound the excess is dropped.
-    w, pending = D.program_accumulate(14 / 15, 3 * level, 0.0, law, 0.0, 16, 0.0, 0.0)
+    w, pending = W.program_accumulate(14 / 15, 3 * level, 0.0, law, 0.0, 16, 0.0, 0.0)
     assert w == 1.0 and pending == 0.0
 
 
 def test_accumulate_numba_and_numpy_agree():
     rng = np.random.default_rng(1)
-    law = D.law_parameters('ppx')
+    law = W.write_law('ppx')
     w = np.round(rng.uniform(0, 1, 200) * 15) / 15
     d = rng.normal(0, 0.05, 200)
     pending = rng.normal(0, 0.02, 200)
     xi = rng.normal(size=200)
-    ref_w, ref_p = D.program_accumulate_np(w, d, pending, law, 0.05, 16, 0.1, xi)
+    ref_w, ref_p = R.program_accumulate_np(w, d, pending, law, 0.05, 16, 0.1, xi)
     for k in range(200):
-        got = D.program_accumulate(w[k], d[k], pending[k], law, 0.05, 16, 0.1, xi[k])
+        got = W.program_accumulate(w[k], d[k], pending[k], law, 0.05, 16, 0.1, xi[k])
         assert got == (ref_w[k], ref_p[k])

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from memsnn_controller.snn.config import DEG, AgentConfig, EncoderConfig
-from memsnn_controller.snn.encoding import EncoderTables, encode, encode_reference
+from memsnn_controller.snn.encoding import EncoderTables, encode
+from memsnn_controller.snn.reference import encode_reference
 
 
 def _active(tables, obs):
@@ -76,7 +77,7 @@ def test_compiled_and_reference_agree_on_random_states():
         for _ in range(200):
             obs = rng.normal(0, 1, 4) * np.array([1.5, 1.5, 0.2, 2.0])
             idx, act = _active(tables, obs)
-            ref_idx, ref_act = encode_reference(obs, tables)
+            ref_idx, ref_act = encode_reference(obs, tables.ints, tables.floats)
             np.testing.assert_array_equal(idx, ref_idx)
             np.testing.assert_allclose(act, ref_act, rtol=1e-12)
     assert cfg.segments == ('boxes',)

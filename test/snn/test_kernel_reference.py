@@ -5,10 +5,10 @@ import copy
 import numpy as np
 import pytest
 
-from memsnn_controller.snn import layout as L
+from memsnn_controller.snn import state as S
 from memsnn_controller.snn.config import AgentConfig
 from memsnn_controller.snn.kernels import tick
-from memsnn_controller.snn.network import STATE_ARRAYS, Network
+from memsnn_controller.snn.network import Network
 from memsnn_controller.snn.reference import tick_reference
 
 SMALL = ['actor.neurons_per_side=6', 'critic.neurons_per_half=12']
@@ -40,27 +40,28 @@ def _drive(net, kernel, plan):
     outs = []
     for obs, phase, reward, external, learn, has_prev in plan:
         net.obs[:] = obs
-        net.cmd[:] = (phase, reward, external, learn, has_prev)
+        cmd = net.command
+        cmd['phase'], cmd['reward'], cmd['external_m'] = phase, reward, external
+        cmd['learn'], cmd['has_prev'] = learn, has_prev
         run()
-        outs.append(net.out.copy())
-        if phase != L.PHASE_STEP:
+        outs.append([float(net.output[name]) for name in S.OUTPUT.names])
+        if phase != S.PHASE_STEP:
             net.reset_state()
     return outs
 
 
 def _plan(seed, ticks=45):
     rng = np.random.default_rng(seed)
-    plan, has_prev, state = [], 0.0, rng.uniform(-0.05, 0.05, 4)
+    plan, has_prev, state = [], False, rng.uniform(-0.05, 0.05, 4)
     for k in range(ticks):
         state = state + rng.normal(0, 1, 4) * np.array([0.05, 0.1, 0.02, 0.2])
-        phase = L.PHASE_STEP
+        phase = S.PHASE_STEP
         if k % 15 == 14:
-            phase = L.PHASE_TERMINAL if k % 30 == 14 else L.PHASE_TRUNCATED
-        reward = -1.0 if phase == L.PHASE_TERMINAL else 0.0
-        plan.append((state.copy(), phase, reward, rng.normal(0, 0.3), float(k % 7 != 3),
-                     has_prev))
-        has_prev = 0.0 if phase != L.PHASE_STEP else 1.0
-        if phase != L.PHASE_STEP:
+            phase = S.PHASE_TERMINAL if k % 30 == 14 else S.PHASE_TRUNCATED
+        reward = -1.0 if phase == S.PHASE_TERMINAL else 0.0
+        plan.append((state.copy(), phase, reward, rng.normal(0, 0.3), k % 7 != 3, has_prev))
+        has_prev = phase == S.PHASE_STEP
+        if phase != S.PHASE_STEP:
             state = rng.uniform(-0.05, 0.05, 4)
     return plan
 
@@ -74,12 +75,12 @@ def test_kernel_matches_reference(case):
     outs_c = _drive(compiled, tick, plan)
     outs_r = _drive(reference, tick_reference, plan)
     np.testing.assert_allclose(outs_c, outs_r, rtol=1e-9, atol=1e-12)
-    for name in STATE_ARRAYS:
-        np.testing.assert_allclose(getattr(compiled, name).astype(float),
-                                   getattr(reference, name).astype(float), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    reference_state = reference.state_arrays()
+    for name, array in compiled.state_arrays().items():
+        np.testing.assert_allclose(array.astype(float), reference_state[name].astype(float),
+                                   rtol=1e-9, atol=1e-12, err_msg=name)
     # The plan must have exercised learning: some device was written.
-    assert compiled.writes.sum() > 0
+    assert compiled.synapses.writes_pos.sum() + compiled.synapses.writes_neg.sum() > 0
 
 
 def test_default_network_agrees_over_a_longer_run():
@@ -88,4 +89,6 @@ def test_default_network_agrees_over_a_longer_run():
     plan = _plan(8, ticks=60)
     np.testing.assert_allclose(_drive(compiled, tick, plan), _drive(reference, tick_reference,
                                                                      plan), rtol=1e-9)
-    np.testing.assert_allclose(compiled.syn, reference.syn, rtol=1e-9, atol=1e-12)
+    for plane, array in zip(S.Synapses._fields, compiled.synapses):
+        np.testing.assert_allclose(array, getattr(reference.synapses, plane), rtol=1e-9,
+                                   atol=1e-12, err_msg=plane)

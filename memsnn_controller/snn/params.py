@@ -1,0 +1,75 @@
+"""The tick's scalar parameters: one table from the configuration to the record the kernels read.
+
+Each row of PARAMETERS is (name, type, how the value follows from the AgentConfig ``c`` and the
+network ``net``, which knows its sizes and measures the critic's unit ``vbase``). The table is the
+whole story: PARAMS, the record's dtype, is made from it, and ``build_params`` fills a record by
+calling every row. The kernels read ``p.name``; the codes are in state.py.
+"""
+
+import math
+
+from memsnn_controller.snn import state as S
+from memsnn_controller.snn.neurons import decay_factor, refractory_steps
+from memsnn_controller.snn.plasticity import RULES, default_pre_norm
+
+CODINGS = {'regular': S.CODING_REGULAR, 'poisson': S.CODING_POISSON,
+           'latency': S.CODING_LATENCY}
+MODULATORS = {'td': S.MOD_TD, 'reward': S.MOD_REWARD}
+DECODERS = {'discrete': S.DECODER_DISCRETE, 'continuous': S.DECODER_CONTINUOUS}
+
+F8, I8, BOOL = 'f8', 'i8', '?'
+
+PARAMETERS = (
+    # Neurons and the tick (neurons.py).
+    ('substeps', I8, lambda c, net: c.substeps),                      # K = control_period / dt
+    ('decay', F8, lambda c, net: decay_factor(c.neuron.dt_ms, c.neuron.tau_m_ms)),
+    ('threshold', F8, lambda c, net: c.neuron.threshold),
+    ('v_reset', F8, lambda c, net: c.neuron.reset),
+    ('refractory', I8, lambda c, net: refractory_steps(c.neuron.refractory_ms, c.neuron.dt_ms)),
+    # Encoding (encoding.py).
+    ('coding', I8, lambda c, net: CODINGS[c.encoder.coding]),
+    ('phase0', F8, lambda c, net: c.encoder.phase),
+    ('phase_reset', BOOL, lambda c, net: c.encoder.phase_reset),
+    ('rate_per_step', F8, lambda c, net: c.encoder.max_rate_hz * c.neuron.dt_ms / 1000.0),
+    ('latency_steps', F8, lambda c, net: c.encoder.latency_max_ms / c.neuron.dt_ms),
+    ('latency_min', F8, lambda c, net: c.encoder.latency_min_activation),
+    # Read-out: action, force and the critic's V = value_scale (n+ - n-) / (n_critic vbase).
+    ('n_actor', I8, lambda c, net: net.n_actor),                      # neurons per side
+    ('n_critic', I8, lambda c, net: net.n_critic),                    # neurons per half
+    ('decoder', I8, lambda c, net: DECODERS[c.actor.decoder]),
+    ('force_limit', F8, lambda c, net: c.actor.force_limit),
+    ('value_scale', F8, lambda c, net: c.critic.value_scale),
+    ('vbase', F8, lambda c, net: net.vbase() if net.n_critic else 1.0),
+    ('gamma', F8, lambda c, net: c.critic.gamma),
+    # Eligibility (plasticity.py).
+    ('eligibility', I8, lambda c, net: RULES[c.learning.eligibility].code),
+    ('role_sign', BOOL, lambda c, net: c.learning.role_sign),
+    ('pre_norm', F8, lambda c, net: default_pre_norm(c)),
+    ('trace_eps', F8, lambda c, net: c.learning.trace_eps),
+    ('pair_span', F8,                                 # steps a silent row stays live for pairing
+     lambda c, net: RULES[c.learning.eligibility].pair_span_steps(c.learning, c.neuron)),
+    ('window_steps', I8, lambda c, net: math.ceil(c.learning.window_ms / c.neuron.dt_ms)),
+    ('tick_gated', BOOL, lambda c, net: c.learning.tick_gated),
+    ('pre_decay', F8, lambda c, net: math.exp(-c.neuron.dt_ms / c.learning.tau_plus_ms)),
+    ('post_decay', F8, lambda c, net: math.exp(-c.neuron.dt_ms / c.learning.tau_minus_ms)),
+    ('a_plus', F8, lambda c, net: c.learning.a_plus),
+    ('a_minus', F8, lambda c, net: c.learning.a_minus),
+    # Modulator and the device write (devices.py, write_law.py).
+    ('modulator', I8, lambda c, net: MODULATORS[c.learning.modulator]),
+    ('dead_zone', F8, lambda c, net: c.learning.dead_zone),
+    ('levels', I8, lambda c, net: c.device.levels),                  # 0: analog
+    ('stochastic', BOOL, lambda c, net: c.device.rounding == 'stochastic'),
+    ('accumulate', BOOL, lambda c, net: c.device.rounding == 'accumulate'),
+    ('c2c', F8, lambda c, net: c.device.c2c_noise),
+    ('w_floor', F8, lambda c, net: c.device.floor),
+    ('write_threshold', F8, lambda c, net: c.device.write_threshold),
+)
+
+PARAMS = S.record_dtype((name, kind) for name, kind, _ in PARAMETERS)
+
+
+def build_params(config, net):
+    """The Params record of ``net`` (a Network) built from ``config`` by PARAMETERS."""
+    params = S.record(PARAMS)
+    params[()] = tuple(rule(config, net) for _, _, rule in PARAMETERS)
+    return params

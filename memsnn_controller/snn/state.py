@@ -1,0 +1,210 @@
+"""The named state of the network, shared by the compiled tick (kernels.py) and its numpy twin.
+
+Arrays are grouped by the index they run over, as NamedTuples of arrays:
+    Inputs    per input i          phase, pre_trace, last_spike, bound[g, i], the live list, ring
+    Neurons   per neuron j         constants (group, bias, noise, gain, eta, trace_decay, ...)
+                                   and state (v, refractory, count, post_trace, ring)
+    Synapses  per synapse (i, j)   w_pos, w_neg, scale_pos, scale_neg, w_eff, trace, ... (views
+                                   of one SynapseStore)
+    Tables    constant lookups     encoder, write law, pairing kernels, in-tick weights
+    Scratch   per-tick buffers     active inputs, currents, spike lists
+and the scalars as records (0-d numpy structured arrays; ``r['name']`` in Python, ``r.name`` in
+compiled code after ``r = array[()]``):
+    Params    what the tick reads, built from the config by one table (params.py)
+    Carry     what a tick leaves to the next (time, V of the last tick, live rows)
+    Command   what the caller passes for a tick (phase, reward, ...)
+    Output    what a tick gives back (action, force, value, modulator, writes, wrote)
+
+Why these types. numba compiles ``inputs.phase[i]`` and ``p.decay`` to the same loads as the index
+constants they replace. A NamedTuple is immutable but its arrays are not, so the state is updated
+in place. Scalars are records rather than NamedTuples of numbers because they must change in
+place (Carry, Output; Params when a checkpoint brings other critic biases), and because a record
+crosses into compiled code as one pointer where a NamedTuple of 37 numbers is unboxed number by
+number on every call. The synapse planes are one stack per type (SynapseStore), not separate
+arrays, because the write and trace loops index eight planes per row: rows of one stack stay in
+registers, eleven separate arrays spill (the writes were 15 % slower, measured). numba's per-call
+type dispatch costs more than 10 us for NamedTuple arguments, so Network.bind calls the compiled
+overload's entry point; jit.py says how the kernels are compiled and why.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from memsnn_controller.snn.jit import kernel
+from memsnn_controller.snn.write_law import WriteLaw
+
+# Codes stored in Params, Neurons.group and Command.phase (the tick branches on them).
+GROUP_LEFT = 0
+GROUP_RIGHT = 1
+GROUP_V_POS = 2
+GROUP_V_NEG = 3
+
+CODING_REGULAR = 0
+CODING_POISSON = 1
+CODING_LATENCY = 2
+ELIG_ROLE = 0
+ELIG_WINDOW = 1
+ELIG_MSTDPET = 2
+MOD_TD = 0
+MOD_REWARD = 1
+DECODER_DISCRETE = 0
+DECODER_CONTINUOUS = 1
+
+PHASE_STEP = 0        # an ordinary tick
+PHASE_TERMINAL = 1    # the episode failed: learn from the last transition (V(s_T) = 0), no action
+PHASE_TRUNCATED = 2   # a time limit: learn from the last transition, then stop
+
+NOT_YET = -1e9        # Inputs.last_spike of an input that has not spiked
+
+
+class SpikeRing(NamedTuple):
+    """The last spike times of each row, newest at ``head - 1`` (the window rule pairs them)."""
+
+    times: np.ndarray    # (rows, history): neural step of each held spike
+    head: np.ndarray     # int64 (rows,): the slot the next spike goes to
+    fill: np.ndarray     # int64 (rows,): spikes held (at most history)
+
+
+class Inputs(NamedTuple):
+    """Per-input state, indexed by input i."""
+
+    phase: np.ndarray        # regular code's phase accumulator
+    pre_trace: np.ndarray    # MSTDPET P+_i
+    last_spike: np.ndarray   # neural step of the last spike (NOT_YET when none)
+    bound: np.ndarray        # (2, n_inputs): max |e_ij| over the row's actor (0) and critic (1)
+    #                          columns; 0 once that part of the row has been zeroed
+    is_live: np.ndarray      # bool: the row is in the live list
+    live: np.ndarray         # int64: the live rows (Carry.n_live of them), in visiting order
+    ring: SpikeRing          # presynaptic spike history
+
+
+class Neurons(NamedTuple):
+    """Per-neuron constants and state, indexed by column j: [left (A) | right (A) | V+ | V-]."""
+
+    group: np.ndarray            # int64: GROUP_LEFT, GROUP_RIGHT, GROUP_V_POS, GROUP_V_NEG
+    bias: np.ndarray             # constant drive (the membrane relaxes towards it)
+    noise: np.ndarray            # sigma of the exploration noise (annealed)
+    gain: np.ndarray             # w_eff = gain (s+ w+ - s- w-)
+    eta: np.ndarray              # learning rate (annealed)
+    trace_decay: np.ndarray      # lambda_j = exp(-control_period / tau_e_j) per tick
+    reset_value: np.ndarray      # membrane value at an episode's (or a tick's) start
+    reset_each_tick: np.ndarray  # bool: restart the membrane every tick
+    v: np.ndarray                # membrane potential
+    refractory: np.ndarray       # silent steps left
+    count: np.ndarray            # spikes in the current tick
+    post_trace: np.ndarray       # MSTDPET P-_j (<= 0)
+    ring: SpikeRing              # postsynaptic spike history
+
+
+class Synapses(NamedTuple):
+    """Per-synapse planes (n_inputs, n_neurons); a synapse is a differential pair of devices."""
+
+    w_pos: np.ndarray        # w+ in [w_floor, 1]
+    w_neg: np.ndarray        # w-
+    scale_pos: np.ndarray    # device-to-device window factor s+ of w+ (1 when off)
+    scale_neg: np.ndarray    # s- of w-
+    w_eff: np.ndarray        # gain_j (s+ w+ - s- w-): what an input spike adds to the membrane
+    trace: np.ndarray        # eligibility trace e
+    tick_elig: np.ndarray    # eligibility z gathered within the current tick
+    pending_pos: np.ndarray  # 'accumulate' rounding: requested change of w+ not yet programmed
+    pending_neg: np.ndarray  # ... of w-
+    writes_pos: np.ndarray   # uint32: programming events that changed w+ (endurance)
+    writes_neg: np.ndarray   # ... w-
+
+
+class SynapseStore(NamedTuple):
+    """Where the Synapses live: plane k of ``planes`` (float64) is the k-th field of Synapses and
+    plane k of ``writes`` (uint32) the k-th write counter (see the module docstring for why)."""
+
+    planes: np.ndarray   # (N_SYNAPSE_PLANES, n_inputs, n_neurons) float64
+    writes: np.ndarray   # (2, n_inputs, n_neurons) uint32
+
+
+N_SYNAPSE_PLANES = 9   # the float64 fields of Synapses, w_pos ... pending_neg
+
+
+def synapse_store(n_inputs, n_neurons):
+    """A zeroed SynapseStore."""
+    shape = (n_inputs, n_neurons)
+    return SynapseStore(np.zeros((N_SYNAPSE_PLANES,) + shape), np.zeros((2,) + shape, np.uint32))
+
+
+def synapses_of(store):
+    """The named views of a SynapseStore (numpy; the kernels build the same with synapse_views)."""
+    return Synapses(*store.planes, *store.writes)
+
+
+@kernel(inline='always')
+def synapse_views(store):
+    """The named views of a SynapseStore in compiled code: field k is plane k, as in synapses_of
+    (test_state checks that both name the same memory)."""
+    planes, writes = store
+    return Synapses(planes[0], planes[1], planes[2], planes[3], planes[4], planes[5], planes[6],
+                    planes[7], planes[8], writes[0], writes[1])
+
+
+class Tables(NamedTuple):
+    """Constant lookup tables."""
+
+    encoder_ints: np.ndarray     # encoding.EncoderTables
+    encoder_floats: np.ndarray
+    law: WriteLaw                # the device model's write law
+    kplus: np.ndarray            # window rule: F0 h_+(lag) by lag in steps (plasticity.py)
+    kminus: np.ndarray           # F0 h_-(lag)
+    in_tick_weight: np.ndarray   # (K, n_neurons): d_j^(K-1-k), what is left at the tick's end
+    #                              of an eligibility contribution at step k
+
+
+class Scratch(NamedTuple):
+    """Buffers a tick fills and reads; nothing in them survives the tick."""
+
+    active: np.ndarray           # int64: the active inputs of this tick
+    activation: np.ndarray       # their activations a in (0, 1]
+    active_spikes: np.ndarray    # their spikes so far in this tick
+    current: np.ndarray          # input current of each neuron in this step
+    spiked: np.ndarray           # 1.0 for the neurons that fired in this step
+    pre_spikes: np.ndarray       # int64: inputs that fired in this step
+    post_spikes: np.ndarray      # int64: neurons that fired in this step
+
+
+def record_dtype(fields):
+    """The dtype of a record with ``(name, type)`` fields (aligned, as numba reads it best)."""
+    return np.dtype(list(fields), align=True)
+
+
+CARRY = record_dtype([
+    ('time', 'f8'),      # neural steps since the network was built
+    ('v_prev', 'f8'),    # V(s_{t-1}): the critic's value in the last tick
+    ('n_live', 'i8'),    # rows in Inputs.live
+])
+COMMAND = record_dtype([
+    ('phase', 'i8'),         # PHASE_*
+    ('reward', 'f8'),        # r of the transition that ended in this tick's state
+    ('external_m', 'f8'),    # the modulator when the caller computes it (learning.modulator)
+    ('learn', '?'),          # program the devices
+    ('has_prev', '?'),       # a transition ended here (not the episode's first tick)
+])
+OUTPUT = record_dtype([
+    ('action', 'i8'),        # 1 = push right, 0 = push left
+    ('force', 'f8'),         # N
+    ('value', 'f8'),         # V(s_t)
+    ('modulator', 'f8'),     # M applied in this tick (0 when none)
+    ('writes', 'i8'),        # device writes in this tick
+    ('wrote', '?'),          # |M| passed the dead zone and the devices were programmed
+])
+
+
+def record(dtype):
+    """A zeroed record of ``dtype``: a 0-d structured array (``r['name']`` reads and writes a
+    field in Python; numba reads ``r[()]`` as a record with attribute access)."""
+    return np.zeros((), dtype)
+
+
+def named_arrays(prefix, group):
+    """(dotted name, array) for every array of a NamedTuple, nested ones included."""
+    for name, value in zip(group._fields, group):
+        if isinstance(value, tuple):
+            yield from named_arrays(f'{prefix}.{name}', value)
+        else:
+            yield f'{prefix}.{name}', value
