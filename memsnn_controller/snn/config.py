@@ -3,14 +3,14 @@
 Every field is checked when the dataclass is built; a bad value raises ConfigError naming the
 field by its dotted path (e.g. ``actor.eta``). ``AgentConfig.from_dict`` rejects unknown keys, and
 ``apply_overrides`` sets any field from ``'section.field=value'`` strings (values parsed as YAML).
-The defaults are the shipped configuration: the recipe of docs/science.md section 11, with the synaptic
-gains raised (actor 4, critic 2) and the rates lowered further (gain x eta 0.01 for the actor
-and 0.0075 for the critic, against the recipe's 0.03 and 0.015) so that learned weights need
+The defaults are the shipped configuration: the recipe of docs/science.md section 11, with the
+synaptic gains raised (actor 4, critic 2) and the rates lowered further (gain x eta 0.01 for the
+actor and 0.0075 for the critic, against the recipe's 0.03 and 0.015) so that learned weights need
 smaller device excursions around the PPX balance point w* = 0.298, where the SET and RESET laws
 are nearly symmetric (less drift), every device starting at w = 0.3 (the exploration noise breaks
 the symmetry; with the higher gains a random start spread leaves both actor populations firing
-and the continuous decoder's forces weak), and a lower annealing floor for the rates (docs/science.md
-section 10; docs/results.md).
+and the continuous decoder's forces weak), and a lower annealing floor for the rates
+(docs/science.md section 10; docs/results.md).
 """
 
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
