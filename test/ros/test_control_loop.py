@@ -20,8 +20,7 @@ UPRIGHT = (0.01, 0.0, 0.02, 0.0)  # (x, x_dot, theta, theta_dot), inside the rea
 class FakeAgent:
     """Records calls; force = 100 * theta (so clipping shows), like a very stiff controller."""
 
-    class network:  # noqa: N801 - mimics agent.network
-        n_in, n_post = 10, 4
+    n_synapses = 40
 
     def __init__(self):
         self.steps, self.resets, self.ended = [], 0, []
