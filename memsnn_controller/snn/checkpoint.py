@@ -5,11 +5,13 @@ Contents: every state array of the network under its name in state.py ('synapses
 the agent's episode history and counters, and ``meta``: a JSON string with the format version,
 the package version, the seed and the whole AgentConfig. Writing goes to a temporary file in the
 same folder, is fsynced, then renamed over the target (and the folder fsynced), so a crash leaves
-either the old or the new checkpoint, never a torn one. Loading checks everything before anything
-is changed; a corrupt, truncated or mismatched file raises CheckpointError saying what is wrong,
-and so do indices (live rows, spike-ring slots, neuron groups) that would point outside their
-arrays. The effective weights are recomputed from the devices on loading; the stored plane is not
-trusted.
+either the old or the new checkpoint, never a torn one. The checkpoint it replaces is kept as
+``PATH.bak``, and a state holding a non-finite value is refused (CheckpointError) before anything
+is written, so no single write can lose the last good state. Loading checks everything before
+anything is changed; a corrupt, truncated or mismatched file raises CheckpointError saying what
+is wrong, and so do indices (live rows, spike-ring slots, neuron groups) that would point outside
+their arrays. The effective weights are recomputed from the devices on loading; the stored plane
+is not trusted.
 
 Format versions: 1 stored the state as index-addressed stacks ('syn', 'npar', 'ist', ...);
 2 stores it by name. A file of another version is refused with a message saying so.
@@ -55,12 +57,24 @@ def save_checkpoint(agent, path):
 
 
 def write_checkpoint(path, config, seed, arrays):
-    """Write a checkpoint of (config, seed, state arrays) to ``path`` atomically."""
+    """Write a checkpoint of (config, seed, state arrays) to ``path`` atomically, keeping the
+    one it replaces as ``path + '.bak'``; CheckpointError (nothing written) for a non-finite
+    state."""
+    require_finite(path, arrays)
     meta = {'format_version': FORMAT_VERSION, 'package_version': __version__,
             'seed': int(seed), 'config': config.to_dict()}
     arrays = dict(arrays, meta=np.array(json.dumps(meta, sort_keys=True)))
-    with atomic_file(path, 'wb') as f:
+    with atomic_file(path, 'wb', backup=True) as f:
         np.savez(f, **arrays)
+
+
+def require_finite(path, arrays):
+    """CheckpointError naming the first float array of ``arrays`` that holds a NaN or inf."""
+    for name, array in arrays.items():
+        array = np.asarray(array)
+        if array.dtype.kind in 'fc' and not np.all(np.isfinite(array)):
+            raise CheckpointError(f'{os.fspath(path)}: not saved: the state array {name!r} '
+                                  f'holds non-finite values (a broken learning state)')
 
 
 def load_checkpoint(path):

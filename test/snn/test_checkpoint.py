@@ -115,6 +115,32 @@ def test_overwrite_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeyp
     assert os.listdir(tmp_path) == ['ckpt.npz']
 
 
+def test_the_replaced_checkpoint_is_kept_as_bak(tmp_path):
+    path = tmp_path / 'ckpt.npz'
+    first, second = _trained(steps=20), _trained(steps=40)
+    first.save(path)
+    assert not (tmp_path / 'ckpt.npz.bak').exists()
+    saved_first = path.read_bytes()
+    second.save(path)
+    assert (tmp_path / 'ckpt.npz.bak').read_bytes() == saved_first
+    assert int(load_checkpoint(path)[2]['counters'][0]) == second.total_steps
+    assert sorted(os.listdir(tmp_path)) == ['ckpt.npz', 'ckpt.npz.bak']
+
+
+def test_a_non_finite_state_is_never_written(tmp_path):
+    path = tmp_path / 'ckpt.npz'
+    agent = _trained(steps=20)
+    agent.save(path)
+    good = path.read_bytes()
+    broken = _trained(steps=30)
+    broken.network.synapses.w_pos[0, 0] = np.nan
+    for save in (broken.save, broken.snapshot().save):
+        with pytest.raises(CheckpointError, match="'synapses.w_pos' holds non-finite"):
+            save(path)
+        assert path.read_bytes() == good
+    assert sorted(os.listdir(tmp_path)) == ['ckpt.npz']
+
+
 def _rewrite(path, out, mutate):
     with np.load(path, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
