@@ -7,15 +7,24 @@ adapter around it, so everything here is tested without spinning a node.
 
 Per message, in order:
 
-1. Bad input (a missing or repeated joint, a NaN or inf, empty arrays, array lengths that
-   disagree, a stamp before the previous one): counted, answered with 0 N, nothing else touched.
-   A source whose stamps restart (a restarted simulator or driver) is accepted as a new time base
-   once its stamps have run backwards for ``timebase_reset_s`` of receipt time; the episode in
-   progress is then abandoned.
+1. Reading (``conversions.JointLookup``): bad input (a repeated joint, a NaN or inf, a value
+   beyond ``state_limits``, empty arrays, array lengths that disagree, a negative stamp, a stamp
+   before the previous one) is counted, answered with 0 N, nothing else touched. A source whose
+   stamps restart (a restarted simulator or driver) is accepted as a new time base once its
+   stamps have run backwards for ``watchdog_timeout`` of receipt time; the episode in progress
+   is then abandoned. A message holding one of the two joints only (stacks with one driver or
+   broadcaster per joint) is merged with the other joint's latest reading when the two are at
+   most ``merge_window`` apart (the state's time is the newer of the two); without a partner,
+   with ``merge_joints`` off, or holding neither joint (another source on the topic) it is
+   ignored: not answered, counted. Partial messages are never answered with 0 N.
 2. Time: the header stamp; a stamp of 0 means "unstamped", and the receipt time is used instead
    (a stream switching between stamped and unstamped starts a new time base). A message with the
    same stamp as the previous one is a duplicate: it gets the same answer again (the same force,
-   or nothing if the original was between ticks) and the agent is not stepped twice.
+   or nothing if the original was between ticks) and the agent is not stepped twice. A stamp that
+   has not advanced for ``watchdog_timeout`` (a stuck driver repeating its last reading) trips
+   the watchdog: each such message is answered with 0 N (``STALE``) until the stamps move.
+   Silence trips it too (``check_watchdog``, called by the node's timer): only states with an
+   advancing stamp count as alive.
 3. Decimation: a message is a tick when its time is at least ``due - tolerance``, where ``due``
    is one control period after the previous due time (a fixed grid, so a 240 Hz stream decimated
    to 50 Hz still ticks 50 times a second on average; the grid re-anchors after a gap of more than
@@ -35,7 +44,8 @@ Per message, in order:
      the simulator ignores the answer to its truncated state and starts a new episode.
 
 The agent computes its own reward; episode lengths count agent steps (ticks), so in lockstep they
-equal the simulator's.
+equal the simulator's. A non-finite force from the agent raises AgentFault: the agent is broken,
+and the node stops commanding (0 N) and saves nothing from it.
 """
 
 from dataclasses import dataclass
@@ -45,13 +55,16 @@ from typing import NamedTuple
 import numpy as np
 
 from memsnn_controller.envs import cartpole_spec
-from memsnn_controller.ros.conversions import JointLookup
+from memsnn_controller.ros import conversions
+from memsnn_controller.ros.conversions import CART_ONLY, NO_JOINT, WHOLE, JointLookup
 
 # Outcome kinds.
 TICK = 'tick'                 # the agent stepped; publish its force
 NEW_EPISODE = 'new_episode'   # a ready state: a new episode started with an agent step; publish
 SKIP = 'skip'                 # between ticks (decimated): publish nothing
 DUPLICATE = 'duplicate'       # the previous stamp again: repeat the previous answer
+STALE = 'stale'               # the stamp has not advanced for watchdog_timeout: 0 N
+IGNORED = 'ignored'           # a partial message without a partner, or none of our joints: nothing
 BAD_INPUT = 'bad_input'       # unusable message: publish 0 N
 FAILED = 'failed'             # outside the failure thresholds: episode ended (terminated); 0 N
 TRUNCATED = 'truncated'       # max_episode_steps reached: episode ended (truncated); 0 N
@@ -68,6 +81,16 @@ BAD_NEGATIVE_STAMP = 'negative_stamp'
 
 REASON_MAX_STEPS = 'max_episode_steps'
 REASON_TIMEBASE = 'time_base_reset'
+REASON_STALE = 'stale_stamp'
+
+# Why a message was ignored (Outcome.reason of IGNORED).
+IGNORED_NO_JOINT = 'no_joint'    # neither joint: another source on the topic
+IGNORED_PARTIAL = 'partial'      # one joint only, merge_joints off
+IGNORED_UNMATCHED = 'unmatched'  # one joint only, no reading of the other within merge_window
+
+
+class AgentFault(RuntimeError):
+    """The agent produced something unusable (a non-finite force): it must not be used on."""
 
 
 class Outcome(NamedTuple):
@@ -106,18 +129,23 @@ class LoopSettings:
     ready_theta: float = 0.1
     ready_theta_dot: float = 0.5
     ready_hold: float = 0.0
-    timebase_reset_s: float = 0.5
-    cart_joint: str = 'slider_to_cart'
-    pole_joint: str = 'cart_to_pole'
+    watchdog_timeout: float = 0.5
+    cart_joint: str = conversions.CART_JOINT
+    pole_joint: str = conversions.POLE_JOINT
+    merge_joints: bool = True
+    merge_window: float = 0.02
+    state_limits: tuple = conversions.DEFAULT_STATE_LIMITS
 
     @classmethod
     def from_parameters(cls, p):
-        """Settings from the node's parameter dict (timebase_reset_s = watchdog_timeout)."""
-        names = [f for f in cls.__dataclass_fields__ if f != 'timebase_reset_s']
-        return cls(timebase_reset_s=p['watchdog_timeout'], **{n: p[n] for n in names})
+        """Settings from the node's parameter dict (the parameters of the same names)."""
+        values = {name: p[name] for name in cls.__dataclass_fields__}
+        values['state_limits'] = tuple(values['state_limits'])
+        return cls(**values)
 
 
 _SKIP = Outcome(SKIP, False)
+_STALE = Outcome(STALE, True, 0.0, REASON_STALE)
 
 
 class LatencyStats:
@@ -164,7 +192,12 @@ class ControlLoop:
         self.overruns = 0
         self.timebase_resets = 0
         self.abandoned = 0
-        self.nonfinite_forces = 0
+        self.ignored_messages = 0
+        self.last_ignored = ''
+        self.merged_states = 0
+        self.stale_messages = 0
+        self.watchdog_trips = 0
+        self.watchdog_tripped = False
         self.apply_settings()
         self.restart()
 
@@ -176,11 +209,15 @@ class ControlLoop:
         self._period_ns = round(s.control_period * 1e9)
         self._tolerance_ns = round(s.tick_tolerance * self._period_ns)
         self._hold_ns = round(s.ready_hold * 1e9)
-        self._timebase_reset_ns = round(s.timebase_reset_s * 1e9)
+        self._watchdog_ns = round(s.watchdog_timeout * 1e9)
+        self._merge_ns = round(s.merge_window * 1e9)
         self._spec = cartpole_spec.CartPoleSpec(x_threshold=s.x_threshold,
                                                 theta_threshold=s.theta_threshold)
-        if (s.cart_joint, s.pole_joint) != (self.lookup.cart_joint, self.lookup.pole_joint):
-            self.lookup = JointLookup(s.cart_joint, s.pole_joint)
+        lookup = self.lookup
+        if (s.cart_joint, s.pole_joint, tuple(s.state_limits)) != (
+                lookup.cart_joint, lookup.pole_joint, lookup.limits):
+            self.lookup = JointLookup(s.cart_joint, s.pole_joint, s.state_limits)
+            self._cart = self._pole = None
         # Synapses per device: for the episodes' writes per synapse.
         self._synapses = self.agent.n_synapses
 
@@ -192,7 +229,10 @@ class ControlLoop:
         self._due = None
         self._backwards_since = None
         self._last_answer = _SKIP
-        self._abandon()
+        self._fresh_ns = None        # receipt time of the last state whose stamp advanced
+        self.watchdog_tripped = False
+        self._cart = self._pole = None  # latest per-joint readings: (position, velocity, t,
+        self._abandon()                 # stamped)
 
     def replace_agent(self, agent):
         """Use a new agent (after ~/reset_learning); the loop waits for a ready state."""
@@ -215,25 +255,36 @@ class ControlLoop:
     def process(self, names, positions, velocities, stamp_ns, receipt_ns):
         """Decide what to answer to one joint state (module docstring); returns an Outcome."""
         self.messages += 1
-        obs, code, detail = self.lookup.observation(names, positions, velocities)
-        if obs is None:
-            return self._bad(code, detail)
+        what, values, detail = self.lookup.read(names, positions, velocities)
+        if values is None and what != NO_JOINT:
+            return self._bad(what, detail)
         if stamp_ns < 0:
             return self._bad(BAD_NEGATIVE_STAMP, f'negative stamp {stamp_ns} ns')
         stamped = stamp_ns != 0
         t = stamp_ns if stamped else receipt_ns
+        if what == WHOLE:
+            obs = values
+            if self.settings.merge_joints:  # a later partial message may pair with these
+                self._cart = (obs[0], obs[1], t, stamped)
+                self._pole = (obs[2], obs[3], t, stamped)
+        else:
+            obs, t, why = self._merge(what, values, t, stamped)
+            if obs is None:
+                return self._ignore(why, detail)
         last = self._last_t
         if last is None or stamped != self._stamped:
             self._due = None  # a new time base
             self._ready_since = None
         elif t == last:
+            if receipt_ns - self._fresh_ns > self._watchdog_ns:
+                return self._stale()
             self.duplicates += 1
             answer = self._last_answer
             return Outcome(DUPLICATE, answer.publish, answer.force)
         elif t < last:
             if self._backwards_since is None:
                 self._backwards_since = receipt_ns
-            if receipt_ns - self._backwards_since < self._timebase_reset_ns:
+            if receipt_ns - self._backwards_since < self._watchdog_ns:
                 return self._bad(BAD_TIME_BACKWARDS,
                                  f'stamp {t * 1e-9:.6f} s is before the previous '
                                  f'{last * 1e-9:.6f} s')
@@ -241,6 +292,8 @@ class ControlLoop:
         self._backwards_since = None
         self._last_t = t
         self._stamped = stamped
+        self._fresh_ns = receipt_ns
+        self.watchdog_tripped = False
 
         due = self._due
         period = self._period_ns
@@ -256,6 +309,59 @@ class ControlLoop:
         outcome = self._episode_step(obs, t, tick, receipt_ns)
         self._last_answer = outcome
         return outcome
+
+    def _merge(self, what, values, t, stamped):
+        """(state, time, '') from a one-joint reading and the other joint's latest, or (None,
+        t, why) when they cannot make a state."""
+        if what == NO_JOINT:
+            return None, t, IGNORED_NO_JOINT
+        reading = (values[0], values[1], t, stamped)
+        if what == CART_ONLY:
+            self._cart = reading
+            other = self._pole
+        else:
+            self._pole = reading
+            other = self._cart
+        if not self.settings.merge_joints:
+            return None, t, IGNORED_PARTIAL
+        if other is None or other[3] != stamped or abs(t - other[2]) > self._merge_ns:
+            return None, t, IGNORED_UNMATCHED
+        self.merged_states += 1
+        cart, pole = (reading, other) if what == CART_ONLY else (other, reading)
+        return (cart[0], cart[1], pole[0], pole[1]), max(t, other[2]), ''
+
+    def _ignore(self, why, detail):
+        self.ignored_messages += 1
+        if why == IGNORED_PARTIAL:
+            detail = 'one joint only and merge_joints is off'
+        elif why == IGNORED_UNMATCHED:
+            detail = 'one joint only, and no reading of the other within merge_window'
+        self.last_ignored = detail
+        return Outcome(IGNORED, False, 0.0, why, detail)
+
+    def _stale(self):
+        self.stale_messages += 1
+        if not self.watchdog_tripped:
+            self.watchdog_tripped = True
+            self.watchdog_trips += 1
+        return _STALE
+
+    @property
+    def receiving(self):
+        """Whether a state with an advancing stamp has arrived since the last restart."""
+        return self._fresh_ns is not None
+
+    def check_watchdog(self, now_ns):
+        """True when the watchdog trips now: no state with an advancing stamp for more than
+        watchdog_timeout since the last one (steady-clock ns, as the receipt times). Armed by
+        the first state after a restart; trips once until states are back. The caller
+        publishes 0 N."""
+        fresh = self._fresh_ns
+        if fresh is None or self.watchdog_tripped or now_ns - fresh <= self._watchdog_ns:
+            return False
+        self.watchdog_tripped = True
+        self.watchdog_trips += 1
+        return True
 
     def _episode_step(self, obs, t, tick, receipt_ns):
         if self.phase == PHASE_RUNNING:
@@ -307,9 +413,9 @@ class ControlLoop:
         force = decision.force
         limit = self.settings.force_limit
         if not math.isfinite(force):  # never a non-finite command on the wire
-            self.nonfinite_forces += 1
-            force = 0.0
-        elif force > limit:
+            raise AgentFault(f'the agent returned a non-finite force ({force}) for the state '
+                             f'{tuple(obs)}')
+        if force > limit:
             force = limit
         elif force < -limit:
             force = -limit
@@ -328,11 +434,12 @@ class ControlLoop:
         return Outcome(BAD_INPUT, True, 0.0, code, detail)
 
     def _new_timebase(self, obs, t, stamped, receipt_ns):
-        """The stamps have run backwards for timebase_reset_s: the source restarted."""
+        """The stamps have run backwards for watchdog_timeout: the source restarted."""
         self.timebase_resets += 1
         self.restart()
         self._last_t = t
         self._stamped = stamped
+        self._fresh_ns = receipt_ns
         self._due = t + self._period_ns
         outcome = self._episode_step(obs, t, True, receipt_ns)
         self._last_answer = outcome

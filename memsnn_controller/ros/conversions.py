@@ -104,62 +104,108 @@ def answered_stamp_ns(msg):
         return None
 
 
-# Why a joint state cannot be used (JointLookup.observation's reason codes).
+# Why a joint state cannot be used (JointLookup's reason codes).
 BAD_EMPTY = 'empty'
 BAD_LENGTHS = 'length_mismatch'
 BAD_MISSING_JOINT = 'missing_joint'
 BAD_DUPLICATE_JOINT = 'duplicate_joint'
 BAD_NON_FINITE = 'non_finite'
+BAD_IMPLAUSIBLE = 'implausible'
+
+# What a usable JointState holds (JointLookup.read).
+WHOLE = 'whole'          # both joints: (x, x_dot, theta, theta_dot)
+CART_ONLY = 'cart'       # the cart joint alone: (x, x_dot)
+POLE_ONLY = 'pole'       # the pole joint alone: (theta, theta_dot)
+NO_JOINT = 'no_joint'    # neither (another source publishing on the same topic)
+
+STATE_NAMES = ('x', 'x_dot', 'theta', 'theta_dot')
+# Largest plausible |x| (m), |x_dot| (m/s), |theta| (rad), |theta_dot| (rad/s): far beyond any
+# cart-pole, so only nonsense (a unit error, a corrupted driver, 1e300) is refused.
+DEFAULT_STATE_LIMITS = (100.0, 100.0, 1000.0, 1000.0)
 
 
 class JointLookup:
-    """Reads the cart-pole observation out of sensor_msgs/JointState arrays, by joint name.
+    """Reads the cart-pole state out of sensor_msgs/JointState arrays, by joint name.
 
     The cart joint gives (x, x_dot), the pole joint (theta, theta_dot); the joints may come in
     any order and other joints are ignored. ``position`` and ``velocity`` must have one entry per
-    name (``effort`` is not used and not checked). The indices are cached while the name list
+    name (``effort`` is not used and not checked). Every value read must be finite and within
+    ``limits`` (|x|, |x_dot|, |theta|, |theta_dot|). The indices are cached while the name list
     stays the same, so the usual stream costs two list comparisons per message.
     """
 
-    def __init__(self, cart_joint=CART_JOINT, pole_joint=POLE_JOINT):
+    def __init__(self, cart_joint=CART_JOINT, pole_joint=POLE_JOINT,
+                 limits=DEFAULT_STATE_LIMITS):
         self.cart_joint = cart_joint
         self.pole_joint = pole_joint
+        self.limits = tuple(float(v) for v in limits)
         self._names = None
         self._indices = None
 
-    def observation(self, names, positions, velocities):
-        """Return ((x, x_dot, theta, theta_dot), None, '') or (None, code, reason).
-
-        code is one of the BAD_* constants; reason is a short sentence for a log line.
-        """
+    def read(self, names, positions, velocities):
+        """(what, values, detail): WHOLE with (x, x_dot, theta, theta_dot), CART_ONLY or
+        POLE_ONLY with (position, velocity), NO_JOINT with None; or a BAD_* code with None.
+        detail: a short sentence for a log line ('' for WHOLE)."""
         count = len(names)
         if count == 0 or len(positions) == 0 or len(velocities) == 0:
-            return None, BAD_EMPTY, (f'empty arrays (name {count}, position {len(positions)}, '
+            return BAD_EMPTY, None, (f'empty arrays (name {count}, position {len(positions)}, '
                                      f'velocity {len(velocities)})')
         if len(positions) != count or len(velocities) != count:
-            return None, BAD_LENGTHS, (f'array lengths disagree (name {count}, position '
+            return BAD_LENGTHS, None, (f'array lengths disagree (name {count}, position '
                                        f'{len(positions)}, velocity {len(velocities)})')
         if names != self._names:
             indices = []
             for joint in (self.cart_joint, self.pole_joint):
                 found = [i for i, name in enumerate(names) if name == joint]
-                if not found:
-                    self._names = None
-                    return None, BAD_MISSING_JOINT, (f'joint {joint!r} missing (names: '
-                                                     f'{list(names)})')
                 if len(found) > 1:
                     self._names = None
-                    return None, BAD_DUPLICATE_JOINT, f'joint {joint!r} listed {len(found)} times'
-                indices.append(found[0])
+                    return BAD_DUPLICATE_JOINT, None, (f'joint {joint!r} listed {len(found)} '
+                                                       'times')
+                indices.append(found[0] if found else None)
             self._names = list(names)
             self._indices = tuple(indices)
         cart, pole = self._indices
-        obs = (positions[cart], velocities[cart], positions[pole], velocities[pole])
-        isfinite = math.isfinite
-        if not (isfinite(obs[0]) and isfinite(obs[1]) and isfinite(obs[2]) and isfinite(obs[3])):
-            return None, BAD_NON_FINITE, ('non-finite value in (x, x_dot, theta, theta_dot) = '
-                                          f'({obs[0]}, {obs[1]}, {obs[2]}, {obs[3]})')
-        return obs, None, ''
+        lx, lxd, lt, ltd = self.limits
+        if cart is not None and pole is not None:
+            x, x_dot = positions[cart], velocities[cart]
+            theta, theta_dot = positions[pole], velocities[pole]
+            # NaN fails every comparison, so one test catches non-finite and implausible values.
+            if -lx <= x <= lx and -lxd <= x_dot <= lxd and -lt <= theta <= lt and \
+                    -ltd <= theta_dot <= ltd:
+                return WHOLE, (x, x_dot, theta, theta_dot), ''
+            return self._unusable((x, x_dot, theta, theta_dot), STATE_NAMES, self.limits)
+        if cart is not None:
+            x, x_dot = positions[cart], velocities[cart]
+            if -lx <= x <= lx and -lxd <= x_dot <= lxd:
+                return CART_ONLY, (x, x_dot), ''
+            return self._unusable((x, x_dot), STATE_NAMES[:2], (lx, lxd))
+        if pole is not None:
+            theta, theta_dot = positions[pole], velocities[pole]
+            if -lt <= theta <= lt and -ltd <= theta_dot <= ltd:
+                return POLE_ONLY, (theta, theta_dot), ''
+            return self._unusable((theta, theta_dot), STATE_NAMES[2:], (lt, ltd))
+        return NO_JOINT, None, (f'neither {self.cart_joint!r} nor {self.pole_joint!r} (names: '
+                                f'{list(names)})')
+
+    @staticmethod
+    def _unusable(values, names, limits):
+        shown = ', '.join(f'{n} = {v}' for n, v in zip(names, values))
+        if not all(math.isfinite(v) for v in values):
+            return BAD_NON_FINITE, None, f'non-finite value in ({shown})'
+        beyond = ', '.join(f'|{n}| > {limit:g}' for n, v, limit in zip(names, values, limits)
+                           if abs(v) > limit)
+        return BAD_IMPLAUSIBLE, None, f'implausible reading ({shown}: {beyond}; state_limits)'
+
+    def observation(self, names, positions, velocities):
+        """Return ((x, x_dot, theta, theta_dot), None, '') for a message holding both joints,
+        else (None, code, reason): a BAD_* code, BAD_MISSING_JOINT when a joint is missing."""
+        what, values, detail = self.read(names, positions, velocities)
+        if what == WHOLE:
+            return values, None, ''
+        if what in (CART_ONLY, POLE_ONLY, NO_JOINT):
+            joint = self.pole_joint if what == CART_ONLY else self.cart_joint
+            return None, BAD_MISSING_JOINT, f'joint {joint!r} missing (names: {list(names)})'
+        return None, what, detail
 
 
 def diagnostic_status(name, message, values, level=DiagnosticStatus.OK, hardware_id=''):

@@ -2,6 +2,7 @@
 
 import math
 
+from loop_support import MS, NAMES, feed, make_loop
 import numpy as np
 import pytest
 from std_msgs.msg import Float64MultiArray
@@ -11,55 +12,6 @@ from memsnn_controller.ros import control_loop as cl
 from memsnn_controller.ros import controller_config as cc
 from memsnn_controller.ros import conversions
 from memsnn_controller.snn.agent import EpisodeSummary
-
-MS = 1_000_000
-NAMES = ['slider_to_cart', 'cart_to_pole']
-UPRIGHT = (0.01, 0.0, 0.02, 0.0)  # (x, x_dot, theta, theta_dot), inside the ready region
-
-
-class FakeAgent:
-    """Records calls; force = 100 * theta (so clipping shows), like a very stiff controller."""
-
-    n_synapses = 40
-
-    def __init__(self):
-        self.steps, self.resets, self.ended = [], 0, []
-        self.episode_lengths = []
-        self.in_episode = False
-        self.length = 0
-
-    def reset(self):
-        self.resets += 1
-        self.in_episode = True
-        self.length = 0
-
-    def step(self, obs):
-        assert self.in_episode
-        self.steps.append(tuple(obs))
-        self.length += 1
-        return type('Decision', (), {'force': 100.0 * obs[2]})()
-
-    def end_episode(self, obs=None, terminated=False, truncated=False):
-        summary = EpisodeSummary(len(self.episode_lengths), self.length, -1.0 if terminated
-                                 else 0.0, 3, terminated, truncated)
-        self.ended.append((tuple(obs), terminated, truncated))
-        self.episode_lengths.append(self.length)
-        self.in_episode = False
-        return summary
-
-
-def make_loop(**settings):
-    agent = FakeAgent()
-    return cl.ControlLoop(agent, cl.LoopSettings(**settings)), agent
-
-
-def feed(loop, obs=UPRIGHT, t_ms=0.0, receipt_ms=None, names=NAMES, t0_ms=1000.0):
-    """One joint state stamped t0_ms + t_ms (a stamp of 0 would mean "unstamped")."""
-    x, x_dot, theta, theta_dot = obs
-    stamp = round((t0_ms + t_ms) * MS)
-    receipt = stamp + 10**12 if receipt_ms is None else round(receipt_ms * MS)
-    return loop.process(names, [x, theta], [x_dot, theta_dot], stamp, receipt)
-
 
 # -- conversions ----------------------------------------------------------------------------------
 
@@ -221,7 +173,7 @@ def test_dropped_messages_and_late_streams_still_tick():
 
 
 def test_time_going_backwards_is_bad_input_until_the_source_restarts():
-    loop, agent = make_loop(timebase_reset_s=0.5)
+    loop, agent = make_loop(watchdog_timeout=0.5)
     for k in range(5):
         feed(loop, t_ms=1000 + 20 * k, receipt_ms=20 * k)
     steps = len(agent.steps)
@@ -256,7 +208,7 @@ def test_stamp_zero_means_receipt_time_and_a_sim_starting_at_zero_works():
 # -- the loop: bad input ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize('names, positions, velocities', [
-    (['cart_to_pole'], [0.0], [0.0]),
+    (NAMES + ['cart_to_pole'], [0.0] * 3, [0.0] * 3),
     (NAMES, [math.nan, 0.0], [0.0, 0.0]),
     (NAMES, [0.0, 0.0], [0.0, math.inf]),
     (NAMES, [0.0], [0.0, 0.0]),
