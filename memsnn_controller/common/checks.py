@@ -58,6 +58,7 @@ def in_range(low, high, unit='', low_open=False, high_open=False):
                 high_open and value == high):
             return text
         return None
+    check.bounds = (low, high)  # for a ROS parameter descriptor's range (closed)
     return check
 
 
@@ -76,6 +77,8 @@ def integer(minimum, maximum=None):
                 maximum is not None and value > maximum):
             return text
         return None
+    if maximum is not None:
+        check.bounds = (minimum, maximum)
     return check
 
 

@@ -38,7 +38,7 @@ import os
 
 from memsnn_controller.common import checks, yaml_values
 from memsnn_controller.envs import cartpole_spec
-from memsnn_controller.ros.conversions import CART_JOINT, POLE_JOINT
+from memsnn_controller.ros.conversions import CART_JOINT, DEFAULT_STATE_LIMITS, POLE_JOINT
 from memsnn_controller.ros.parameters import ParameterSpec, ParameterTable
 from memsnn_controller.snn.config import AgentConfig, ConfigError, parse_override
 from memsnn_controller.snn.rewards import REWARDS
@@ -124,8 +124,20 @@ SPECS = (
     ParameterSpec('learning', True,
                   'learn online (false: act with frozen synapses); also ~/set_learning'),
     ParameterSpec('watchdog_timeout', 0.5,
-                  'wall seconds without a joint state after which 0 N is published (a watchdog '
-                  'trip); (0, 3600]', checks.above_zero(3600.0, ' s')),
+                  'wall seconds without a joint state whose stamp advanced after which 0 N is '
+                  'published (a watchdog trip: silence, or a stuck driver repeating one '
+                  'stamp); (0, 3600]', checks.above_zero(3600.0, ' s')),
+    ParameterSpec('merge_joints', True,
+                  'merge a JointState holding only one of the two joints (one driver or '
+                  "broadcaster per joint) with the other joint's latest reading; false: such "
+                  'messages are ignored (never answered)'),
+    ParameterSpec('merge_window', 0.02,
+                  'largest time between a cart and a pole reading merged into one state, s; '
+                  '[0, 1]', checks.in_range(0.0, 1.0, ' s')),
+    ParameterSpec('state_limits', list(DEFAULT_STATE_LIMITS),
+                  'largest plausible |x| m, |x_dot| m/s, |theta| rad, |theta_dot| rad/s: a '
+                  'reading beyond is bad input (0 N); x and theta above their failure '
+                  'thresholds', checks.numbers(4, checks.above_zero(1e9), 'numbers in (0, 1e9]')),
     ParameterSpec('max_episode_steps', 500,
                   'ticks after which an episode ends as truncated (not a failure); 0 = '
                   'unlimited', checks.in_range(0, 2**31 - 1)),
@@ -166,6 +178,9 @@ def _relations(name, value, p):
         other = p.get('pole_joint' if name == 'cart_joint' else 'cart_joint')
         if other == value:
             return 'must differ from the other joint name'
+    limits = _limits_problem(name, p)
+    if limits is not None:
+        return limits
     pairs = (('ready_x', 'x_threshold'), ('ready_theta', 'theta_threshold'))
     for ready, threshold in pairs:
         if ready in p and threshold in p and not p[ready] < p[threshold]:
@@ -177,6 +192,26 @@ def _relations(name, value, p):
         problem = agent_config_problem(p)
         if problem is not None:
             return f'gives an agent configuration that {problem}'
+    return None
+
+
+# state_limits[index] must stay above (or at least) the named parameter.
+_LIMIT_FLOORS = ((0, 'x_threshold', 'above'), (1, 'ready_x_dot', 'at least'),
+                 (2, 'theta_threshold', 'above'), (3, 'ready_theta_dot', 'at least'))
+
+
+def _limits_problem(name, p):
+    limits = p.get('state_limits')
+    if limits is None or checks.numbers(4, checks.number)(limits) is not None:
+        return None
+    for index, other, relation in _LIMIT_FLOORS:
+        if other not in p or name not in ('state_limits', other):
+            continue
+        limit, floor = limits[index], p[other]
+        if limit < floor or (relation == 'above' and limit == floor):
+            if name == other:
+                return f'must stay below state_limits[{index}] ({limit})'
+            return f'[{index}] must be {relation} {other} ({floor})'
     return None
 
 
@@ -278,7 +313,8 @@ def _whole(p):
 
 
 TABLE = ParameterTable(NODE_NAME, SPECS, relations=_relations,
-                       related=('pole_joint', 'ready_x', 'ready_theta'), whole=_whole)
+                       related=('pole_joint', 'ready_x', 'ready_theta', 'state_limits'),
+                       whole=_whole)
 PARAMETERS = TABLE.specs
 AGENT_PARAMETERS = tuple(spec.name for spec in PARAMETERS if spec.configure_only)
 defaults = TABLE.defaults

@@ -16,7 +16,9 @@ from memsnn_controller.common import checks
 class ParameterSpec:
     """One node parameter: default (which fixes its ROS type; a tuple means a string array,
     which may be empty), description (the ParameterDescriptor's), check, and whether it is fixed
-    at start (read_only) or changeable only while the node is unconfigured (configure_only)."""
+    at start (read_only) or changeable only while the node is unconfigured (configure_only).
+    Either way a set to the value it already has is accepted (``ros2 param load`` of the file
+    a node started with)."""
 
     name: str
     default: object
@@ -28,6 +30,11 @@ class ParameterSpec:
     @property
     def string_array(self):
         return isinstance(self.default, tuple)
+
+    @property
+    def bounds(self):
+        """(low, high) of a range check (the descriptor's range, closed), else None."""
+        return getattr(self.check, 'bounds', None)
 
 
 class ParameterTable:

@@ -13,7 +13,7 @@ from sim_test_client import SimClient, balance
 import yaml
 
 from memsnn_controller.envs.simulation import CartPoleSimulation
-from memsnn_controller.ros.sim_config import NODE_NAME, PARAMETERS, validate_parameter
+from memsnn_controller.ros.sim_config import PARAMETERS, validate_parameter
 from memsnn_controller.ros.sim_node import CartPoleSimNode, SimParameterError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -37,7 +37,7 @@ def test_every_parameter_is_declared_described_and_valid_by_default(rclpy_contex
 
 def test_yaml_and_docs_cover_every_parameter():
     with open(os.path.join(ROOT, 'config', 'simulator.yaml')) as f:
-        values = yaml.safe_load(f)[NODE_NAME]['ros__parameters']
+        values = yaml.safe_load(f)['/**']['ros__parameters']
     assert set(values) == {spec.name for spec in PARAMETERS}
     for spec in PARAMETERS:
         assert values[spec.name] == spec.default, spec.name

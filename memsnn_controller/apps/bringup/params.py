@@ -1,9 +1,10 @@
 """The parameters of both nodes for one bringup, and the parameter file that hands them over.
 
-Precedence, later winning: the package's parameter files (config/simulator.yaml and
-config/controller.yaml; a resumed run's params.yaml instead), then each --params-file in order,
-then the options (--mode, --gui, --seed, --reward, --device, --set, --out). In every file the
-section '/**' applies to both nodes and a node's own section wins over it. Each file is read by
+Precedence, later winning: the package's parameter files (config/simulator.yaml for the
+simulator and config/controller.yaml for the controller, each keyed '/**' so that it applies
+under any namespace; a resumed run's params.yaml instead), then each --params-file in order,
+then the options (--mode, --gui, --seed, --reward, --device, --set, --out). In a --params-file
+the section '/**' applies to both nodes and a node's own section wins over it. Each file is read by
 rclpy's own parser (``rclpy.parameter.parameter_dict_from_yaml_file``), as a node given
 ``--params-file`` would read it; this module adds what that parser leaves out: one-line errors for
 a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats
@@ -97,17 +98,22 @@ def resolve_parameters(args, base_file=None):
     """The parameters of the simulator and of the controller (dicts), from the package's files
     (or ``base_file``: a run's params.yaml when resuming), the --params-file files and the
     options. Raises BringupError saying what is wrong."""
+    # (path, the one node it is for or None for both, given with --params-file)
     if base_file is not None:
-        files = [base_file]
+        files = [(base_file, None, False)]
     else:
-        folder = config_dir()
-        files = [os.path.join(folder, 'simulator.yaml'), os.path.join(folder, 'controller.yaml')]
+        folder = config_dir()  # each package file is for its node alone (its section is '/**')
+        files = [(os.path.join(folder, 'simulator.yaml'), SIM_NODE, False),
+                 (os.path.join(folder, 'controller.yaml'), CONTROLLER_NODE, False)]
+    files += [(path, None, True) for path in args.params_file]
     sim, ctrl = sim_config.defaults(), controller_config.defaults()
     explicit = set()  # controller parameters that a --params-file names in its own section
-    for path, given in [(path, False) for path in files] + [(p, True) for p in args.params_file]:
+    for path, only, given in files:
         values, sections = _read(path)
-        sim.update(values[SIM_NODE])
-        ctrl.update(values[CONTROLLER_NODE])
+        if only in (None, SIM_NODE):
+            sim.update(values[SIM_NODE])
+        if only in (None, CONTROLLER_NODE):
+            ctrl.update(values[CONTROLLER_NODE])
         if given:
             explicit.update(sections.get(CONTROLLER_NODE, {}))
 
