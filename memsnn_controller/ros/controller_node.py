@@ -9,10 +9,13 @@ Interfaces:
 - subscribes ``joint_states`` (sensor_msgs/JointState, sensor-data QoS) while active;
 - publishes ``effort_controller/commands`` (std_msgs/Float64MultiArray, one finite value, the
   cart force in N, reliable): the agent's force at each tick, 0 N for bad input, failures,
-  waiting for the ready region, watchdog trips, deactivation, shutdown, errors and Ctrl-C;
-- publishes ``/diagnostics``: ``memsnn_controller: status`` every ``diagnostics_period`` and
-  ``memsnn_controller: episode`` for every finished episode (what memsnn-bringup builds
-  episodes.csv from);
+  waiting for the ready region, watchdog trips (silence or a stuck stamp), deactivation,
+  shutdown, faults and Ctrl-C;
+- publishes ``/diagnostics``: ``memsnn_controller: status`` every ``diagnostics_period`` and at
+  transitions, with OK, WARN, ERROR or STALE levels (``controller_status``);
+- publishes ``~/episodes`` (diagnostic_msgs/DiagnosticStatus ``memsnn_controller: episode``, one
+  per finished episode, reliable and transient-local: what memsnn-bringup builds episodes.csv
+  from);
 - services ``~/save_checkpoint`` and ``~/reset_learning`` (std_srvs/Trigger) and
   ``~/set_learning`` (std_srvs/SetBool), plus the standard lifecycle services.
 
@@ -21,6 +24,9 @@ the file exists) and compiles/loads the numba kernels; activate subscribes to jo
 starts commanding; deactivate unsubscribes and publishes 0 N; cleanup and shutdown save the
 checkpoint (when ``checkpoint_path`` is set) and publish 0 N. The command publisher exists from
 the start, so a 0 N can be sent in any state; commands other than 0 N only while active.
+A fault (an exception or a non-finite force in the loop) publishes 0 N, deactivates, reports
+ERROR and marks the agent faulted: nothing is saved from it and it is not activated again;
+cleanup drops it (configure restores the last good checkpoint).
 
 Timing: the watchdog, the diagnostics and the autosave run on steady (wall) clock timers, so
 they keep working with use_sim_time when /clock stops; ticks follow the joint states' stamps, so
@@ -28,29 +34,35 @@ the node works on sim time and on wall time without /clock alike. Latency is mea
 subscription callback's entry (steady clock) to the return of publish(); an overrun is an
 answered state whose latency exceeded control_period.
 
-Checkpoints are written atomically; autosaves snapshot the learning state on the executor
-thread (a copy, 0.5-3 ms) and write the file on a background thread, so a save does
-not stall the control loop.
+Checkpoints are written atomically, the replaced one kept as ``.bak``; temporary files that a
+killed process left are removed at configure. Autosaves and ``~/save_checkpoint`` snapshot the
+learning state on the executor thread (a copy, 0.5-3 ms) and write the file on one background
+writer thread, in order, so a save does not stall the control loop (the service answers when
+the file is written).
 
 Parameters: ``controller_config`` (declared and validated by ``node_parameters``); the status
 report: ``controller_status``; the process entry point: ``memsnn_controller.apps.controller_node``.
 """
 
 import os
+import queue
 import secrets
 import threading
 import time
 import traceback
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.clock import Clock, ClockType
 from rclpy.duration import Duration
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.parameter import Parameter
+from rclpy.task import Future
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
+from memsnn_controller.common import atomic
 from memsnn_controller.ros import control_loop, controller_config, conversions, qos
 from memsnn_controller.ros.controller_config import NODE_NAME
 from memsnn_controller.ros.controller_status import NodeCounters, status_report
@@ -64,10 +76,7 @@ SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
 HARDWARE_ID = 'memsnn'
 # Parameters the control loop reads (LoopSettings), applied at once when set.
-LOOP_PARAMETERS = frozenset(('control_period', 'tick_tolerance', 'force_limit',
-                             'max_episode_steps', 'x_threshold', 'theta_threshold', 'ready_x',
-                             'ready_x_dot', 'ready_theta', 'ready_theta_dot', 'ready_hold',
-                             'watchdog_timeout', 'cart_joint', 'pole_joint'))
+LOOP_PARAMETERS = frozenset(control_loop.LoopSettings.__dataclass_fields__)
 
 
 class ControllerParameterError(ValueError):
@@ -81,33 +90,37 @@ class ControllerNode(LifecycleNode):
         super().__init__(NODE_NAME, **node_kwargs)
         self._loop = None
         self._sub = None
-        self._save_thread = None
         self.last_error = ''
+        self._writes = queue.Queue()  # (snapshot, path, done) for the writer thread, in order
+        self._writer = None
         self._params = DeclaredParameters(self, controller_config.TABLE, ControllerParameterError,
                                           configured=lambda: self._loop is not None,
                                           on_change=self._apply_parameters)
         p = self.parameters()
         self.autostart = p['autostart']
 
-        # counters kept by the node (the loop keeps the per-message ones)
-        self.watchdog_trips = 0
+        # counters kept by the node (the loop keeps the per-message ones and the watchdog's)
         self.errors = 0
         self.saves = 0
-        self._tripped = False
-        self._last_receipt_ns = None
+        self.fault = ''  # why the agent is unusable (set by a loop error, cleared with the agent)
         self._next_log = {}
         self._last_report = (0, 0, 0, 0)
         self._saved_steps = None
-        self._save_lock = threading.Lock()
         self._command = Float64MultiArray()
         self._zero = conversions.command_from_force(0.0)
 
         self._cmd_pub = self.create_publisher(Float64MultiArray, 'effort_controller/commands',
                                               qos.COMMANDS)
         self._diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', qos.DIAGNOSTICS)
-        self.create_service(Trigger, '~/save_checkpoint', self._on_save_checkpoint)
+        self._episode_pub = self.create_publisher(DiagnosticStatus, '~/episodes', qos.EPISODES)
+        # Its own callback group: while its answer awaits the write, the node's default group
+        # (joint states, timers) is not held, so the control loop runs on.
+        self.create_service(Trigger, '~/save_checkpoint', self._on_save_checkpoint,
+                            callback_group=MutuallyExclusiveCallbackGroup())
         self.create_service(Trigger, '~/reset_learning', self._on_reset_learning)
         self.create_service(SetBool, '~/set_learning', self._on_set_learning)
+        # Wakes the executor when a background write ends (the service's answer is waiting).
+        self._written = self.create_guard_condition(lambda: None)
 
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self._status_timer = self.create_timer(p['diagnostics_period'], self._publish_status,
@@ -182,6 +195,7 @@ class ControllerNode(LifecycleNode):
 
     def _configure(self):
         from memsnn_controller.snn.agent import Agent
+        from memsnn_controller.snn.checkpoint import CheckpointError
 
         p = self.parameters()
         config = controller_config.build_agent_config(p)
@@ -189,8 +203,19 @@ class ControllerNode(LifecycleNode):
         agent = Agent(config, seed=seed)
         path = p['checkpoint_path']
         log = self.get_logger()
+        self.fault = ''
+        if path:
+            for temp in atomic.remove_stale_temps(path):
+                log.warning(f'removed {temp}, left by a save that was killed')
         if path and os.path.exists(path):
-            agent.restore(path)
+            try:
+                agent.restore(path)
+            except CheckpointError as exc:
+                backup = atomic.backup_path(path)
+                if os.path.exists(backup):
+                    raise CheckpointError(f'{exc} (the previous checkpoint is kept as '
+                                          f'{backup}: rename it to use it)') from None
+                raise
             log.info(f'restored {path}: {agent.episodes} episodes, {agent.total_steps} steps, '
                      f'trailing-100 mean {agent.trailing_mean(100):.1f}')
         agent.set_learning(p['learning'])
@@ -206,9 +231,11 @@ class ControllerNode(LifecycleNode):
             self._autosave_timer.reset()
 
     def on_activate(self, state):
-        self._loop.restart()
-        self._tripped = False
-        self._last_receipt_ns = None  # the watchdog arms at the first joint state
+        if self.fault:
+            self.get_logger().error(f'not activating: the agent faulted ({self.fault}); cleanup '
+                                    'and configure to restore the last good checkpoint')
+            return FAILURE
+        self._loop.restart()  # the watchdog arms at the first joint state
         self._sub = self.create_subscription(JointState, 'joint_states', self._on_joint_state,
                                              qos.SENSOR_DATA)
         self._watchdog_timer.reset()
@@ -250,15 +277,20 @@ class ControllerNode(LifecycleNode):
             self._loop.restart()
 
     def _release_agent(self):
-        """Save the checkpoint (if a path is set) and drop the agent."""
+        """Save the checkpoint (if a path is set and the agent did not fault) and drop the
+        agent."""
         self._autosave_timer.cancel()
         path = self.parameters()['checkpoint_path']
         if self._loop is not None and path:
             self._join_save()
-            if self._loop.agent.total_steps != self._saved_steps or not os.path.exists(path):
+            if self.fault:
+                self.get_logger().error(f'checkpoint not saved: the agent faulted ({self.fault});'
+                                        f' {path} keeps the last good state')
+            elif self._loop.agent.total_steps != self._saved_steps or not os.path.exists(path):
                 ok, message = self.save_checkpoint()
                 (self.get_logger().info if ok else self.get_logger().error)(message)
         self._loop = None
+        self.fault = ''
 
     def shutdown_safely(self):
         """Publish 0 N and take the shutdown transition (saving the checkpoint); for Ctrl-C."""
@@ -276,11 +308,11 @@ class ControllerNode(LifecycleNode):
 
     def _on_joint_state(self, msg):
         receipt = time.monotonic_ns()
-        self._last_receipt_ns = receipt
-        if self._tripped:
-            self._tripped = False
-            self.get_logger().info('joint states are back: resuming')
         loop = self._loop
+        if self.fault:  # deactivation is on its way: the broken agent is not used again
+            self._publish_zero()
+            return
+        tripped = loop.watchdog_tripped
         try:
             stamp = msg.header.stamp
             stamp_ns = stamp.sec * 1_000_000_000 + stamp.nanosec
@@ -292,21 +324,37 @@ class ControllerNode(LifecycleNode):
                                                          answers_ns=stamp_ns)
                 self._cmd_pub.publish(command)
                 loop.record_latency(time.monotonic_ns() - receipt)
-        except Exception:  # a bug in the loop or the agent: stop commanding, keep running
-            self._on_loop_error(traceback.format_exc())
+        except Exception as exc:  # a bug in the loop or the agent: stop commanding, keep running
+            self._on_loop_error(exc, traceback.format_exc())
             return
+        kind = out.kind
         if out.episode is not None:
-            self._publish_diagnostics(conversions.episode_end_status(
+            self._episode_pub.publish(conversions.episode_end_status(
                 out.episode, f'{self.get_name()}: episode', HARDWARE_ID))
-        elif out.kind == control_loop.BAD_INPUT:
+        elif kind == control_loop.BAD_INPUT:
             self._warn(out.reason, f'bad joint state ({out.detail}): answered 0 N '
                                    f'({loop.bad_messages} bad so far)')
+        elif kind == control_loop.STALE:
+            if not tripped:
+                self._warn('watchdog', f'joint state stamp stuck at {stamp_ns * 1e-9:.6f} s for '
+                                       f'more than watchdog_timeout: 0 N ({loop.watchdog_trips}'
+                                       ' trips so far)')
+            return
+        elif kind == control_loop.IGNORED:
+            if out.reason != control_loop.IGNORED_NO_JOINT:
+                self._warn('ignored', f'joint state ignored: {out.detail} '
+                                      f'({loop.ignored_messages} ignored so far)')
+        if tripped and not loop.watchdog_tripped:
+            self.get_logger().info('joint states are back: resuming')
 
-    def _on_loop_error(self, text):
+    def _on_loop_error(self, exc, text):
         self.errors += 1
+        self.fault = f'{type(exc).__name__}: {exc}'.splitlines()[0]
         self._publish_zero()
-        self.get_logger().error(f'control loop failed, 0 N published, deactivating:\n{text}')
+        self.get_logger().error(f'control loop failed, 0 N published, deactivating; nothing '
+                                f'will be saved from this agent:\n{text}')
         self._loop.restart()
+        self._publish_status(periodic=False)
 
         def deactivate():
             timer.cancel()
@@ -316,18 +364,15 @@ class ControllerNode(LifecycleNode):
         timer = self.create_timer(0.0, deactivate, clock=Clock(clock_type=ClockType.STEADY_TIME))
 
     def _check_watchdog(self):
-        last = self._last_receipt_ns
-        if self._sub is None or last is None or self._tripped:
+        loop = self._loop
+        if self._sub is None or loop is None:
             return
-        timeout = self.get_parameter('watchdog_timeout').value
-        silent = (time.monotonic_ns() - last) * 1e-9
-        if silent > timeout:
-            self._tripped = True
-            self.watchdog_trips += 1
+        if loop.check_watchdog(time.monotonic_ns()):
             self._publish_zero()
-            self._warn('watchdog', f'no joint state for {silent:.2f} s (watchdog_timeout '
-                                   f'{timeout:g} s): 0 N published ({self.watchdog_trips} '
-                                   f'trips so far)')
+            timeout = self.get_parameter('watchdog_timeout').value
+            self._warn('watchdog', f'no joint state with an advancing stamp for more than '
+                                   f'{timeout:g} s (watchdog_timeout): 0 N published '
+                                   f'({loop.watchdog_trips} trips so far)')
 
     def _publish_zero(self):
         self._cmd_pub.publish(self._zero)
@@ -341,60 +386,94 @@ class ControllerNode(LifecycleNode):
     # -- checkpoints ------------------------------------------------------------------------------
 
     def save_checkpoint(self):
-        """Save the learning state to checkpoint_path now; returns (ok, message)."""
+        """Save the learning state to checkpoint_path now, on this thread (after the writes
+        queued before it); returns (ok, message)."""
+        snapshot, path, refusal = self._snapshot()
+        if snapshot is None:
+            return False, refusal
+        self._join_save()
+        return self._write(snapshot, path)
+
+    def _snapshot(self):
+        """(a copy of the learning state, the path, '') to save now, or (None, None, why not)."""
         path = self.parameters()['checkpoint_path']
         if self._loop is None:
-            return False, 'not configured: there is no agent to save'
+            return None, None, 'not configured: there is no agent to save'
         if not path:
-            return False, 'checkpoint_path is empty: nothing saved'
+            return None, None, 'checkpoint_path is empty: nothing saved'
+        if self.fault:
+            return None, None, (f'not saved: the agent faulted ({self.fault}); {path} keeps '
+                                'the last good state')
+        agent = self._loop.agent
+        self._saved_steps = agent.total_steps
+        return agent.snapshot(), path, ''
+
+    def _write(self, snapshot, path):
+        """Write a snapshot (any thread; the writes are serialised); returns (ok, message)."""
         from memsnn_controller.snn.checkpoint import CheckpointError
 
-        agent = self._loop.agent
-        self._join_save()
         try:
-            with self._save_lock:
-                agent.save(path)
+            snapshot.save(path)
         except (OSError, CheckpointError) as exc:
+            self._saved_steps = None  # the next autosave tries again
             return False, f'cannot save {path}: {exc}'
         self.saves += 1
-        self._saved_steps = agent.total_steps
-        return True, (f'saved {path} ({agent.episodes} episodes, {agent.total_steps} steps, '
-                      f'{agent.total_writes} device writes)')
+        episodes = len(snapshot.arrays['episode_lengths'])
+        steps = int(snapshot.arrays['counters'][0])
+        return True, f'saved {path} ({episodes} episodes, {steps} steps)'
+
+    def _write_in_background(self, snapshot, path, done=None):
+        """Queue a write for the writer thread; ``done((ok, message))`` is called there."""
+        if self._writer is None or not self._writer.is_alive():
+            self._writer = threading.Thread(target=self._write_queued, name='checkpoint-writer',
+                                            daemon=True)
+            self._writer.start()
+        self._writes.put((snapshot, path, done))
+
+    def _write_queued(self):
+        while True:
+            snapshot, path, done = self._writes.get()
+            try:
+                result = self._write(snapshot, path)
+                if not result[0]:
+                    self.get_logger().error(result[1])
+                if done is not None:
+                    done(result)
+            except Exception as exc:  # reported, never fatal: the next save tries again
+                self.get_logger().error(f'saving {path} failed: {exc}')
+                if done is not None:
+                    done((False, f'saving {path} failed: {exc}'))
+            finally:
+                self._writes.task_done()
 
     def _autosave(self):
-        path = self.parameters()['checkpoint_path']
-        if self._loop is None or not path:
-            return
-        agent = self._loop.agent
-        if agent.total_steps == self._saved_steps:
+        if self._loop is None or self._loop.agent.total_steps == self._saved_steps:
             return  # nothing learned since the last save
-        if self._save_thread is not None and self._save_thread.is_alive():
+        if self._writes.unfinished_tasks:
             return  # the previous save is still being written
-        snapshot = agent.snapshot()  # a copy: the agent keeps running while it is written
-        self._saved_steps = agent.total_steps
-        self._save_thread = threading.Thread(target=self._write_snapshot, args=(snapshot, path),
-                                             name='autosave', daemon=True)
-        self._save_thread.start()
-
-    def _write_snapshot(self, snapshot, path):
-        try:
-            with self._save_lock:
-                snapshot.save(path)
-            self.saves += 1
-        except Exception as exc:  # reported, never fatal: the next autosave tries again
-            self._saved_steps = None
-            self.get_logger().error(f'autosave to {path} failed: {exc}')
+        snapshot, path, _ = self._snapshot()  # a copy: the agent keeps running meanwhile
+        if snapshot is not None:
+            self._write_in_background(snapshot, path)
 
     def _join_save(self):
-        thread = self._save_thread
-        if thread is not None:
-            thread.join()
-            self._save_thread = None
+        self._writes.join()
 
     # -- services ---------------------------------------------------------------------------------
 
-    def _on_save_checkpoint(self, request, response):
-        response.success, response.message = self.save_checkpoint()
+    async def _on_save_checkpoint(self, request, response):
+        # The copy is taken here, on the executor thread; the file is written by the writer
+        # thread, and the answer goes out when it is done, while the control loop runs on.
+        snapshot, path, refusal = self._snapshot()
+        if snapshot is None:
+            response.success, response.message = False, refusal
+            return response
+        written = Future()
+
+        def done(result):
+            written.set_result(result)
+            self._written.trigger()
+        self._write_in_background(snapshot, path, done)
+        response.success, response.message = await written
         return response
 
     def _on_reset_learning(self, request, response):
@@ -431,7 +510,7 @@ class ControllerNode(LifecycleNode):
     def _publish_status(self, periodic=True, state=None):
         state = state or self.lifecycle_state()
         loop = self._loop
-        counters = NodeCounters(self.watchdog_trips, self._tripped, self.errors, self.saves,
+        counters = NodeCounters(self.errors, self.fault, self.saves,
                                 self.get_parameter('checkpoint_path').value)
         latency = loop.latency.take() if periodic and loop is not None else None
         report = status_report(state, loop, counters, latency, self._last_report)
@@ -439,8 +518,7 @@ class ControllerNode(LifecycleNode):
             self._last_report = report.troubles
         self._publish_diagnostics(conversions.diagnostic_status(
             f'{self.get_name()}: status', report.message, report.values,
-            level=DiagnosticStatus.WARN if report.warn else DiagnosticStatus.OK,
-            hardware_id=HARDWARE_ID))
+            level=bytes([report.level]), hardware_id=HARDWARE_ID))
 
     def destroy_node(self):
         self._join_save()

@@ -1,35 +1,44 @@
 """The controller's status report (``memsnn_controller: status`` on /diagnostics), built from
 the node's own counters and the control loop by one pure function, testable without ROS.
 
-Values (all sent as strings): the lifecycle state, the node's counters (watchdog trips, errors,
-saves, checkpoint_path) and, once configured, the loop's and the agent's (phase, episodes,
-trailing-100 mean, ticks, bad messages by reason, overruns, latency percentiles of the window
-since the last periodic report, device writes, ...). A periodic report is WARN while the
-watchdog is tripped or when bad messages, overruns, watchdog trips or errors were added since
-the previous periodic report; a report made at a transition is OK and measures no latency.
+Values (all sent as strings): the lifecycle state, the watchdog, the node's counters (errors,
+the fault, saves, checkpoint_path) and, once configured, the loop's and the agent's (phase,
+episodes, trailing-100 mean, ticks, bad messages by reason, ignored and merged messages,
+overruns, latency percentiles of the window since the last periodic report, device writes, ...).
+
+Levels, as diagnostic_msgs/DiagnosticStatus means them:
+
+- ERROR: the agent faulted (an exception or a non-finite force in the loop); the node stopped
+  commanding and saves nothing from that agent; it stays ERROR until cleanup drops the agent.
+- STALE: active, but no joint state with an advancing stamp has arrived since activation.
+- WARN: the watchdog is tripped (silence or a stuck stamp), or a periodic report finds new bad
+  messages, overruns, watchdog trips or errors since the previous periodic report.
+- OK otherwise (also while inactive or unconfigured).
 """
 
 from dataclasses import dataclass
+
+# diagnostic_msgs/DiagnosticStatus levels (the node sends them as bytes).
+OK, WARN, ERROR, STALE = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
 class NodeCounters:
     """What the node counts itself (the loop counts the per-message events)."""
 
-    watchdog_trips: int = 0
-    watchdog_tripped: bool = False
     errors: int = 0
+    fault: str = ''
     saves: int = 0
     checkpoint_path: str = ''
 
 
 @dataclass(frozen=True)
 class StatusReport:
-    """One status: ``warn`` (else OK), the one-line ``message``, the ``values`` and ``troubles``
-    (bad messages, overruns, watchdog trips, errors; None without an agent), which the next
-    periodic report compares with."""
+    """One status: its ``level`` (OK, WARN, ERROR or STALE), the one-line ``message``, the
+    ``values`` and ``troubles`` (bad messages, overruns, watchdog trips, errors; None without an
+    agent), which the next periodic report compares with."""
 
-    warn: bool
+    level: int
     message: str
     values: dict
     troubles: tuple | None
@@ -42,11 +51,15 @@ def status_report(state, loop, counters, latency=None, previous=None):
     latency: (samples, p50 ms, p99 ms, max ms) taken from the loop for a periodic report, None
     for a report at a transition. previous: the ``troubles`` of the previous periodic report.
     """
-    values = {'state': state, 'watchdog_trips': counters.watchdog_trips,
-              'watchdog_tripped': counters.watchdog_tripped, 'errors': counters.errors,
+    tripped = loop is not None and loop.watchdog_tripped
+    values = {'state': state, 'watchdog_trips': loop.watchdog_trips if loop else 0,
+              'watchdog_tripped': tripped, 'errors': counters.errors, 'fault': counters.fault,
               'saves': counters.saves, 'checkpoint_path': counters.checkpoint_path}
     if loop is None:
-        return StatusReport(False, f'{state}: no agent', values, None)
+        if counters.fault:
+            return StatusReport(ERROR, f'{state}: no agent; fault: {counters.fault}', values,
+                                None)
+        return StatusReport(OK, f'{state}: no agent', values, None)
     periodic = latency is not None
     samples, p50, p99, worst = latency if periodic else (0, 0.0, 0.0, 0.0)
     agent = loop.agent
@@ -64,8 +77,12 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'ticks': loop.ticks,
         'skipped': loop.skipped,
         'duplicates': loop.duplicates,
+        'stale_messages': loop.stale_messages,
         'bad_messages': loop.bad_messages,
         'last_bad': loop.last_bad,
+        'ignored_messages': loop.ignored_messages,
+        'last_ignored': loop.last_ignored,
+        'merged_states': loop.merged_states,
         'overruns': loop.overruns,
         'latency_samples': samples,
         'latency_p50_ms': f'{p50:.4f}',
@@ -79,10 +96,18 @@ def status_report(state, loop, counters, latency=None, previous=None):
     })
     for code, count in sorted(loop.bad_by_reason.items()):
         values[f'bad_{code}'] = count
-    troubles = (loop.bad_messages, loop.overruns, counters.watchdog_trips, counters.errors)
-    warn = periodic and (counters.watchdog_tripped or troubles != previous)
+    troubles = (loop.bad_messages, loop.overruns, loop.watchdog_trips, counters.errors)
     message = (f'{state}, {loop.phase}: {len(lengths)} episodes, last {values["last_length"]}, '
                f'trailing-100 {trailing:.1f}')
-    if counters.watchdog_tripped:
-        message += '; watchdog: no joint states'
-    return StatusReport(warn, message, values, troubles)
+    if counters.fault:
+        level = ERROR
+        message += f'; fault: {counters.fault}'
+    elif state == 'active' and not loop.receiving:
+        level = STALE
+        message += '; no joint state received since activation'
+    elif tripped:
+        level = WARN
+        message += '; watchdog: no fresh joint states'
+    else:
+        level = WARN if periodic and troubles != previous else OK
+    return StatusReport(level, message, values, troubles)

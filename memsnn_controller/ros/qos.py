@@ -29,7 +29,15 @@ CLOCK = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
                    reliability=ReliabilityPolicy.BEST_EFFORT,
                    durability=DurabilityPolicy.VOLATILE)
 
-# /diagnostics: reliable, deep enough that a burst of short episodes in lockstep loses no report.
-DIAGNOSTICS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100,
+# /diagnostics: status reports at their period, reliable, as diagnostic_updater publishes them.
+DIAGNOSTICS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                          reliability=ReliabilityPolicy.RELIABLE,
                          durability=DurabilityPolicy.VOLATILE)
+
+# ~/episodes (one diagnostic_msgs/DiagnosticStatus per finished episode): reliable, deep enough
+# that a burst of short episodes in lockstep loses no report, and transient-local so that a
+# listener that joins late (a monitor, memsnn-bringup) still gets the last EPISODE_HISTORY.
+EPISODE_HISTORY = 1000
+EPISODES = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=EPISODE_HISTORY,
+                      reliability=ReliabilityPolicy.RELIABLE,
+                      durability=DurabilityPolicy.TRANSIENT_LOCAL)

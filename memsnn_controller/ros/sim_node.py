@@ -1,7 +1,8 @@
 """ROS 2 simulator node ``cartpole_sim``: the PyBullet cart-pole behind ros2_control's interfaces.
 
 Publishes ``joint_states`` (sensor_msgs/JointState: positions, velocities and, as effort, the
-force applied on the cart; stamped in sim time), ``/clock`` and ``/diagnostics``; takes the cart
+force applied on the cart; stamped in sim time), ``/clock``, ``~/episodes`` and
+``/diagnostics``; takes the cart
 force from ``effort_controller/commands`` (std_msgs/Float64MultiArray with exactly one finite
 value; anything else is rejected, counted and logged at a limited rate, and the last good command
 is held). Services: ``~/reset`` (std_srvs/Trigger) starts a new episode, ``~/pause``
@@ -20,8 +21,9 @@ Modes (parameter ``mode``):
 Episodes follow CartPole-v1 (``memsnn_controller.envs.simulation``): a failure freezes the state
 (still published, 0 N applied) and, with ``auto_reset``, a new episode starts after
 ``reset_pause`` seconds of sim time; ``max_episode_steps`` ends an episode as truncated and the
-next tick starts a new one. Each finished episode is reported on /diagnostics, and a status
-(ticks, timeouts, rejected commands, mode) every ``status_period`` seconds.
+next tick starts a new one. Each finished episode is reported on ``~/episodes``
+(diagnostic_msgs/DiagnosticStatus, reliable, transient-local), and a status (ticks, timeouts,
+rejected commands, mode) on /diagnostics every ``status_period`` seconds.
 
 Parameters are listed in ``sim_config`` (and in docs/ros.md, section 2.1); each
 is validated when declared and when set (``node_parameters``), and the physics ones are
@@ -93,6 +95,7 @@ class CartPoleSimNode(Node):
         self._state_pub = self.create_publisher(JointState, 'joint_states', qos.JOINT_STATES_PUB)
         self._clock_pub = self.create_publisher(ClockMsg, '/clock', qos.CLOCK)
         self._diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', qos.DIAGNOSTICS)
+        self._episode_pub = self.create_publisher(DiagnosticStatus, '~/episodes', qos.EPISODES)
         self.create_subscription(Float64MultiArray, 'effort_controller/commands',
                                  self._on_command, qos.COMMANDS)
         self.create_service(Trigger, '~/reset', self._on_reset)
@@ -205,8 +208,7 @@ class CartPoleSimNode(Node):
     def _advance(self):
         report = self._sim.tick(self._held)
         if report is not None:
-            self._publish_diagnostics(conversions.episode_report_status(
-                report, f'{self.get_name()}: episode', hardware_id='pybullet'))
+            self._publish_episode(report)
         self._publish_state()
         if self._lockstep:
             self._await_command()
@@ -241,8 +243,7 @@ class CartPoleSimNode(Node):
     def _on_reset(self, request, response):
         report = self._sim.reset()
         if report is not None:
-            self._publish_diagnostics(conversions.episode_report_status(
-                report, f'{self.get_name()}: episode', hardware_id='pybullet'))
+            self._publish_episode(report)
         if not self._paused:
             self._publish_state()
             if self._lockstep:
@@ -269,6 +270,10 @@ class CartPoleSimNode(Node):
         return response
 
     # -- diagnostics ----------------------------------------------------------------------------
+
+    def _publish_episode(self, report):
+        self._episode_pub.publish(conversions.episode_report_status(
+            report, f'{self.get_name()}: episode', hardware_id='pybullet'))
 
     def _publish_diagnostics(self, *statuses):
         msg = DiagnosticArray()

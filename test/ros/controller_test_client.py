@@ -3,7 +3,7 @@
 import sys
 import time
 
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 import rclpy
@@ -16,6 +16,7 @@ from std_srvs.srv import SetBool, Trigger
 from memsnn_controller.ros import conversions, qos
 
 CONTROLLER = 'memsnn_controller'
+SIM = 'cartpole_sim'
 TRANSITIONS = {
     'configure': Transition.TRANSITION_CONFIGURE,
     'activate': Transition.TRANSITION_ACTIVATE,
@@ -57,10 +58,13 @@ class Command:
 
 
 class ControllerClient(Spinning):
-    """Publishes joint states (reliable, like the simulator); records commands and diagnostics.
+    """Publishes joint states (reliable, like the simulator); records commands, episode reports
+    and diagnostics.
 
-    episodes / statuses: the controller's diagnostics as dicts (with '_received' added);
-    sim_episodes / sim_statuses: the simulator's.
+    episodes / statuses: the controller's episode reports (its ``~/episodes`` topic) and status
+    reports (/diagnostics) as dicts, with '_received' (monotonic s) and '_level' (an int) added;
+    sim_episodes / sim_statuses: the simulator's; diagnostics_names: every status name seen on
+    /diagnostics.
     """
 
     def __init__(self, context, node_name='controller_client'):
@@ -69,12 +73,18 @@ class ControllerClient(Spinning):
         self.executor.add_node(self.node)
         self.commands, self.episodes, self.statuses = [], [], []
         self.sim_episodes, self.sim_statuses = [], []
+        self.diagnostics_names = []
         self.states = self.node.create_publisher(JointState, 'joint_states',
                                                  qos.JOINT_STATES_PUB)
         self.node.create_subscription(Float64MultiArray, 'effort_controller/commands',
                                       self._on_command, qos.COMMANDS)
         self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics,
                                       qos.DIAGNOSTICS)
+        self.node.create_subscription(DiagnosticStatus, f'/{CONTROLLER}/episodes',
+                                      lambda msg: self._record(msg, self.episodes), qos.EPISODES)
+        self.node.create_subscription(DiagnosticStatus, f'/{SIM}/episodes',
+                                      lambda msg: self._record(msg, self.sim_episodes),
+                                      qos.EPISODES)
         base = f'/{CONTROLLER}'
         self.change_state_client = self.node.create_client(ChangeState, f'{base}/change_state')
         self.get_state_client = self.node.create_client(GetState, f'{base}/get_state')
@@ -149,16 +159,18 @@ class ControllerClient(Spinning):
         self.commands.append(Command(list(msg.data), time.monotonic()))
 
     def _on_diagnostics(self, msg):
-        now = time.monotonic()
         for status in msg.status:
-            values = conversions.diagnostic_values(status)
-            values['_received'] = now
-            values['_level'] = status.level
-            if status.name == f'{CONTROLLER}: episode':
-                self.episodes.append(values)
-            elif status.name == f'{CONTROLLER}: status':
-                self.statuses.append(values)
-            elif status.name.endswith(': episode'):
-                self.sim_episodes.append(values)
-            elif status.name.endswith(': status'):
-                self.sim_statuses.append(values)
+            self.diagnostics_names.append(status.name)
+            if status.name == f'{CONTROLLER}: status':
+                self._record(status, self.statuses)
+            elif status.name == f'{SIM}: status':
+                self._record(status, self.sim_statuses)
+
+    @staticmethod
+    def _record(status, into):
+        values = conversions.diagnostic_values(status)
+        values['_received'] = time.monotonic()
+        level = status.level
+        values['_level'] = level[0] if isinstance(level, bytes) else int(level)
+        values['_message'] = status.message
+        into.append(values)

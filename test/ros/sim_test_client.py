@@ -5,7 +5,7 @@ import math
 import time
 
 from balancing import lqr_force
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rosgraph_msgs.msg import Clock
@@ -37,7 +37,8 @@ class Sample:
 
 
 class SimClient(Spinning):
-    """Subscribes to joint_states, /clock and /diagnostics; answers with ``answer(sample)``.
+    """Subscribes to joint_states, /clock, the simulator's episode reports and /diagnostics;
+    answers with ``answer(sample)``.
 
     ``answer`` returns the command's data (a list; malformed ones allowed) or None for silence.
     Call ``connect()`` first: it subscribes to joint_states only once the command publisher is
@@ -57,6 +58,9 @@ class SimClient(Spinning):
         self.node.create_subscription(Clock, '/clock', self._on_clock, qos.CLOCK)
         self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics,
                                       qos.DIAGNOSTICS)
+        self.node.create_subscription(
+            DiagnosticStatus, f'/{sim_name}/episodes',
+            lambda msg: self.episodes.append(conversions.diagnostic_values(msg)), qos.EPISODES)
         self.reset_client = self.node.create_client(Trigger, f'/{sim_name}/reset')
         self.pause_client = self.node.create_client(SetBool, f'/{sim_name}/pause')
 
@@ -110,11 +114,8 @@ class SimClient(Spinning):
 
     def _on_diagnostics(self, msg):
         for status in msg.status:
-            values = conversions.diagnostic_values(status)
-            if status.name.endswith(': episode'):
-                self.episodes.append(values)
-            elif status.name.endswith(': status'):
-                self.statuses.append(values)
+            if status.name.endswith(': status'):
+                self.statuses.append(conversions.diagnostic_values(status))
 
     @staticmethod
     def _why(what, proc):

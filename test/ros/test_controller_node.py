@@ -73,7 +73,9 @@ def test_lifecycle_transitions(spawn, rclpy_context):
     assert client.transition('configure') and client.state() == 'inactive', logs(ctl)
     result = set_param('reward', 'angle')  # shapes the agent: not while configured
     assert not result.successful and 'unconfigured' in result.reason
-    result = set_param('force_limit', -1.0)
+    result = set_param('force_limit', -1.0)  # outside the descriptor's range: rclpy says so
+    assert not result.successful and 'force_limit out of range' in result.reason
+    result = set_param('force_limit', 0.0)  # the range's open end: the parameter's own check
     assert not result.successful and 'force_limit: must be in' in result.reason
     assert set_param('force_limit', 5.0).successful
 
@@ -120,7 +122,8 @@ def test_watchdog_and_bad_input(spawn, rclpy_context):
 
     # Bad input: each answered with 0 N, counted, nothing crashes.
     names = ['slider_to_cart', 'cart_to_pole']
-    bad = [(['slider_to_cart'], [0.0], [0.0]), (names, [math.nan, 0.0], [0.0, 0.0]),
+    bad = [(names + ['slider_to_cart'], [0.0] * 3, [0.0] * 3),
+           (names, [math.nan, 0.0], [0.0, 0.0]),
            (names, [0.0, math.inf], [0.0, 0.0]), (names, [0.0], [0.0, 0.0]), ([], [], []),
            (names, [0.0, 0.0], [])]
     client.spin_for(0.1)
@@ -135,7 +138,7 @@ def test_watchdog_and_bad_input(spawn, rclpy_context):
         assert client.commands[-1].data == [0.0]
     assert client.spin_until(lambda: client.status_value('bad_messages') == len(bad) + 1, 5.0)
     status = client.latest_status()
-    assert (status['bad_missing_joint'], status['bad_non_finite'], status['bad_empty'],
+    assert (status['bad_duplicate_joint'], status['bad_non_finite'], status['bad_empty'],
             status['bad_length_mismatch'], status['bad_time_backwards']) == (
         '1', '2', '2', '1', '1')
     assert 'bad joint state' in ctl.log_text()

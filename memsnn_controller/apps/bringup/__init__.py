@@ -1,6 +1,6 @@
 """memsnn-bringup, split by job: the command line (cli), the parameters of both nodes (params),
-the /diagnostics listener (monitor), the nodes in this process or as child processes (runners),
-the run folder's files (outputs) and the run that composes them (job).
+the listener of the episode reports and /diagnostics (monitor), the nodes in this process or as
+child processes (runners), the run folder's files (outputs) and the run that composes them (job).
 ``python -m memsnn_controller.apps.bringup`` is memsnn-bringup.
 """
 

@@ -10,8 +10,8 @@ Starts the nodes of launch/cartpole_sim.launch.py from the same parameter files
 (config/simulator.yaml and config/controller.yaml, found inside the installed package), then
 every --params-file, then the options. By default both nodes run in this process on one
 SingleThreadedExecutor; --processes starts sim_node and controller_node as child processes.
-Either way the progress bar and the run folder are fed from /diagnostics (the controller's
-per-episode reports), as any ROS tool would see them.
+Either way the progress bar and the run folder are fed from the controller's per-episode reports
+(its ~/episodes topic) and /diagnostics, as any ROS tool would see them.
 
 The run folder (--out, default runs/bringup-<date>-<time>) gets memsnn-train's files:
 episodes.csv, checkpoint.npz (the controller's checkpoint_path: autosaved while learning and

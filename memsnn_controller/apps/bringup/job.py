@@ -2,7 +2,7 @@
 
 ``run(args)`` resolves both nodes' parameters (params), builds the controller's AgentConfig,
 locks and prepares the run folder (outputs), starts the nodes (runners), then spins: every
-episode report heard on /diagnostics (monitor) goes to episodes.csv and the progress bar, until
+episode report heard on ~/episodes (monitor) goes to episodes.csv and the progress bar, until
 the episode budget or the target is reached or a stop is requested (SIGINT/SIGTERM). Then
 ``outputs.finish`` deactivates the controller, saves the checkpoint and writes the summary.
 """

@@ -1,16 +1,19 @@
-"""What memsnn-bringup hears on /diagnostics, as any ROS tool would: the controller's episode
-reports (by index) and status reports, and the simulator's status reports."""
+"""What memsnn-bringup hears, as any ROS tool would: the controller's episode reports (by index)
+on its ``~/episodes`` topic (reliable and transient-local: none is lost, even one published
+before this listener was matched), and the status reports of both nodes on /diagnostics."""
 
 import time
 
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
 from memsnn_controller.apps.bringup import CONTROLLER_NODE, SIM_NODE
 from memsnn_controller.ros import conversions, qos
 
+EPISODES_TOPIC = f'/{CONTROLLER_NODE}/episodes'
+
 
 class Monitor:
-    """Subscribes ``node`` to /diagnostics.
+    """Subscribes ``node`` to the controller's episode reports and to /diagnostics.
 
     episodes: {index: the episode report's values, plus '_received' (monotonic seconds)};
     status / sim_status: the last status of the controller / simulator; loop_status: the
@@ -24,17 +27,20 @@ class Monitor:
         self.loop_status = {}
         self.sim_status = {}
         self.last_progress = time.monotonic()
+        node.create_subscription(DiagnosticStatus, EPISODES_TOPIC, self._on_episode,
+                                 qos.EPISODES)
         node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics,
                                  qos.DIAGNOSTICS)
 
+    def _on_episode(self, status):
+        values = conversions.diagnostic_values(status)
+        values['_received'] = time.monotonic()
+        self.episodes[int(values['index'])] = values
+        self.last_progress = time.monotonic()
+
     def _on_diagnostics(self, msg):
         for status in msg.status:
-            if status.name == f'{CONTROLLER_NODE}: episode':
-                values = conversions.diagnostic_values(status)
-                values['_received'] = time.monotonic()
-                self.episodes[int(values['index'])] = values
-                self.last_progress = time.monotonic()
-            elif status.name == f'{CONTROLLER_NODE}: status':
+            if status.name == f'{CONTROLLER_NODE}: status':
                 self.status = conversions.diagnostic_values(status)
                 if int(self.status.get('latency_samples', 0)):
                     self.loop_status = self.status

@@ -56,10 +56,10 @@ def prepare(out, args, sim, ctrl, config):
 class Recorder:
     """Appends the controller's episode reports to episodes.csv in index order.
 
-    A report that never arrives (it should not: /diagnostics is reliable and the bringup listens
-    before the controller starts) holds the later ones back; ``complete`` fills the gap from the
-    checkpoint at the end (length known; return the length; agent_return, writes and wall_s
-    unknown: nan, -1, nan).
+    A report that never arrives (it should not: ~/episodes is reliable and transient-local, and
+    the bringup listens before the controller starts) holds the later ones back; ``complete``
+    fills the gap from the checkpoint at the end (length known; return the length;
+    agent_return, writes and wall_s unknown: nan, -1, nan).
     """
 
     def __init__(self, episode_log, lengths, elapsed0):

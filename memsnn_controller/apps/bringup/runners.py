@@ -11,6 +11,7 @@ import os
 import sys
 
 from memsnn_controller.apps.bringup import CONTROLLER_NODE, SIM_NODE, BringupError, NodeFailed
+from memsnn_controller.apps.bringup.monitor import EPISODES_TOPIC
 from memsnn_controller.apps.cli import EXIT_USAGE
 from memsnn_controller.common.processes import ManagedProcess, ros_environment
 
@@ -99,11 +100,12 @@ class ChildProcessNodes:
             self.children.append(proc.start())
         self.log(f'started {SIM_NODE} (pid {self.children[0].pid}) and {CONTROLLER_NODE} (pid '
                  f'{self.children[1].pid}); logs in {self.out}')
-        # Configure and activate only when both nodes' /diagnostics publishers are known here,
-        # so no episode report goes out before this process listens.
+        # Configure and activate only when both nodes' /diagnostics publishers and the episode
+        # reports' are known here (the reports are transient-local: none would be lost anyway).
         ready = self.spin_until(lambda: self.check() or (
             self.change_state.service_is_ready()
-            and self.node.count_publishers('/diagnostics') >= 2), 60.0)
+            and self.node.count_publishers('/diagnostics') >= 2
+            and self.node.count_publishers(EPISODES_TOPIC) >= 1), 60.0)
         if not ready:
             raise BringupError(f'{CONTROLLER_NODE} did not come up within 60 s; see '
                                f'{self.children[1].log_path}')
