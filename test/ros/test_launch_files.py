@@ -14,10 +14,13 @@ from memsnn_controller.ros import controller_config
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAUNCH = os.path.join(ROOT, 'launch')
 CONFIG = os.path.join(ROOT, 'config')
+PLACEMENT = {'namespace', 'joint_states_topic', 'commands_topic'}
 ARGUMENTS = {
-    'cartpole_sim.launch.py': {'mode', 'gui', 'reward', 'checkpoint', 'params_file'},
-    'controller.launch.py': {'params_file', 'checkpoint', 'reward', 'use_sim_time'},
+    'cartpole_sim.launch.py': {'mode', 'gui', 'reward', 'checkpoint', 'params_file', *PLACEMENT},
+    'controller.launch.py': {'params_file', 'checkpoint', 'reward', 'use_sim_time', *PLACEMENT},
 }
+NODES = {'cartpole_sim.launch.py': {'Node', 'LifecycleNode'},
+         'controller.launch.py': {'LifecycleNode'}}
 
 
 def declared_arguments(path):
@@ -44,6 +47,26 @@ def test_launch_file_declares_its_arguments(name):
 
 
 @pytest.mark.parametrize('name', sorted(ARGUMENTS))
+def test_every_node_takes_the_namespace_and_remappings(name):
+    # Read without launch_ros: each Node / LifecycleNode gets namespace= and remappings= from
+    # the arguments, and the remappings name both topics the nodes use.
+    tree = ast.parse(open(os.path.join(LAUNCH, name)).read())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and getattr(node.func, 'id', '') in NODES[name]]
+    assert {call.func.id for call in calls} == NODES[name]
+    for call in calls:
+        keywords = {k.arg: k.value for k in call.keywords}
+        namespace = keywords['namespace']
+        assert not isinstance(namespace, ast.Constant), ast.dump(namespace)  # not fixed
+        assert "'namespace'" in ast.unparse(namespace)
+        assert 'remappings' in keywords
+    text = open(os.path.join(LAUNCH, name)).read()
+    for topic, argument in (('joint_states', 'joint_states_topic'),
+                            ('effort_controller/commands', 'commands_topic')):
+        assert f"('{topic}', value['{argument}'])" in text
+
+
+@pytest.mark.parametrize('name', sorted(ARGUMENTS))
 def test_launch_file_loads_with_ros2_launch(name):
     try:
         from launch.actions import DeclareLaunchArgument
@@ -64,7 +87,7 @@ def test_launch_file_loads_with_ros2_launch(name):
 
 def test_controller_yaml_holds_every_parameter_with_a_valid_value():
     with open(os.path.join(CONFIG, 'controller.yaml')) as f:
-        values = yaml.safe_load(f)['memsnn_controller']['ros__parameters']
+        values = yaml.safe_load(f)['/**']['ros__parameters']
     names = {spec.name for spec in controller_config.PARAMETERS}
     assert set(values) == names - {'agent_overrides'}  # an empty list cannot be written
     merged = dict(controller_config.defaults(), **values)
