@@ -20,6 +20,19 @@ is what a cluster runs; the cost is a few MB per trial through Ray's object stor
 checkpoint of the default network is ~3.6 MB) and no live episodes.csv during a trial. The
 driver holds each run folder's lock while its trial is in flight, as a local worker would.
 
+A local instance listens on loopback only. Ray takes the node's address from
+``ray._private.services.get_node_ip_address``: on Linux the machine's external address (even
+``_node_ip_address='127.0.0.1'`` is "resolved" to it), and with a non-loopback node address its
+GCS, raylet and worker gRPC servers bind every interface and the runtime-env agent the external
+address: an unauthenticated Ray that anyone reaching the host could submit code to. Ray 2.60
+takes 127.0.0.1 instead when ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (its single-machine mode,
+read by every Ray process at import); ``init_local_ray`` sets it (and the constant it fixes in
+this process) while the instance starts, passes ``_node_ip_address='127.0.0.1'``, and refuses an
+instance whose node address is not loopback. Then every server binds and advertises 127.0.0.1
+(``test/experiments/test_ray_loopback.py`` reads the listening sockets). A driver joining such an
+instance from another process (``--ray-address 127.0.0.1:PORT``) uses the same addressing. A cluster
+(``--ray-address``) is not affected: securing it is the cluster's business (docs/cluster.md).
+
 Failures: run_trial returns an error row for anything the trial raises (recorded, the sweep goes
 on). A task whose worker process or node is lost is retried by Ray up to ``max_retries`` times
 (from the files the driver shipped), then recorded as an error. A graceful stop (first Ctrl-C)
@@ -28,6 +41,8 @@ checkpoint and come back 'interrupted' with their files, trials not yet started 
 An abort (second Ctrl-C) cancels the tasks; their progress since they started is lost.
 """
 
+from contextlib import contextmanager
+import ipaddress
 import logging
 import os
 import shutil
@@ -231,6 +246,65 @@ class _StopFlag:
 
 # ---------------------------------------------------------------------------- the driver
 CONNECT_TIMEOUT_S = 10.0
+LOOPBACK = '127.0.0.1'
+# Ray's switch to its single-machine addressing (node address 127.0.0.1); see the docstring.
+SINGLE_MACHINE_ENV = 'RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER'
+
+
+@contextmanager
+def loopback_addressing(ray):
+    """While the block runs, Ray in this process and in the processes it starts takes 127.0.0.1
+    as this node's address (module docstring)."""
+    constants = getattr(getattr(ray, '_private', None), 'ray_constants', None)
+    saved_env = os.environ.get(SINGLE_MACHINE_ENV)
+    saved_flag = getattr(constants, 'ENABLE_RAY_CLUSTER', None)
+    os.environ[SINGLE_MACHINE_ENV] = '0'  # for the GCS, raylet and workers started now
+    if saved_flag is not None:
+        constants.ENABLE_RAY_CLUSTER = False  # this process read the variable at import
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            os.environ.pop(SINGLE_MACHINE_ENV, None)
+        else:
+            os.environ[SINGLE_MACHINE_ENV] = saved_env
+        if saved_flag is not None:
+            constants.ENABLE_RAY_CLUSTER = saved_flag
+
+
+def init_local_ray(ray, **kwargs):
+    """``ray.init(address='local', **kwargs)`` bound and advertised on loopback only (module
+    docstring); returns ray.init's context. BackendError if Ray took another node address."""
+    with loopback_addressing(ray):
+        context = ray.init(address='local', _node_ip_address=LOOPBACK, **kwargs)
+    node_address = ray.util.get_node_ip_address()
+    if not is_loopback(node_address):
+        ray.shutdown()
+        raise grid.BackendError(f'the local Ray instance took the node address {node_address}, '
+                                f'not {LOOPBACK}: it would listen beyond this machine, so it '
+                                f'was stopped (a Ray version that ignores '
+                                f'{SINGLE_MACHINE_ENV}=0?)')
+    return context
+
+
+def is_loopback(host):
+    """Whether ``host`` (an address or a name) is this machine's loopback."""
+    host = host.strip('[]')
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _connects_to_loopback(address):
+    """Whether a HOST:PORT address (not ray://, not 'auto') names a loopback host: an instance
+    started by init_local_ray in another process, which a driver joins with the same addressing
+    (else Ray looks for a raylet on the machine's external address and waits for minutes)."""
+    if address.startswith('ray://') or address in ('auto', 'local'):
+        return False
+    return is_loopback(address.rpartition(':')[0])
 
 
 def _check_reachable(address):
@@ -304,7 +378,7 @@ class RayBackend:
             kwargs = {'include_dashboard': False, 'logging_level': logging.ERROR,
                       'log_to_driver': False}
             if self.address is None:
-                kwargs.update(address='local', num_cpus=self.num_cpus)
+                kwargs['num_cpus'] = self.num_cpus
             else:
                 kwargs['address'] = self.address
             # ray.init installs its own SIGTERM handler; this process keeps its own (the grid
@@ -312,7 +386,15 @@ class RayBackend:
             main = threading.current_thread() is threading.main_thread()
             saved = signal.getsignal(signal.SIGTERM) if main else None
             try:
-                ray.init(**kwargs)
+                if self.address is None:
+                    init_local_ray(ray, **kwargs)
+                elif _connects_to_loopback(self.address):
+                    with loopback_addressing(ray):
+                        ray.init(_node_ip_address=LOOPBACK, **kwargs)
+                else:
+                    ray.init(**kwargs)
+            except grid.BackendError:
+                raise
             except BaseException as exc:  # Ray raises many kinds here; Ctrl-C too
                 if ray.is_initialized():
                     ray.shutdown()

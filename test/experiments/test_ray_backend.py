@@ -56,8 +56,8 @@ def session(tmp_path_factory):
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     kill_dir = tmp_path_factory.mktemp('kill')
     saved = signal.getsignal(signal.SIGTERM)  # ray.init replaces it
-    context = ray.init(address='local', num_cpus=2, include_dashboard=False,
-                       logging_level=logging.ERROR, log_to_driver=False)
+    context = ray_backend.init_local_ray(ray, num_cpus=2, include_dashboard=False,
+                                         logging_level=logging.ERROR, log_to_driver=False)
     signal.signal(signal.SIGTERM, saved)
     try:
         yield SimpleNamespace(address=context.address_info['address'], kill_dir=kill_dir)
