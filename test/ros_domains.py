@@ -11,16 +11,24 @@ _IDS = range(1, 102)
 
 
 class DomainPool:
-    """Hands out ROS domain ids held by exclusive file locks until released or process exit."""
+    """Hands out ROS domain ids held by exclusive file locks until released or process exit.
+
+    The ids are handed out round robin (in an order shuffled per process), so consecutive tests
+    get different ones: a node of an earlier test that lives on in this process (rclpy keeps a
+    node's DDS participant until its last Python reference is gone) is never on the next test's
+    domain, where it would answer for a node of the same name."""
 
     def __init__(self):
         os.makedirs(_LOCK_DIR, exist_ok=True)
         self._held = {}
+        self._order = list(_IDS)
+        random.Random(os.getpid()).shuffle(self._order)
+        self._next = 0
 
     def acquire(self):
-        ids = list(_IDS)
-        random.Random(os.getpid()).shuffle(ids)
-        for domain_id in ids:
+        count = len(self._order)
+        ids = [self._order[(self._next + k) % count] for k in range(count)]
+        for index, domain_id in enumerate(ids):
             if domain_id in self._held:
                 continue
             f = open(os.path.join(_LOCK_DIR, f'{domain_id}.lock'), 'w')
@@ -30,6 +38,7 @@ class DomainPool:
                 f.close()
                 continue
             self._held[domain_id] = f
+            self._next = (self._next + index + 1) % count
             return domain_id
         raise RuntimeError(f'no free ROS_DOMAIN_ID in {_IDS}: too many concurrent test runs')
 
