@@ -42,12 +42,14 @@ bench: $(VENV)/.stamp-test
 		echo "== $$script"; \
 		$(BIN)/python $$script --json bench_results/$$(basename $$script .py).json; done
 
+# ruff (ruff.toml), then the type check (mypy.ini).
 lint: $(VENV)/.stamp-test
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 
 # numba's cache is not invalidated when a module called by a cached kernel changes.
 clean-cache:
 	find memsnn_controller -name '*.nbi' -delete -o -name '*.nbc' -delete
 
 clean: clean-cache
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .mypy_cache

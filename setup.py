@@ -45,7 +45,8 @@ setup(
     ],
     extras_require={
         'ros': ROS_WHEELS,
-        'test': ['pytest>=8.0', 'ruff>=0.6'],
+        # mypy and the stubs of the typed dependencies that ship none (see mypy.ini).
+        'test': ['pytest>=8.0', 'ruff>=0.6', 'mypy>=2.3', 'types-PyYAML>=6.0', 'types-tqdm>=4.66'],
         # gymnasium's classic-control renderer, which memsnn/CartPoleContinuous-v1 inherits
         # (render modes 'human' and 'rgb_array'); the PyBullet envs render without it.
         'render': ['pygame>=2.1.3'],

@@ -8,7 +8,7 @@ EXIT_USAGE = 2        # bad arguments, parameters, configuration or run folder: 
 EXIT_INTERRUPTED = 130
 
 
-def fail(prog, message, code=EXIT_USAGE):
+def fail(prog: str, message: object, code: int = EXIT_USAGE) -> int:
     """Print ``prog: error: message`` to stderr and return ``code``."""
     print(f'{prog}: error: {message}', file=sys.stderr)
     return code

@@ -29,8 +29,10 @@ episode and checkpoint; rerun the command to resume; a second Ctrl-C stops at on
 """
 
 import argparse
+from collections.abc import Mapping, Sequence
 import os
 import sys
+from typing import Any
 
 from memsnn_controller.apps.cli import EXIT_FAILED, EXIT_INTERRUPTED, fail
 from memsnn_controller.common.stop import StopSignals
@@ -50,14 +52,14 @@ DEFAULT_OUT = os.path.join('runs', 'compare')
 SETTINGS_FILE = 'compare.json'
 
 
-def _cpus():
+def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     from memsnn_controller.snn.devices import MODEL_CODES
     from memsnn_controller.snn.rewards import REWARDS
 
@@ -107,7 +109,7 @@ def build_parser():
     return p
 
 
-def plan(args):
+def plan(args: argparse.Namespace) -> tuple[list[grid.RunSpec], dict[str, Any]]:
     """(specs, settings) from the arguments; every configuration is validated here."""
     from memsnn_controller.experiments.training import resolve_config
     from memsnn_controller.snn.devices import MODEL_CODES
@@ -116,7 +118,7 @@ def plan(args):
     rewards = grid.parse_names(args.rewards, list(REWARDS), '--rewards')
     devices = grid.parse_names(args.devices, sorted(MODEL_CODES), '--devices')
     seeds = grid.parse_seeds(args.seeds)
-    variants = {}
+    variants: dict[str, list[str]] = {}
     for text in args.variants:
         name, assignments = grid.parse_variant(text)
         if name in variants:
@@ -160,7 +162,7 @@ def plan(args):
     return specs, settings
 
 
-def _check_env(env_id):
+def _check_env(env_id: str) -> None:
     from memsnn_controller.experiments.training import ActionAdapter, make_env
 
     env = make_env(env_id)
@@ -170,7 +172,7 @@ def _check_env(env_id):
         env.close()
 
 
-def _report_settings(settings):
+def _report_settings(settings: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not settings:
         return None
     shown = {'env': settings.get('env'), 'episodes': settings.get('episodes'),
@@ -186,12 +188,12 @@ def _report_settings(settings):
     return shown
 
 
-def _read_settings(out):
+def _read_settings(out: str) -> dict[str, Any] | None:
     path = os.path.join(out, SETTINGS_FILE)
     return rf.read_json(path) if os.path.exists(path) else None
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = args.out
     if args.report_only:
@@ -211,7 +213,7 @@ def main(argv=None):
         _check_env(args.env)
     except (ConfigError, grid.GridError, TrainingError) as exc:
         return fail(PROG, exc)
-    backend = None
+    backend: grid.Backend | None = None
     if args.backend == 'ray':
         local = args.ray_address is None
         backend = ray_backend.RayBackend(
@@ -226,7 +228,8 @@ def main(argv=None):
                     settings=_report_settings(settings), backend=backend)
 
 
-def run_grid(specs, out, jobs, progress=True, settings=None, backend=None):
+def run_grid(specs: Sequence[grid.RunSpec], out: str, jobs: int, progress: bool = True,
+             settings: Mapping[str, Any] | None = None, backend: grid.Backend | None = None) -> int:
     """Run (or resume) the grid; returns the exit code. See the module docstring.
 
     backend: None for the local one (``jobs`` processes; 1: in this process), or an object with
@@ -236,7 +239,9 @@ def run_grid(specs, out, jobs, progress=True, settings=None, backend=None):
     results_path = os.path.join(out, report.RESULTS_CSV)
     existing = report.read_results(results_path)
     have = {grid.run_key(r) for r in existing if not r['error']}
-    pending, skipped, new_rows = [], 0, []
+    pending: list[grid.RunSpec] = []
+    new_rows: list[grid.Row] = []
+    skipped = 0
     for spec in specs:
         try:
             summary = grid.finished_summary(spec)
@@ -267,7 +272,7 @@ def run_grid(specs, out, jobs, progress=True, settings=None, backend=None):
     print(f'{PROG}: {len(specs)} runs: {skipped} finished before, {len(pending)} to run'
           + (f' on {backend.describe()}' if pending else ''), file=sys.stderr)
 
-    def on_stop(name):
+    def on_stop(name: str) -> None:
         backend.request_stop()
         tqdm.write(f'{PROG}: {name}: running runs finish their episode and checkpoint; signal '
                    f'again to stop at once', file=sys.stderr)
@@ -311,7 +316,8 @@ def run_grid(specs, out, jobs, progress=True, settings=None, backend=None):
                               if grid.run_key(r) in {grid.run_key(s) for s in specs}) else 0
 
 
-def _finalize(out, specs, rows, settings):
+def _finalize(out: str, specs: Sequence[grid.RunSpec], rows: list[grid.Row],
+              settings: Mapping[str, Any] | None) -> None:
     """Rewrite results.csv with one row per run (this grid's first, in grid order; rows of
     other runs kept after them) and regenerate the report."""
     rows = report.latest_rows(rows)

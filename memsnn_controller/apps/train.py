@@ -17,8 +17,10 @@ checkpoint saved first; resume with --resume).
 """
 
 import argparse
+from collections.abc import Sequence
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from memsnn_controller.apps.cli import EXIT_INTERRUPTED, fail
 from memsnn_controller.experiments import runfolder as rf
@@ -32,11 +34,14 @@ from memsnn_controller.experiments.training import (
 )
 from memsnn_controller.snn.config import ConfigError
 
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import AgentConfig
+
 PROG = 'memsnn-train'
 DEFAULT_EPISODES = 1000
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     from memsnn_controller.snn.devices import MODEL_CODES
     from memsnn_controller.snn.rewards import REWARDS
 
@@ -68,7 +73,7 @@ def build_parser():
     return p
 
 
-def _resolve(args):
+def _resolve(args: argparse.Namespace) -> tuple['AgentConfig', int, str, int, str]:
     """(config, seed, env, episodes, out) from the arguments and, with --resume, the run folder."""
     given = args.config is not None or args.overrides or args.reward or args.device
     config = resolve_config(args.config, args.reward, args.device, args.overrides)
@@ -97,7 +102,7 @@ def _resolve(args):
     return config, seed, env, episodes, out
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config, seed, env, episodes, out = _resolve(args)

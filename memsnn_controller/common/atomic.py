@@ -9,12 +9,16 @@ the writer dies. With ``backup=True`` the file being replaced is kept as ``NAME.
 link, renamed atomically, so at every instant NAME and NAME.bak are each a complete file).
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 import fcntl
 import glob
 import os
 import shutil
 import tempfile
+from typing import IO, Any
+
+PathLike = str | os.PathLike[str]
 
 BACKUP_SUFFIX = '.bak'
 TEMP_SUFFIX = '.tmp'
@@ -24,17 +28,18 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def _temp_prefix(path):
+def _temp_prefix(path: str) -> str:
     return '.' + os.path.basename(path) + '.'
 
 
-def backup_path(path):
+def backup_path(path: PathLike) -> str:
     """Where ``atomic_file(path, backup=True)`` keeps the previous file."""
     return os.fspath(path) + BACKUP_SUFFIX
 
 
 @contextmanager
-def atomic_file(path, mode='wb', backup=False, **open_kwargs):
+def atomic_file(path: PathLike, mode: str = 'wb', backup: bool = False,
+                **open_kwargs: Any) -> Iterator[IO[Any]]:
     """Open a temporary file that replaces ``path`` when the block ends without an exception;
     with ``backup``, the replaced file is kept as ``path + '.bak'``."""
     path = os.fspath(path)
@@ -60,7 +65,7 @@ def atomic_file(path, mode='wb', backup=False, **open_kwargs):
     fsync_folder(folder)
 
 
-def _keep_backup(path, folder):
+def _keep_backup(path: str, folder: str) -> None:
     """Make ``path.bak`` the current ``path`` (a hard link renamed into place; a copy where the
     file system has no hard links)."""
     fd, link = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=TEMP_SUFFIX, dir=folder)
@@ -78,7 +83,7 @@ def _keep_backup(path, folder):
         raise
 
 
-def write_atomic(path, data):
+def write_atomic(path: PathLike, data: str | bytes) -> None:
     """Replace ``path`` by ``data`` (bytes, or text written as UTF-8) atomically."""
     if isinstance(data, str):
         with atomic_file(path, 'w', encoding='utf-8', newline='') as f:
@@ -88,7 +93,7 @@ def write_atomic(path, data):
             f.write(data)
 
 
-def stale_temps(path):
+def stale_temps(path: PathLike) -> list[str]:
     """The temporary files of ``path`` (``.NAME.*.tmp`` in its folder)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -96,7 +101,7 @@ def stale_temps(path):
     return sorted(glob.glob(os.path.join(glob.escape(folder), pattern)))
 
 
-def remove_stale_temps(path):
+def remove_stale_temps(path: PathLike) -> list[str]:
     """Remove the temporary files that writers of ``path`` left when they died (a kill -9
     during a write); a file a live writer holds is kept. Returns the paths removed."""
     removed = []
@@ -117,7 +122,7 @@ def remove_stale_temps(path):
     return removed
 
 
-def fsync_folder(folder):
+def fsync_folder(folder: str) -> None:
     """Make a rename in ``folder`` durable (best effort: not every file system allows it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)

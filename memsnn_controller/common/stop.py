@@ -9,7 +9,13 @@ Stop flags that cross process boundaries (a worker pool's Event, Ray's stop acto
 the same way, through a ``should_stop()`` callable: a StopSignals is one (call it).
 """
 
+from collections.abc import Callable, Iterable
 import signal
+from types import FrameType
+from typing import Any
+
+# What signal.signal takes and returns: a handler, SIG_DFL, SIG_IGN, or None (not set from Python).
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class StopSignals:
@@ -20,36 +26,36 @@ class StopSignals:
     escalate: a later signal raises KeyboardInterrupt.
     """
 
-    def __init__(self, on_request=None, escalate=False,
-                 signals=(signal.SIGINT, signal.SIGTERM)):
-        self.requested = None
+    def __init__(self, on_request: Callable[[str], object] | None = None, escalate: bool = False,
+                 signals: Iterable[signal.Signals] = (signal.SIGINT, signal.SIGTERM)) -> None:
+        self.requested: str | None = None
         self.on_request = on_request
         self.escalate = escalate
         self.signals = tuple(signals)
-        self._saved = {}
+        self._saved: dict[signal.Signals, _Handler] = {}
 
-    def install(self):
+    def install(self) -> 'StopSignals':
         """Handle the signals from now on (main thread only, as Python's signal module)."""
         for sig in self.signals:
             self._saved[sig] = signal.signal(sig, self._handle)
         return self
 
-    def uninstall(self):
+    def uninstall(self) -> None:
         """Restore the handlers that were there before ``install``."""
         for sig, handler in self._saved.items():
             signal.signal(sig, handler)
         self._saved.clear()
 
-    def __call__(self):
+    def __call__(self) -> bool:
         return self.requested is not None
 
-    def __enter__(self):
+    def __enter__(self) -> 'StopSignals':
         return self.install()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.uninstall()
 
-    def _handle(self, signum, frame):
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested is not None:
             if self.escalate:
                 raise KeyboardInterrupt

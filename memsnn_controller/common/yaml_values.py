@@ -8,6 +8,7 @@ the float resolver replaced by YAML 1.2's (core schema), so every config file an
 """
 
 import re
+from typing import IO, Any, TypeGuard
 
 import yaml
 
@@ -34,11 +35,11 @@ Loader.yaml_implicit_resolvers = {
 Loader.add_implicit_resolver(FLOAT_TAG, _FLOAT, list('-+0123456789.'))
 
 
-def load(stream):
+def load(stream: str | IO[str]) -> Any:
     """Parse one YAML document (a string or an open file) with ``Loader``."""
     return yaml.load(stream, Loader=Loader)
 
 
-def is_float(text):
+def is_float(text: object) -> TypeGuard[str]:
     """Whether ``text`` is a float in YAML 1.2's core schema (what ``Loader`` reads as one)."""
     return isinstance(text, str) and _FLOAT.match(text) is not None

@@ -28,12 +28,12 @@ _ENTRY_POINTS = {
 }
 
 
-def registered_ids():
+def registered_ids() -> tuple[str, ...]:
     """The gymnasium ids this package registers."""
     return tuple(_ENTRY_POINTS)
 
 
-def register_envs():
+def register_envs() -> None:
     """Register the environments with gymnasium unless they already are."""
     for env_id, entry_point in _ENTRY_POINTS.items():
         if env_id not in gymnasium.envs.registry:

@@ -48,12 +48,15 @@ Each instance owns its PyBullet physics client, so several run side by side in o
 (only one of them may use the GUI, a PyBullet limit).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 import math
 import os
 import sys
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 import pybullet as p
 import pybullet_data
 
@@ -70,7 +73,10 @@ TUNED_PHYSICS_HZ = 240.0
 _STRUCTURAL = ('control_period', 'physics_substeps', 'gui')
 
 
-def _have_display():
+F64 = NDArray[np.float64]
+
+
+def _have_display() -> bool:
     if not sys.platform.startswith('linux'):
         return True
     return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
@@ -99,12 +105,12 @@ class BulletCartPoleConfig:
     force_limit: float = cartpole_spec.FORCE_MAG
     gravity: float = 9.8
     start_range: float = cartpole_spec.START_HIGH
-    sensor_noise: float | tuple = 0.0
+    sensor_noise: float | tuple[float, ...] = 0.0   # a tuple of 4 after __post_init__
     actuator_noise: float = 0.0
     gui: bool = False
 
-    def __post_init__(self):
-        def require(name, *tests):
+    def __post_init__(self) -> None:
+        def require(name: str, *tests: checks.Check) -> None:
             checks.require(f'BulletCartPoleConfig.{name}', getattr(self, name), *tests)
 
         require('control_period', checks.in_range(0.001, 1.0, ' s'))
@@ -112,25 +118,26 @@ class BulletCartPoleConfig:
         require('force_limit', checks.positive)
         require('gravity', checks.non_negative)
         require('start_range', checks.in_range(0, 0.2))
-        noise = self.sensor_noise
+        noise: object = self.sensor_noise
         if checks.is_number(noise):
             noise = (noise,) * 4
         checks.require_that(checks.numbers(4)(noise) is None, 'BulletCartPoleConfig.sensor_noise',
                             'must be one non-negative standard deviation or four',
                             self.sensor_noise)
-        object.__setattr__(self, 'sensor_noise', tuple(float(v) for v in noise))
+        object.__setattr__(self, 'sensor_noise',
+                           tuple(float(v) for v in cast(Iterable[float], noise)))  # checked
         require('actuator_noise', checks.non_negative)
         require('gui', checks.boolean)
 
     @property
-    def substeps(self):
+    def substeps(self) -> int:
         """Physics steps per control period (physics_substeps, or the automatic choice)."""
         if self.physics_substeps:
             return self.physics_substeps
         return max(1, round(self.control_period * TUNED_PHYSICS_HZ))
 
     @property
-    def physics_dt(self):
+    def physics_dt(self) -> float:
         """Seconds per physics step."""
         return self.control_period / self.substeps
 
@@ -144,7 +151,8 @@ class BulletCartPole:
     ``close()``.
     """
 
-    def __init__(self, config=None, seed=None):
+    def __init__(self, config: BulletCartPoleConfig | None = None,
+                 seed: int | None = None) -> None:
         self.config = BulletCartPoleConfig() if config is None else config
         if not isinstance(self.config, BulletCartPoleConfig):
             raise TypeError('config must be a BulletCartPoleConfig')
@@ -168,7 +176,7 @@ class BulletCartPole:
 
     # -- construction ---------------------------------------------------------------------------
 
-    def _build(self):
+    def _build(self) -> None:
         cfg, cid = self.config, self._client
         p.resetSimulation(physicsClientId=cid)
         p.setGravity(0.0, 0.0, -cfg.gravity, physicsClientId=cid)
@@ -199,21 +207,21 @@ class BulletCartPole:
     # -- public API ---------------------------------------------------------------------------
 
     @property
-    def client_id(self):
+    def client_id(self) -> int:
         """The PyBullet physics client id (negative once closed)."""
         return self._client
 
     @property
-    def state(self):
+    def state(self) -> F64:
         """The true state (x, x_dot, theta, theta_dot), a copy."""
         return self._state.copy()
 
     @property
-    def observation(self):
+    def observation(self) -> F64:
         """The last observation returned (true state plus sensor noise), a copy."""
         return self._observation.copy()
 
-    def reset(self, seed=None, state=None):
+    def reset(self, seed: int | None = None, state: ArrayLike | None = None) -> F64:
         """Place the cart-pole and return the observation.
 
         seed: reseed the generator used for the start state and both noises.
@@ -237,7 +245,7 @@ class BulletCartPole:
         self._observation = self._observe()
         return self._observation.copy()
 
-    def step(self, force):
+    def step(self, force: float) -> tuple[F64, float]:
         """Hold ``force`` (N) for one control period; return (observation, applied force)."""
         self._check_open()
         force = float(force)
@@ -260,7 +268,7 @@ class BulletCartPole:
         self._observation = self._observe()
         return self._observation.copy(), applied
 
-    def reconfigure(self, **changes):
+    def reconfigure(self, **changes: Any) -> None:
         """Change force_limit, gravity, start_range or the noises of a live model."""
         fixed = sorted(set(changes) & set(_STRUCTURAL))
         if fixed:
@@ -271,7 +279,7 @@ class BulletCartPole:
         self.config = replace(self.config, **changes)
         p.setGravity(0.0, 0.0, -self.config.gravity, physicsClientId=self._client)
 
-    def render_rgb(self, width=600, height=400):
+    def render_rgb(self, width: int = 600, height: int = 400) -> NDArray[np.uint8]:
         """An RGB image (height, width, 3) uint8 from a fixed camera; works headless."""
         self._check_open()
         # Looking along +y from y = -6 m, so +x is to the right; about +-3.3 m of track visible.
@@ -285,7 +293,7 @@ class BulletCartPole:
                                             physicsClientId=self._client)
         return np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[:, :, :3].copy()
 
-    def close(self):
+    def close(self) -> None:
         """Disconnect the physics client (idempotent)."""
         client, self._client = getattr(self, '_client', -1), -1
         if client >= 0:
@@ -294,23 +302,23 @@ class BulletCartPole:
             except p.error:
                 pass
 
-    def __enter__(self):
+    def __enter__(self) -> 'BulletCartPole':
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         self.close()
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _check_open(self):
+    def _check_open(self) -> None:
         if self._client < 0:
             raise RuntimeError('this BulletCartPole is closed')
 
-    def _observe(self):
-        noise = self.config.sensor_noise
+    def _observe(self) -> F64:
+        noise = cast('tuple[float, ...]', self.config.sensor_noise)  # a tuple after __post_init__
         if any(noise):
             return self._state + self.np_random.normal(0.0, noise)
         return self._state.copy()

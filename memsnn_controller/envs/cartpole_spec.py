@@ -15,6 +15,7 @@ to the right, theta positive when the pole leans toward +x, positive force pushe
 toward +x.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 import math
 
@@ -53,7 +54,7 @@ class CartPoleSpec:
 CARTPOLE_V1 = CartPoleSpec()
 
 
-def failure_reason(observation, spec=CARTPOLE_V1):
+def failure_reason(observation: Iterable[float], spec: CartPoleSpec = CARTPOLE_V1) -> str | None:
     """Return why ``observation`` (x, x_dot, theta, theta_dot) ends an episode, or None.
 
     'x_limit' when the cart is outside +-x_threshold, 'theta_limit' when the pole is outside
@@ -71,6 +72,6 @@ def failure_reason(observation, spec=CARTPOLE_V1):
     return None
 
 
-def is_failure(observation, spec=CARTPOLE_V1):
+def is_failure(observation: Iterable[float], spec: CartPoleSpec = CARTPOLE_V1) -> bool:
     """True when ``observation`` is outside the failure thresholds (CartPole-v1 ``terminated``)."""
     return failure_reason(observation, spec) is not None

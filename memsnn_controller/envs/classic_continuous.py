@@ -12,10 +12,12 @@ needs pygame: ``pip install 'memsnn_controller[render]'``.
 """
 
 import math
+from typing import Any
 
 from gymnasium import spaces
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.common import checks
 
@@ -23,14 +25,14 @@ from memsnn_controller.common import checks
 class ContinuousCartPoleEnv(CartPoleEnv):
     """CartPole-v1 dynamics with a continuous force (see the module docstring)."""
 
-    def __init__(self, render_mode=None, force_limit=10.0):
+    def __init__(self, render_mode: str | None = None, force_limit: float = 10.0) -> None:
         checks.require('force_limit', force_limit, checks.positive)
         super().__init__(render_mode=render_mode)
         self.force_limit = float(force_limit)
         self._discrete_space = self.action_space
         self.action_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
 
-    def step(self, action):
+    def step(self, action: Any) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
         try:
             value = np.asarray(action, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):
@@ -43,6 +45,7 @@ class ContinuousCartPoleEnv(CartPoleEnv):
         self.force_mag = abs(force)
         continuous, self.action_space = self.action_space, self._discrete_space
         try:
-            return super().step(1 if force >= 0.0 else 0)
+            # gymnasium's CartPoleEnv.step is not annotated.
+            return super().step(1 if force >= 0.0 else 0)  # type: ignore[no-untyped-call]
         finally:
             self.action_space = continuous

@@ -48,23 +48,30 @@ force_limit, gravity, start_range, sensor_noise, actuator_noise, gui). ``render_
 
 from dataclasses import replace
 import math
+from typing import Any
 
 import gymnasium as gym
 from gymnasium import logger, spaces
 from gymnasium.envs.classic_control import utils as classic_utils
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.common import checks
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.envs.bullet_cartpole import BulletCartPole, BulletCartPoleConfig
 
+# What reset and step return: the observation as float32, and the info dict.
+Obs = NDArray[np.float32]
+StepResult = tuple[Obs, float, bool, bool, dict[str, Any]]
 
-class BulletCartPoleEnv(gym.Env):
+
+class BulletCartPoleEnv(gym.Env[Obs, Any]):
     """CartPole-v1 on PyBullet with a discrete action (see the module docstring)."""
 
     metadata = {'render_modes': ['rgb_array'], 'render_fps': 50}
 
-    def __init__(self, render_mode=None, config=None, **fields):
+    def __init__(self, render_mode: str | None = None, config: BulletCartPoleConfig | None = None,
+                 **fields: Any) -> None:
         checks.require_that(render_mode is None or render_mode in self.metadata['render_modes'],
                             'render_mode', f'must be one of {self.metadata["render_modes"]} or '
                             f'None; pass gui=True for a live view', render_mode)
@@ -80,17 +87,18 @@ class BulletCartPoleEnv(gym.Env):
         self.action_space = self._make_action_space()
 
         self._model = BulletCartPole(self.config)
-        self._steps_beyond_terminated = None
+        self._steps_beyond_terminated: int | None = None
         self._ready = False
 
-    def _make_action_space(self):
+    def _make_action_space(self) -> spaces.Space[Any]:
         return spaces.Discrete(2)
 
-    def _force(self, action):
+    def _force(self, action: Any) -> float:
         assert self.action_space.contains(action), f'{action!r} ({type(action)}) invalid'
         return self.config.force_limit if action == 1 else -self.config.force_limit
 
-    def reset(self, *, seed=None, options=None):
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]:
         super().reset(seed=seed)
         # One generator for the start state and the noises, so a seed fixes the whole episode.
         self._model.np_random = self.np_random
@@ -105,7 +113,7 @@ class BulletCartPoleEnv(gym.Env):
         self._ready = True
         return observation.astype(np.float32), {}
 
-    def step(self, action):
+    def step(self, action: Any) -> StepResult:
         assert self._ready, 'Call reset before using step method.'
         force = self._force(action)
         observation, applied = self._model.step(force)
@@ -127,18 +135,18 @@ class BulletCartPoleEnv(gym.Env):
         # truncated=False: the 500-step limit is the TimeLimit wrapper's job, as in CartPole-v1.
         return observation.astype(np.float32), reward, terminated, False, {'applied_force': applied}
 
-    def render(self):
+    def render(self) -> NDArray[np.uint8] | None:
         if self.render_mode is None:
             logger.warn('You are calling render method without specifying any render mode; '
                         'pass render_mode="rgb_array" to gymnasium.make.')
             return None
         return self._model.render_rgb()
 
-    def close(self):
+    def close(self) -> None:
         self._model.close()
 
     @property
-    def model(self):
+    def model(self) -> BulletCartPole:
         """The underlying BulletCartPole (for tests and diagnostics)."""
         return self._model
 
@@ -146,14 +154,15 @@ class BulletCartPoleEnv(gym.Env):
 class BulletCartPoleContinuousEnv(BulletCartPoleEnv):
     """The PyBullet cart-pole with a force in [-1, 1] x force_limit (see the module docstring)."""
 
-    def _make_action_space(self):
+    def _make_action_space(self) -> spaces.Space[Any]:
         return spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
 
-    def _force(self, action):
+    def _force(self, action: Any) -> float:
         value = np.asarray(action, dtype=np.float64).reshape(-1)
         if value.shape != (1,):
             raise ValueError(f'action must hold one value, got {action!r}')
-        value = float(value[0])
-        if not math.isfinite(value):
+        force = float(value[0])
+        if not math.isfinite(force):
             raise ValueError(f'action must be finite, got {action!r}')
-        return min(max(value, -1.0), 1.0) * self.config.force_limit
+        return min(max(force, -1.0), 1.0) * self.config.force_limit
+

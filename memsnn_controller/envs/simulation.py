@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import math
 
 from memsnn_controller.envs import cartpole_spec
-from memsnn_controller.envs.bullet_cartpole import BulletCartPole, BulletCartPoleConfig
+from memsnn_controller.envs.bullet_cartpole import F64, BulletCartPole, BulletCartPoleConfig
 
 RUNNING = 'running'
 FAILED = 'failed'
@@ -52,8 +52,10 @@ class EpisodeReport:
 class CartPoleSimulation:
     """Ticks a BulletCartPole through CartPole-v1 episodes (rules in the module docstring)."""
 
-    def __init__(self, config=None, *, max_episode_steps=cartpole_spec.MAX_EPISODE_STEPS,
-                 auto_reset=True, reset_pause=0.0, seed=None, spec=cartpole_spec.CARTPOLE_V1):
+    def __init__(self, config: BulletCartPoleConfig | None = None, *,
+                 max_episode_steps: int = cartpole_spec.MAX_EPISODE_STEPS,
+                 auto_reset: bool = True, reset_pause: float = 0.0, seed: int | None = None,
+                 spec: cartpole_spec.CartPoleSpec = cartpole_spec.CARTPOLE_V1) -> None:
         self.model = BulletCartPole(BulletCartPoleConfig() if config is None else config,
                                     seed=seed)
         self.spec = spec
@@ -72,28 +74,28 @@ class CartPoleSimulation:
     # -- queries --------------------------------------------------------------------------------
 
     @property
-    def time_ns(self):
+    def time_ns(self) -> int:
         """Sim time in integer nanoseconds (ticks x control period, no float drift)."""
         return self.ticks * self.period_ns
 
     @property
-    def time(self):
+    def time(self) -> float:
         """Sim time in seconds."""
         return self.time_ns * 1e-9
 
     @property
-    def observation(self):
+    def observation(self) -> F64:
         """What a sensor reports now: (x, x_dot, theta, theta_dot) with sensor noise."""
         return self.model.observation
 
     @property
-    def applied_force(self):
+    def applied_force(self) -> float:
         """The force (N) applied during the last tick (0 while frozen after a failure)."""
         return self.model.applied_force
 
     # -- stepping -------------------------------------------------------------------------------
 
-    def tick(self, force):
+    def tick(self, force: float) -> EpisodeReport | None:
         """Advance one control period holding ``force``; return an EpisodeReport if one ended."""
         self.ticks += 1
         if self.phase == RUNNING:
@@ -117,7 +119,7 @@ class CartPoleSimulation:
             self._frozen_ticks += 1
         return None
 
-    def reset(self):
+    def reset(self) -> EpisodeReport | None:
         """Start a new episode; return the report of the one it cut short, if any.
 
         Like an automatic reset, this takes one control period of sim time, so every distinct
@@ -130,23 +132,23 @@ class CartPoleSimulation:
         self._start_episode()
         return report
 
-    def close(self):
+    def close(self) -> None:
         self.model.close()
 
-    def __enter__(self):
+    def __enter__(self) -> 'CartPoleSimulation':
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _start_episode(self):
+    def _start_episode(self) -> None:
         self.model.reset()
         self.episode += 1
         self.episode_steps = 0
         self.phase = RUNNING
 
-    def _report(self, reason, terminated, truncated):
+    def _report(self, reason: str, terminated: bool, truncated: bool) -> EpisodeReport:
         return EpisodeReport(episode=self.episode, length=self.episode_steps, reason=reason,
                              terminated=terminated, truncated=truncated, end_time=self.time)

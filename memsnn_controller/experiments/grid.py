@@ -21,6 +21,7 @@ SerialBackend (in this process) and ProcessPoolBackend (concurrent.futures with 
 method: numba and fork do not mix); ray_backend.RayBackend runs the trials as Ray tasks.
 """
 
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -29,12 +30,16 @@ import signal
 import threading
 import time
 import traceback
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypedDict
 
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
 from memsnn_controller.experiments.training import DEFAULT_CHECKPOINT_EVERY
 
-GRID_KEYS = ('reward', 'device', 'variant', 'seed')
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import AgentConfig
+
+GRID_KEYS: Final = ('reward', 'device', 'variant', 'seed')
 RESULT_COLUMNS = GRID_KEYS + metrics.SUMMARY_KEYS + ('error',)
 DEFAULT_VARIANT = 'default'
 RUNS_FOLDER = 'runs'
@@ -42,6 +47,38 @@ _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
 # A comma starts a new assignment only when a 'section.field=' follows it, so values such as
 # [3, 6] keep their commas.
 _ASSIGNMENT_SPLIT = re.compile(r',(?=\s*[A-Za-z_][A-Za-z0-9_.]*\s*=)')
+
+
+class RunSpec(TypedDict):
+    """One run of the grid (the module docstring shows one)."""
+
+    reward: str
+    device: str
+    variant: str
+    seed: int
+    overrides: list[str]
+    base_config: dict[str, Any] | None
+    episodes: int
+    env: str
+    checkpoint_every: int
+    out_dir: str
+
+
+# A result row: the grid keys, metrics.SUMMARY_KEYS, 'error' and 'status' (values of each key's
+# own type, None for an undefined metric).
+Row = dict[str, Any]
+RunKey = tuple[str, str, str, int]   # (reward, device, variant, seed)
+
+
+class Backend(Protocol):
+    """What runs the grid's specs (see the module docstring)."""
+
+    def start(self) -> None: ...
+    def describe(self) -> str: ...
+    def run(self, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, Row]]: ...
+    def request_stop(self) -> None: ...
+    def abort(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class GridError(ValueError):
@@ -53,7 +90,7 @@ class BackendError(RuntimeError):
 
 
 # ---------------------------------------------------------------------------- grid description
-def parse_variant(text):
+def parse_variant(text: str) -> tuple[str, list[str]]:
     """'NAME=KEY=VALUE[,KEY=VALUE...]' (or 'NAME=' for no change) -> (name, [assignments])."""
     name, sep, rest = text.partition('=')
     name = name.strip()
@@ -67,19 +104,17 @@ def parse_variant(text):
     return name, assignments
 
 
-def parse_seeds(tokens):
+def parse_seeds(tokens: str | Iterable[object]) -> list[int]:
     """Seeds from command-line tokens: one plain integer N means 0 .. N-1; otherwise a list of
     integers and inclusive ranges A-B, separated by spaces or commas ('7-7' or '7,' is seed 7)."""
-    if isinstance(tokens, str):
-        tokens = [tokens]
-    tokens = [str(t) for t in tokens]
-    if len(tokens) == 1 and tokens[0].strip().isdigit():
-        n = int(tokens[0])
+    texts = [tokens] if isinstance(tokens, str) else [str(t) for t in tokens]
+    if len(texts) == 1 and texts[0].strip().isdigit():
+        n = int(texts[0])
         if n < 1:
             raise GridError(f'--seeds {n}: need at least one seed')
         return list(range(n))
-    seeds = []
-    for part in ','.join(tokens).split(','):
+    seeds: list[int] = []
+    for part in ','.join(texts).split(','):
         part = part.strip()
         if not part:
             continue
@@ -97,7 +132,7 @@ def parse_seeds(tokens):
     return seeds
 
 
-def parse_names(tokens, known, option):
+def parse_names(tokens: Iterable[object], known: Sequence[str], option: str) -> list[str]:
     """Names from tokens separated by spaces or commas, each checked against ``known``."""
     names = [n.strip() for t in tokens for n in str(t).split(',') if n.strip()]
     bad = [n for n in names if n not in known]
@@ -109,19 +144,22 @@ def parse_names(tokens, known, option):
     return list(dict.fromkeys(names))
 
 
-def run_name(reward, device, variant, seed):
+def run_name(reward: str, device: str, variant: str, seed: int) -> str:
     return f'{reward}__{device}__{variant}__s{seed}'
 
 
-def run_key(row):
+def run_key(row: Mapping[str, Any]) -> RunKey:
     return (row['reward'], row['device'], row['variant'], int(row['seed']))
 
 
-def build_specs(rewards, devices, seeds, episodes, env, out_dir, variants=None, overrides=(),
-                base_config=None, checkpoint_every=DEFAULT_CHECKPOINT_EVERY):
+def build_specs(rewards: Sequence[str], devices: Sequence[str], seeds: Iterable[int],
+                episodes: int, env: str, out_dir: str,
+                variants: Mapping[str, Sequence[str]] | None = None,
+                overrides: Iterable[str] = (), base_config: dict[str, Any] | None = None,
+                checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY) -> list[RunSpec]:
     """Every run of the grid, seeds outermost (so early results cover every reward)."""
     variants = variants or {DEFAULT_VARIANT: []}
-    specs = []
+    specs: list[RunSpec] = []
     for seed in seeds:
         for reward in rewards:
             for device in devices:
@@ -136,7 +174,7 @@ def build_specs(rewards, devices, seeds, episodes, env, out_dir, variants=None, 
     return specs
 
 
-def spec_config(spec):
+def spec_config(spec: RunSpec) -> 'AgentConfig':
     """The AgentConfig of a spec (ConfigError naming the field if it is invalid)."""
     from memsnn_controller.snn.config import AgentConfig
 
@@ -145,7 +183,7 @@ def spec_config(spec):
                                 f'device.model={spec["device"]}'] + list(spec['overrides']))
 
 
-def finished_summary(spec, config=None):
+def finished_summary(spec: RunSpec, config: 'AgentConfig | None' = None) -> Any:
     """The summary of a finished run (summary.json with at least the episodes asked), or None.
 
     Raises GridError when the run folder holds a finished run of a different configuration, seed
@@ -177,8 +215,9 @@ def finished_summary(spec, config=None):
     return summary
 
 
-def result_row(spec, summary=None, error='', status='done'):
-    row = {key: spec[key] for key in GRID_KEYS}
+def result_row(spec: RunSpec, summary: Mapping[str, Any] | None = None, error: str = '',
+               status: str = 'done') -> Row:
+    row: Row = {key: spec[key] for key in GRID_KEYS}
     for key in metrics.SUMMARY_KEYS:
         row[key] = (summary or {}).get(key)
     row['error'] = error
@@ -186,12 +225,12 @@ def result_row(spec, summary=None, error='', status='done'):
     return row
 
 
-def _one_line(exc):
+def _one_line(exc: BaseException) -> str:
     return ' '.join(f'{type(exc).__name__}: {exc}'.split())
 
 
 # ---------------------------------------------------------------------------- one run
-def run_trial(spec, should_stop=None):
+def run_trial(spec: RunSpec, should_stop: Callable[[], bool] | None = None) -> Row:
     """Train one run of the grid (see the module docstring); returns its result row."""
     from memsnn_controller.experiments.training import TrainingInterrupted, train
 
@@ -231,8 +270,8 @@ def run_trial(spec, should_stop=None):
         return result_row(spec, error=_one_line(exc), status='error')
 
 
-def _file_log(path):
-    def log(message):
+def _file_log(path: str) -> Callable[[str], None]:
+    def log(message: str) -> None:
         with open(path, 'a', encoding='utf-8') as f:
             f.write(f'{time.strftime("%Y-%m-%d %H:%M:%S")} {message}\n')
     return log
@@ -242,47 +281,47 @@ def _file_log(path):
 class SerialBackend:
     """Runs the specs one after another in this process."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._stop = threading.Event()
 
-    def start(self):
+    def start(self) -> None:
         pass
 
-    def describe(self):
+    def describe(self) -> str:
         return '1 process'
 
-    def run(self, specs):
+    def run(self, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, Row]]:
         for spec in specs:
             if self._stop.is_set():
                 return
             yield spec, run_trial(spec, should_stop=self._stop.is_set)
 
-    def request_stop(self):
+    def request_stop(self) -> None:
         self._stop.set()
 
-    def abort(self):
+    def abort(self) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
 # Worker-process state of ProcessPoolBackend (set by _init_worker).
-_WORKER = {'stop': None, 'parent': None, 'busy': False}
+_WORKER: dict[str, Any] = {'stop': None, 'parent': None, 'busy': False}
 
 
-def _init_worker(stop_event, parent_pid):
+def _init_worker(stop_event: Any, parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the parent decides, and tells workers by the event.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(stop=stop_event, parent=parent_pid)
     threading.Thread(target=_watch_parent, name='watch-parent', daemon=True).start()
 
 
-def _parent_gone():
+def _parent_gone() -> bool:
     return os.getppid() != _WORKER['parent']
 
 
-def _watch_parent():
+def _watch_parent() -> None:
     # concurrent.futures workers outlive a killed parent (blocked on their call queue): leave
     # when it is gone; a run in progress stops after its episode (see _worker_should_stop).
     while True:
@@ -291,11 +330,11 @@ def _watch_parent():
             os._exit(0)
 
 
-def _worker_should_stop():
+def _worker_should_stop() -> bool:
     return _WORKER['stop'].is_set() or _parent_gone()
 
 
-def _worker_run(spec):
+def _worker_run(spec: RunSpec) -> Row:
     if _worker_should_stop():
         return result_row(spec, error='not started: stop requested', status='interrupted')
     _WORKER['busy'] = True
@@ -313,34 +352,34 @@ class ProcessPoolBackend:
     stop never leaves queued runs behind, and when a worker dies hard (a crash, the OOM killer)
     only the runs in flight are recorded as errors and the pool is rebuilt for the rest."""
 
-    def __init__(self, jobs):
+    def __init__(self, jobs: int) -> None:
         if jobs < 1:
             raise GridError(f'--jobs: must be >= 1, got {jobs}')
         self.jobs = jobs
         self._ctx = multiprocessing.get_context('spawn')
         self._stop = self._ctx.Event()
-        self._executor = None
+        self._executor: cf.ProcessPoolExecutor | None = None
 
-    def start(self):
+    def start(self) -> None:
         pass
 
-    def describe(self):
+    def describe(self) -> str:
         return f'{self.jobs} process{"es" if self.jobs > 1 else ""}'
 
-    def _new_executor(self):
+    def _new_executor(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx,
                                       initializer=_init_worker,
                                       initargs=(self._stop, os.getpid()))
 
-    def run(self, specs):
+    def run(self, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, Row]]:
         pending = list(specs)
         pending.reverse()
-        running = {}
-        self._executor = self._new_executor()
+        running: dict[cf.Future[Row], RunSpec] = {}
+        executor = self._executor = self._new_executor()
         while pending or running:
             while pending and len(running) < self.jobs and not self._stop.is_set():
                 spec = pending.pop()
-                running[self._executor.submit(_worker_run, spec)] = spec
+                running[executor.submit(_worker_run, spec)] = spec
             if not running:
                 return
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -359,13 +398,13 @@ class ProcessPoolBackend:
                     yield spec, result_row(spec, error='worker process died (BrokenProcessPool)',
                                            status='error')
                 running.clear()
-                self._executor.shutdown(wait=True, cancel_futures=True)
-                self._executor = self._new_executor()
+                executor.shutdown(wait=True, cancel_futures=True)
+                executor = self._executor = self._new_executor()
 
-    def request_stop(self):
+    def request_stop(self) -> None:
         self._stop.set()
 
-    def abort(self):
+    def abort(self) -> None:
         """Stop at once: terminate the workers (their last periodic checkpoints stand)."""
         self._stop.set()
         if self._executor is not None:
@@ -376,12 +415,12 @@ class ProcessPoolBackend:
                     pass
             self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def close(self):
+    def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
 
-def make_backend(jobs):
+def make_backend(jobs: int) -> SerialBackend | ProcessPoolBackend:
     """SerialBackend for one job, ProcessPoolBackend otherwise."""
     return SerialBackend() if jobs == 1 else ProcessPoolBackend(jobs)

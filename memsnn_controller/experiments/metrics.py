@@ -19,8 +19,10 @@ exactly 475 counts as reaching 475 without floating-point doubt.
 """
 
 import math
+from typing import Any, TypedDict
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 WINDOW = 100
 LEVELS = (195, 475)
@@ -30,14 +32,29 @@ SUMMARY_KEYS = ('episodes', 'first_195', 'first_475', 'best_trailing100', 'final
                 'writes_per_synapse_per_episode', 'wall_s')
 
 
-def _lengths(lengths):
+class Summary(TypedDict):
+    """The summary of a run (``summarize``; summary.json): SUMMARY_KEYS, None where undefined."""
+
+    episodes: int
+    first_195: int | None
+    first_475: int | None
+    best_trailing100: float | None
+    final_trailing100: float | None
+    min_after_475: float | None
+    env_steps: int
+    writes_per_synapse: float
+    writes_per_synapse_per_episode: float | None
+    wall_s: float
+
+
+def _lengths(lengths: ArrayLike) -> NDArray[np.int64]:
     a = np.asarray(lengths, dtype=np.int64).reshape(-1)
     if a.size and a.min() < 0:
         raise ValueError('episode lengths must be >= 0')
     return a
 
 
-def _window_sums(lengths, window):
+def _window_sums(lengths: ArrayLike, window: int) -> NDArray[np.int64]:
     """Sums of every full window: element j is the sum of episodes j .. j + window - 1."""
     if window < 1:
         raise ValueError(f'window must be >= 1, got {window}')
@@ -48,7 +65,7 @@ def _window_sums(lengths, window):
     return c[window:] - c[:-window]
 
 
-def trailing_means(lengths, window=WINDOW):
+def trailing_means(lengths: ArrayLike, window: int = WINDOW) -> NDArray[np.float64]:
     """Full-window trailing means, one per episode: NaN for k < window - 1."""
     a = _lengths(lengths)
     out = np.full(a.size, np.nan)
@@ -57,7 +74,7 @@ def trailing_means(lengths, window=WINDOW):
     return out
 
 
-def running_means(lengths, window=WINDOW):
+def running_means(lengths: ArrayLike, window: int = WINDOW) -> NDArray[np.float64]:
     """Mean of the last min(k + 1, window) episodes at each episode k (for displays only)."""
     a = _lengths(lengths).astype(np.float64)
     if a.size == 0:
@@ -68,26 +85,26 @@ def running_means(lengths, window=WINDOW):
     return (c[k] - c[start]) / (k - start)
 
 
-def first_reaching(lengths, level, window=WINDOW):
+def first_reaching(lengths: ArrayLike, level: float, window: int = WINDOW) -> int | None:
     """The first episode index k whose full trailing mean is >= ``level``; None if none is."""
     sums = _window_sums(lengths, window)
     hits = np.flatnonzero(sums >= level * window)
     return int(hits[0]) + window - 1 if hits.size else None
 
 
-def best_trailing(lengths, window=WINDOW):
+def best_trailing(lengths: ArrayLike, window: int = WINDOW) -> float | None:
     """The highest full trailing mean; None with fewer than ``window`` episodes."""
     sums = _window_sums(lengths, window)
     return float(sums.max()) / window if sums.size else None
 
 
-def final_trailing(lengths, window=WINDOW):
+def final_trailing(lengths: ArrayLike, window: int = WINDOW) -> float | None:
     """The trailing mean of the last ``window`` episodes; None with fewer than ``window``."""
     sums = _window_sums(lengths, window)
     return float(sums[-1]) / window if sums.size else None
 
 
-def min_after(lengths, level, window=WINDOW):
+def min_after(lengths: ArrayLike, level: float, window: int = WINDOW) -> float | None:
     """The lowest full trailing mean from the first episode reaching ``level`` on; None if the
     level is never reached."""
     first = first_reaching(lengths, level, window)
@@ -97,7 +114,8 @@ def min_after(lengths, level, window=WINDOW):
     return float(sums[first - window + 1:].min()) / window
 
 
-def summarize(lengths, total_writes=0, n_synapses=1, wall_s=0.0):
+def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
+              wall_s: float = 0.0) -> Summary:
     """The summary dict of a run (keys ``SUMMARY_KEYS``; None where a metric is undefined).
 
     ``writes_per_synapse`` counts device writes per synapse over the whole run (both devices of a
@@ -122,11 +140,11 @@ def summarize(lengths, total_writes=0, n_synapses=1, wall_s=0.0):
     }
 
 
-def format_summary(summary, out):
+def format_summary(summary: Summary, out: str) -> str:
     """The summary of the run in folder ``out`` as four lines of text (memsnn-train and
     memsnn-bringup print it)."""
 
-    def show(value, digits=1):
+    def show(value: float | None, digits: int | None = 1) -> str:
         if value is None:
             return 'never' if digits is None else 'n/a'
         return f'{value:.{digits}f}' if isinstance(value, float) else str(value)
@@ -143,7 +161,7 @@ def format_summary(summary, out):
 
 
 
-def is_missing(value):
+def is_missing(value: Any) -> bool:
     """True for None, '' and NaN (how a missing metric may come back from JSON or CSV)."""
     if value is None or value == '':
         return True

@@ -24,8 +24,10 @@ import os
 import sys
 import tempfile
 import time
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.experiments import runfolder as rf
 from memsnn_controller.experiments import training
@@ -78,7 +80,7 @@ def _record(config, seed, env_id, episodes):
 
 def _time_train(config, seed, env_id, episodes):
     saved = training.time
-    training.time = _CpuClock  # train() stamps episodes.csv with this clock
+    training.time = _CpuClock  # type: ignore[assignment]  # train() stamps episodes.csv with it
     try:
         with tempfile.TemporaryDirectory() as tmp:
             train(config, seed, env_id, episodes, os.path.join(tmp, 'run'), progress=False,
@@ -153,8 +155,10 @@ class _StubEnv:
         obs = np.zeros(4, dtype=np.float32)
         self.length = length
         self.count = 0
-        self.going = (obs, 1.0, False, False, {})
-        self.ending = (obs, 1.0, True, False, {})
+        self.going: tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]] = (
+            obs, 1.0, False, False, {})
+        self.ending: tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]] = (
+            obs, 1.0, True, False, {})
 
     def step(self, action):
         self.count += 1
@@ -180,7 +184,7 @@ def _time_stub_loop(steps=200_000, length=100):
 def measure(config, seed=0, env_id='CartPole-v1', episodes=300, repeat=3):
     record, lengths = _record(config, seed, env_id, episodes)
     steps = int(sum(lengths))
-    best = {}
+    best: dict[str, float] = {}
 
     def keep(key, seconds):
         best[key] = min(best.get(key, float('inf')), seconds * 1e6 / steps)

@@ -6,17 +6,28 @@ themselves use full windows only (metrics.py). Reference lines: the random polic
 length on CartPole-v1 (~22 steps), 195 (CartPole-v0's bar) and 475 (CartPole-v1's bar).
 """
 
+from collections.abc import Mapping, Sequence
+import os
+from typing import TYPE_CHECKING, Any
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from memsnn_controller.experiments import metrics
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 RANDOM_POLICY_LENGTH = 22.0  # mean episode length of a uniformly random policy on CartPole-v1
+# A run's (writes_per_synapse_per_episode, best_trailing100, first_475), as results.csv holds
+# them: each a number or None (undefined).
+Point = tuple[Any, Any, Any]
 LEVEL_STYLE = {195: ('tab:orange', '195 (v0 bar)'), 475: ('tab:green', '475 (v1 solved)')}
 
 
-def _figure(width=8.0, height=4.5):
+def _figure(width: float = 8.0, height: float = 4.5) -> 'Figure':
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -25,20 +36,23 @@ def _figure(width=8.0, height=4.5):
     return fig
 
 
-def _reference_lines(ax):
+def _reference_lines(ax: 'Axes') -> None:
     ax.axhline(RANDOM_POLICY_LENGTH, color='0.4', linestyle=':', linewidth=1,
                label=f'random policy (~{RANDOM_POLICY_LENGTH:.0f})')
     for level, (color, label) in LEVEL_STYLE.items():
         ax.axhline(level, color=color, linestyle='--', linewidth=1, label=label)
 
 
-def _split_partial(x, y, window=metrics.WINDOW):
+def _split_partial(x: NDArray[np.int64], y: NDArray[np.float64], window: int = metrics.WINDOW
+                   ) -> tuple[tuple[NDArray[np.int64], NDArray[np.float64]],
+                              tuple[NDArray[np.int64], NDArray[np.float64]]]:
     """(x, y) of the partial-window part (dashed) and of the full-window part (solid)."""
     cut = min(window - 1, len(x))
     return (x[:cut + 1], y[:cut + 1]), (x[cut:], y[cut:])
 
 
-def plot_learning_curve(lengths, path, title=None):
+def plot_learning_curve(lengths: ArrayLike, path: str | os.PathLike[str],
+                        title: str | None = None) -> None:
     """One run: episode lengths, the trailing-100 mean and the reference lines."""
     lengths = np.asarray(lengths, dtype=np.float64)
     fig = _figure()
@@ -61,7 +75,8 @@ def plot_learning_curve(lengths, path, title=None):
     fig.savefig(path)
 
 
-def band(curves):
+def band(curves: Sequence[NDArray[np.float64]]
+         ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Median, 25th and 75th percentiles across runs at each episode (runs may differ in
     length: each episode uses the runs that reached it)."""
     n = max((len(c) for c in curves), default=0)
@@ -74,7 +89,9 @@ def band(curves):
     return q[1], q[0], q[2]
 
 
-def plot_learning_curves(groups, path, title=None):
+def plot_learning_curves(groups: Mapping[str, Sequence[Sequence[float]]],
+                         path: str | os.PathLike[str],
+                         title: str | None = None) -> None:
     """A comparison: ``groups`` maps a label to the episode-length sequences of its runs; each
     label gets the median trailing-100 mean across its runs and the interquartile band."""
     fig = _figure(10.0, 5.5)
@@ -103,7 +120,8 @@ def plot_learning_curves(groups, path, title=None):
     fig.savefig(path)
 
 
-def plot_writes_tradeoff(points, path, title=None):
+def plot_writes_tradeoff(points: Mapping[str, Sequence[Point]],
+                         path: str | os.PathLike[str], title: str | None = None) -> None:
     """Device writes against learning, one point per run. ``points`` maps a label to a list of
     (writes_per_synapse_per_episode, best_trailing100, first_475) triples (first_475 None when
     not solved). Left: the best trailing-100 mean; right: episodes to solve (solved runs only).

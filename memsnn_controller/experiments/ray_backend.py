@@ -41,6 +41,7 @@ checkpoint and come back 'interrupted' with their files, trials not yet started 
 An abort (second Ctrl-C) cancels the tasks; their progress since they started is lost.
 """
 
+from collections.abc import Callable
 from contextlib import contextmanager
 import ipaddress
 import logging
@@ -51,6 +52,7 @@ import socket
 import tempfile
 import threading
 import time
+from typing import Any
 
 from memsnn_controller.common.atomic import write_atomic
 from memsnn_controller.experiments import grid
@@ -64,7 +66,7 @@ _WAIT_S = 0.5      # the driver's wait slice (Ctrl-C is handled between slices)
 STALE_STAGING_S = 600  # a worker's staging folder this old and unlocked was left by a dead task
 
 
-def missing_ray():
+def missing_ray() -> str | None:
     """None when Ray can be imported, else the one-line message saying how to install it."""
     try:
         import ray  # noqa: F401
@@ -344,8 +346,10 @@ class RayBackend:
     # What an abort leaves of the runs in flight (memsnn-compare's closing line).
     abort_note = 'the runs in flight start again'
 
-    def __init__(self, address=None, num_cpus=None, cpus_per_trial=DEFAULT_CPUS_PER_TRIAL,
-                 max_retries=DEFAULT_MAX_RETRIES, max_in_flight=None, before_trial=None):
+    def __init__(self, address: str | None = None, num_cpus: int | None = None,
+                 cpus_per_trial: float = DEFAULT_CPUS_PER_TRIAL,
+                 max_retries: int = DEFAULT_MAX_RETRIES, max_in_flight: int | None = None,
+                 before_trial: Callable[[str], object] | None = None) -> None:
         if cpus_per_trial <= 0:
             raise grid.GridError(f'--cpus-per-trial: must be > 0, got {cpus_per_trial}')
         if max_retries < 0:
@@ -363,7 +367,8 @@ class RayBackend:
         self._flag = None
         self._task = None
         self._stopping = False
-        self._running = {}  # ObjectRef -> (spec, RunLock, names shipped)
+        # ObjectRef -> (spec, RunLock, names shipped)
+        self._running: dict[Any, tuple[grid.RunSpec, rf.RunLock, tuple[str, ...]]] = {}
         self._cluster_cpus = None
 
     # -- lifecycle

@@ -14,13 +14,22 @@
                           dead-zone study: one colour per variant)
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 import csv
 import os
 import statistics
+from typing import Any
 
 from memsnn_controller.experiments import metrics, plots
 from memsnn_controller.experiments import runfolder as rf
-from memsnn_controller.experiments.grid import GRID_KEYS, RESULT_COLUMNS, run_key, run_name
+from memsnn_controller.experiments.grid import (
+    GRID_KEYS,
+    RESULT_COLUMNS,
+    Row,
+    RunKey,
+    run_key,
+    run_name,
+)
 
 RESULTS_CSV = 'results.csv'
 RESULTS_MD = 'results.md'
@@ -30,7 +39,7 @@ _INTS = ('seed', 'episodes', 'first_195', 'first_475', 'env_steps')
 _STRINGS = ('reward', 'device', 'variant', 'error')
 
 
-def _cell(value):
+def _cell(value: object) -> str:
     if value is None:
         return ''
     if isinstance(value, float):
@@ -38,17 +47,17 @@ def _cell(value):
     return str(value)
 
 
-def _line(row):
+def _line(row: Mapping[str, Any]) -> str:
     return ','.join(_csv_escape(_cell(row.get(c))) for c in RESULT_COLUMNS) + '\n'
 
 
-def _csv_escape(text):
+def _csv_escape(text: str) -> str:
     if any(ch in text for ch in ',"\n\r'):
         return '"' + text.replace('"', '""').replace('\n', ' ').replace('\r', ' ') + '"'
     return text
 
 
-def read_results(path):
+def read_results(path: str) -> list[Row]:
     """results.csv as a list of typed rows (None for an empty cell)."""
     if not os.path.exists(path):
         return []
@@ -57,7 +66,7 @@ def read_results(path):
         for raw in csv.DictReader(f):
             if None in raw.values() or raw.get('error') is None:
                 continue  # a torn last line
-            row = {}
+            row: Row = {}
             for key in RESULT_COLUMNS:
                 value = raw.get(key, '')
                 if key in _STRINGS:
@@ -70,7 +79,7 @@ def read_results(path):
     return rows
 
 
-def append_result(path, row):
+def append_result(path: str, row: Mapping[str, Any]) -> None:
     """Add one row (the header first if the file is new), flushed to disk."""
     new = not os.path.exists(path) or os.path.getsize(path) == 0
     with open(path, 'a', encoding='utf-8', newline='') as f:
@@ -81,18 +90,18 @@ def append_result(path, row):
         os.fsync(f.fileno())
 
 
-def write_results(path, rows):
+def write_results(path: str, rows: Iterable[Mapping[str, Any]]) -> None:
     """Replace results.csv by ``rows`` atomically."""
     rf.write_atomic(path, ','.join(RESULT_COLUMNS) + '\n' + ''.join(_line(r) for r in rows))
 
 
-def latest_rows(rows):
+def latest_rows(rows: Iterable[Row]) -> list[Row]:
     """One row per run (the last one given), in first-appearance order."""
-    by_key = {}
+    by_key: dict[RunKey, Row] = {}
     for row in rows:
         by_key.pop(run_key(row), None)
         by_key[run_key(row)] = row
-    order = {}
+    order: dict[RunKey, int] = {}
     for row in rows:
         order.setdefault(run_key(row), len(order))
     return sorted(by_key.values(), key=lambda r: order[run_key(r)])
@@ -112,7 +121,7 @@ _METRICS = (  # (column, header, digits)
 )
 
 
-def _fmt(value, digits):
+def _fmt(value: float, digits: int) -> str:
     if digits == 0:
         return f'{value:.0f}'
     if digits == 3:
@@ -120,7 +129,7 @@ def _fmt(value, digits):
     return f'{value:.{digits}f}'
 
 
-def _stat(values, digits, total):
+def _stat(values: Iterable[Any], digits: int, total: int) -> str:  # numbers or None
     values = [v for v in values if not metrics.is_missing(v)]
     if not values:
         return '-'
@@ -129,15 +138,15 @@ def _stat(values, digits, total):
     return text if len(values) == total else f'{text} ({len(values)}/{total})'
 
 
-def groups_of(rows):
+def groups_of(rows: Iterable[Row]) -> dict[tuple[str, str, str], list[Row]]:
     """Rows grouped by (reward, device, variant), in first-appearance order."""
-    groups = {}
+    groups: dict[tuple[str, str, str], list[Row]] = {}
     for row in rows:
         groups.setdefault((row['reward'], row['device'], row['variant']), []).append(row)
     return groups
 
 
-def markdown(rows, settings=None):
+def markdown(rows: Sequence[Row], settings: Mapping[str, Any] | None = None) -> str:
     """results.md's text."""
     done = [r for r in rows if not r['error']]
     failed = [r for r in rows if r['error']]
@@ -172,7 +181,7 @@ def markdown(rows, settings=None):
 
 
 # ---------------------------------------------------------------------------- figures
-def _labels(keys):
+def _labels(keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
     """Short labels: leave out the device or variant when every group shares it."""
     devices = {k[1] for k in keys}
     variants = {k[2] for k in keys}
@@ -187,7 +196,7 @@ def _labels(keys):
     return out
 
 
-def write_report(out_dir, settings=None):
+def write_report(out_dir: str, settings: Mapping[str, Any] | None = None) -> list[Row]:
     """Regenerate results.md, learning_curves.png and writes_tradeoff.png from results.csv and
     the runs' episodes.csv; returns the rows used."""
     rows = latest_rows(read_results(os.path.join(out_dir, RESULTS_CSV)))

@@ -25,10 +25,16 @@ JSON and YAML files are replaced atomically (temporary file, fsync, rename).
 import csv
 import json
 import os
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from memsnn_controller.common.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import AgentConfig
+
+PathLike = str | os.PathLike[str]
 
 CONFIG_FILE = 'config.yaml'
 RUN_FILE = 'run.json'
@@ -47,7 +53,7 @@ class RunFolderError(RuntimeError):
     """A run folder cannot be used as asked; the message says why and what to do."""
 
 
-def check_start(folder, resume):
+def check_start(folder: PathLike, resume: bool) -> None:
     """The guard of a run folder before a run starts in it (memsnn-train, memsnn-bringup): to
     resume, it must hold a checkpoint; for a new run, it must not hold one already (a checkpoint,
     episodes or a summary), which the new run would overwrite. RunFolderError says which."""
@@ -62,24 +68,24 @@ def check_start(folder, resume):
                              f'(--resume) or choose another folder (--out)')
 
 
-def write_json(path, data):
+def write_json(path: PathLike, data: object) -> None:
     """Write ``data`` as strict JSON (no NaN), atomically."""
     write_atomic(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + '\n')
 
 
-def read_json(path):
+def read_json(path: PathLike) -> Any:
     with open(path, encoding='utf-8') as f:
         return json.load(f)
 
 
-def write_config(path, config):
+def write_config(path: PathLike, config: 'AgentConfig') -> None:
     """Write an AgentConfig as YAML (AgentConfig.from_yaml reads it back equal)."""
     write_atomic(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
 
 
-def read_episodes(path):
+def read_episodes(path: PathLike) -> dict[str, list[int | float]]:
     """episodes.csv as a dict column -> list (ints for counts and flags, floats otherwise)."""
-    columns = {name: [] for name in EPISODE_COLUMNS}
+    columns: dict[str, list[int | float]] = {name: [] for name in EPISODE_COLUMNS}
     with open(path, newline='', encoding='utf-8') as f:
         reader = csv.DictReader(f)
         for row in reader:
@@ -99,7 +105,7 @@ class EpisodeLog:
     a killed process may have written after its last checkpoint.
     """
 
-    def __init__(self, path, keep=None):
+    def __init__(self, path: PathLike, keep: int | None = None) -> None:
         self.path = os.fspath(path)
         self.last_elapsed = 0.0
         if keep is None:
@@ -108,7 +114,7 @@ class EpisodeLog:
             self._truncate(keep)
         self._file = open(self.path, 'a', encoding='utf-8', newline='')
 
-    def _truncate(self, keep):
+    def _truncate(self, keep: int) -> None:
         if keep == 0 and not os.path.exists(self.path):
             write_atomic(self.path, ','.join(EPISODE_COLUMNS) + '\n')
             return
@@ -132,20 +138,21 @@ class EpisodeLog:
             self.last_elapsed = float(rows[-1].rstrip('\n').split(',')[-1])
         write_atomic(self.path, header + ''.join(rows))
 
-    def append(self, episode, length, ret, agent_ret, writes, writes_per_synapse, terminated,
-               truncated, wall_s, elapsed_s):
+    def append(self, episode: int, length: int, ret: float, agent_ret: float, writes: int,
+               writes_per_synapse: float, terminated: bool, truncated: bool, wall_s: float,
+               elapsed_s: float) -> None:
         self._file.write(f'{episode},{length},{ret:.10g},{agent_ret:.10g},{writes},'
                          f'{writes_per_synapse:.6g},{int(terminated)},{int(truncated)},'
                          f'{wall_s:.6f},{elapsed_s:.6f}\n')
         self._file.flush()
         self.last_elapsed = elapsed_s
 
-    def sync(self):
+    def sync(self) -> None:
         """Flush to disk (called before every checkpoint, so its rows always cover it)."""
         self._file.flush()
         os.fsync(self._file.fileno())
 
-    def close(self):
+    def close(self) -> None:
         if not self._file.closed:
             self._file.flush()
             self._file.close()
@@ -157,11 +164,11 @@ class RunLock:
     Uses flock (released by the kernel when the holder dies); a no-op where fcntl is missing.
     """
 
-    def __init__(self, folder):
+    def __init__(self, folder: PathLike) -> None:
         self.path = os.path.join(folder, LOCK_FILE)
-        self._fd = None
+        self._fd: int | None = None
 
-    def acquire(self):
+    def acquire(self) -> 'RunLock':
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX
@@ -176,13 +183,14 @@ class RunLock:
         self._fd = fd
         return self
 
-    def release(self):
+    def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self):
+    def __enter__(self) -> 'RunLock':
         return self.acquire()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.release()
+

@@ -25,18 +25,34 @@ Box space, writing one float into a preallocated array): no allocation of its ow
 no dicts. Bookkeeping (CSV row, progress bar, checkpoints, stop checks) runs once per episode.
 """
 
+from collections.abc import Callable, Iterable
 import math
 import os
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller import __version__
 from memsnn_controller.common.stop import StopSignals
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
+
+if TYPE_CHECKING:
+    import gymnasium
+
+    from memsnn_controller.snn.agent import Agent, Decision
+    from memsnn_controller.snn.config import AgentConfig
+
+# The agent's step, and the environment's (gymnasium's Env.step, whose reward is SupportsFloat:
+# Any here, as the loops add it to a float and so need a number, which gymnasium does not say).
+AgentStep = Callable[[Any], 'Decision']
+EnvStep = Callable[[Any], tuple[Any, Any, bool, bool, dict[str, Any]]]
+# What a loop returns: the last observation, the summed reward, terminated, truncated.
+EpisodeEnd = tuple[Any, float, bool, bool]
 
 DEFAULT_ENV = 'CartPole-v1'
 DEFAULT_CHECKPOINT_EVERY = 100  # a save (~3.6 MB, fsynced) costs ~40 ms
@@ -56,19 +72,19 @@ class TrainingInterrupted(Exception):
     stands).
     """
 
-    def __init__(self, message, episodes, checkpointed):
+    def __init__(self, message: str, episodes: int, checkpointed: bool) -> None:
         super().__init__(message)
         self.episodes = episodes
         self.checkpointed = checkpointed
 
 
-def episode_seed(seed, episode):
+def episode_seed(seed: int, episode: int) -> int:
     """The environment's reset seed for episode ``episode`` of a run with seed ``seed``."""
     return int(np.random.SeedSequence([_ENV_SEED_TAG, int(seed), int(episode)])
                .generate_state(1, dtype=np.uint32)[0])
 
 
-def make_env(env_id):
+def make_env(env_id: str) -> 'gymnasium.Env[Any, Any]':
     """``gymnasium.make(env_id)``; ids starting with 'memsnn/' import memsnn_controller.envs
     first (which registers them). Raises TrainingError with a readable message."""
     import gymnasium
@@ -88,11 +104,11 @@ def make_env(env_id):
 class ActionAdapter:
     """How a Decision becomes an action for ``action_space`` (see the module docstring)."""
 
-    def __init__(self, action_space, force_limit):
+    def __init__(self, action_space: 'gymnasium.Space[Any]', force_limit: float) -> None:
         from gymnasium import spaces
 
         self.discrete = isinstance(action_space, spaces.Discrete)
-        if self.discrete:
+        if isinstance(action_space, spaces.Discrete):
             if action_space.n != 2 or int(action_space.start) != 0:
                 raise TrainingError(f'action space {action_space}: a Discrete space must be '
                                     f'Discrete(2) (0 = push left, 1 = push right)')
@@ -108,7 +124,7 @@ class ActionAdapter:
         self.scale = 1.0 / force_limit if normalized else 1.0
         self.buffer = np.zeros(1, dtype=action_space.dtype)
 
-    def __call__(self, decision):
+    def __call__(self, decision: 'Decision') -> int | NDArray[Any]:
         """The action for one decision (not used by the training loop, which inlines it)."""
         if self.discrete:
             return decision.action
@@ -117,14 +133,14 @@ class ActionAdapter:
         return self.buffer
 
 
-def _check_observation_space(env, env_id):
+def _check_observation_space(env: 'gymnasium.Env[Any, Any]', env_id: str) -> None:
     shape = getattr(env.observation_space, 'shape', None)
     if shape != (4,):
         raise TrainingError(f'env {env_id!r}: observations must be (x, x_dot, theta, '
                             f'theta_dot), got the space {env.observation_space}')
 
 
-def config_differences(a, b, prefix=''):
+def config_differences(a: dict[str, Any], b: dict[str, Any], prefix: str = '') -> list[str]:
     """Dotted names of the fields in which two config dicts differ (sorted)."""
     out = []
     for key in sorted(set(a) | set(b)):
@@ -136,13 +152,13 @@ def config_differences(a, b, prefix=''):
     return out
 
 
-def _stderr_log(message):
+def _stderr_log(message: str) -> None:
     from tqdm import tqdm
 
     tqdm.write(message, file=sys.stderr)
 
 
-def run_episode_discrete(agent_step, env_step, obs):
+def run_episode_discrete(agent_step: AgentStep, env_step: EnvStep, obs: Any) -> EpisodeEnd:
     """The per-step loop for a Discrete(2) space, from the first observation to the episode's
     end; returns (last observation, summed env reward, terminated, truncated)."""
     ret = 0.0
@@ -153,7 +169,8 @@ def run_episode_discrete(agent_step, env_step, obs):
             return obs, ret, term, trunc
 
 
-def run_episode_box(agent_step, env_step, obs, act, scale, lo, hi):
+def run_episode_box(agent_step: AgentStep, env_step: EnvStep, obs: Any, act: NDArray[Any],
+                    scale: float, lo: float, hi: float) -> EpisodeEnd:
     """The per-step loop for a Box force space: ``act`` is the preallocated action array, the
     force is multiplied by ``scale`` and clipped to [lo, hi]; returns as run_episode_discrete."""
     ret = 0.0
@@ -166,7 +183,8 @@ def run_episode_box(agent_step, env_step, obs, act, scale, lo, hi):
             return obs, ret, term, trunc
 
 
-def _open_agent(config, seed, env_id, out_dir, resume):
+def _open_agent(config: 'AgentConfig', seed: int, env_id: str, out_dir: str,
+                resume: bool) -> 'Agent':
     """A new agent, or the checkpointed one after checking it belongs to this run."""
     from memsnn_controller.snn.agent import Agent
     from memsnn_controller.snn.checkpoint import CheckpointError
@@ -194,9 +212,11 @@ def _open_agent(config, seed, env_id, out_dir, resume):
     return agent
 
 
-def train(config, seed=0, env_id=DEFAULT_ENV, episodes=1000, out_dir='runs/train', resume=False,
-          progress=True, checkpoint_every=DEFAULT_CHECKPOINT_EVERY, should_stop=None,
-          handle_signals=None, log=None):
+def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episodes: int = 1000,
+          out_dir: rf.PathLike = 'runs/train', resume: bool = False, progress: bool = True,
+          checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+          should_stop: Callable[[], bool] | None = None, handle_signals: bool | None = None,
+          log: Callable[[str], object] | None = None) -> metrics.Summary:
     """Train one agent online for ``episodes`` episodes (in total, counting a resumed run's
     earlier ones) and return the summary dict (metrics.SUMMARY_KEYS), also written to
     ``out_dir``/summary.json. See the module docstring and runfolder.py for the files.
@@ -227,8 +247,10 @@ def train(config, seed=0, env_id=DEFAULT_ENV, episodes=1000, out_dir='runs/train
             env.close()
 
 
-def _train(config, seed, env_id, env, episodes, out_dir, resume, progress, checkpoint_every,
-           should_stop, handle_signals, log):
+def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[Any, Any]',
+           episodes: int, out_dir: str, resume: bool, progress: bool, checkpoint_every: int,
+           should_stop: Callable[[], bool] | None, handle_signals: bool,
+           log: Callable[[str], object]) -> metrics.Summary:
     _check_observation_space(env, env_id)
     adapter = ActionAdapter(env.action_space, config.actor.force_limit)
     agent = _open_agent(config, seed, env_id, out_dir, resume)
@@ -318,7 +340,7 @@ def _train(config, seed, env_id, env, episodes, out_dir, resume, progress, check
     return summary
 
 
-def _plot(agent, env_id, seed, config, out_dir):
+def _plot(agent: 'Agent', env_id: str, seed: int, config: 'AgentConfig', out_dir: str) -> None:
     from memsnn_controller.experiments.plots import plot_learning_curve
 
     plot_learning_curve(agent.episode_lengths, os.path.join(out_dir, rf.CURVE_FILE),
@@ -326,7 +348,9 @@ def _plot(agent, env_id, seed, config, out_dir):
                               f'device {config.device.model}')
 
 
-def resolve_config(config_path=None, reward=None, device=None, overrides=()):
+def resolve_config(config_path: rf.PathLike | None = None, reward: str | None = None,
+                   device: str | None = None,
+                   overrides: Iterable[str] | None = ()) -> 'AgentConfig':
     """The AgentConfig of the defaults (or a YAML file), then reward.name, device.model and the
     'section.field=value' overrides in that order (later wins). Raises ConfigError naming the
     field, or TrainingError for an unreadable file."""
@@ -344,7 +368,7 @@ def resolve_config(config_path=None, reward=None, device=None, overrides=()):
             raise TrainingError(f'--config {config_path}: not valid YAML: {text}') from None
     else:
         config = AgentConfig()
-    assignments = []
+    assignments: list[str] = []
     if reward is not None:
         assignments.append(f'reward.name={reward}')
     if device is not None:

@@ -48,15 +48,22 @@ equal the simulator's. A non-finite force from the agent raises AgentFault: the 
 and the node stops commanding (0 N) and saves nothing from it.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.ros import conversions
-from memsnn_controller.ros.conversions import CART_ONLY, NO_JOINT, WHOLE, JointLookup
+from memsnn_controller.ros.conversions import CART_ONLY, NO_JOINT, WHOLE, JointLookup, Observation
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.agent import Agent, EpisodeSummary
+
+# One joint's latest reading: (position, velocity, time ns, stamped).
+JointReading = tuple[float, float, int, bool]
 
 # Outcome kinds.
 TICK = 'tick'                 # the agent stepped; publish its force
@@ -101,13 +108,13 @@ class Outcome(NamedTuple):
     force: float = 0.0
     reason: str = ''          # bad input: the reason code; failures: x_limit or theta_limit
     detail: str = ''          # bad input: a sentence for the log
-    episode: object = None    # an EpisodeEnd when an episode ended with this message
+    episode: 'EpisodeEnd | None' = None   # when an episode ended with this message
 
 
 class EpisodeEnd(NamedTuple):
     """A finished episode: the agent's summary plus what the loop knows about it."""
 
-    summary: object           # snn.agent.EpisodeSummary
+    summary: 'EpisodeSummary'
     reason: str               # x_limit, theta_limit, max_episode_steps or time_base_reset
     wall_s: float             # receipt time from its first tick to its end
     end_stamp_ns: int         # the time (stamp or receipt) of its last state
@@ -134,10 +141,10 @@ class LoopSettings:
     pole_joint: str = conversions.POLE_JOINT
     merge_joints: bool = True
     merge_window: float = 0.02
-    state_limits: tuple = conversions.DEFAULT_STATE_LIMITS
+    state_limits: tuple[float, ...] = conversions.DEFAULT_STATE_LIMITS
 
     @classmethod
-    def from_parameters(cls, p):
+    def from_parameters(cls, p: Mapping[str, Any]) -> 'LoopSettings':
         """Settings from the node's parameter dict (the parameters of the same names)."""
         values = {name: p[name] for name in cls.__dataclass_fields__}
         values['state_limits'] = tuple(values['state_limits'])
@@ -151,17 +158,17 @@ _STALE = Outcome(STALE, True, 0.0, REASON_STALE)
 class LatencyStats:
     """Receipt-to-publish latencies in a preallocated ring; percentiles per report window."""
 
-    def __init__(self, capacity=8192):
+    def __init__(self, capacity: int = 8192) -> None:
         self._ring = np.zeros(capacity, dtype=np.int64)
         self._count = 0
         self.total = 0
 
-    def record(self, latency_ns):
+    def record(self, latency_ns: int) -> None:
         self._ring[self._count % self._ring.size] = latency_ns
         self._count += 1
         self.total += 1
 
-    def take(self):
+    def take(self) -> tuple[int, float, float, float]:
         """(samples, p50_ms, p99_ms, max_ms) since the last take (up to ``capacity`` newest);
         zeros when there were none. Starts a new window."""
         n = min(self._count, self._ring.size)
@@ -176,7 +183,17 @@ class LatencyStats:
 class ControlLoop:
     """The controller's logic (module docstring): feed ``process``, publish what it says."""
 
-    def __init__(self, agent, settings=None):
+    # Set by restart (None: not yet since then) and the message handling.
+    _last_t: int | None
+    _stamped: bool | None
+    _due: int | None
+    _backwards_since: int | None
+    _ready_since: int | None
+    _fresh_ns: int | None
+    _cart: JointReading | None
+    _pole: JointReading | None
+
+    def __init__(self, agent: 'Agent', settings: LoopSettings | None = None) -> None:
         self.agent = agent
         self.settings = LoopSettings() if settings is None else settings
         self.latency = LatencyStats()
@@ -187,7 +204,7 @@ class ControlLoop:
         self.skipped = 0
         self.duplicates = 0
         self.bad_messages = 0
-        self.bad_by_reason = {}
+        self.bad_by_reason: dict[str, int] = {}
         self.last_bad = ''
         self.overruns = 0
         self.timebase_resets = 0
@@ -203,7 +220,7 @@ class ControlLoop:
 
     # -- configuration ----------------------------------------------------------------------------
 
-    def apply_settings(self):
+    def apply_settings(self) -> None:
         """Take changed ``settings`` into account (call after changing any of them)."""
         s = self.settings
         self._period_ns = round(s.control_period * 1e9)
@@ -221,7 +238,7 @@ class ControlLoop:
         # Synapses per device: for the episodes' writes per synapse.
         self._synapses = self.agent.n_synapses
 
-    def restart(self):
+    def restart(self) -> None:
         """Forget the time base and abandon the episode in progress (activation, deactivation):
         the next message starts a new time base and the loop waits for a ready state."""
         self._last_t = None
@@ -234,14 +251,14 @@ class ControlLoop:
         self._cart = self._pole = None  # latest per-joint readings: (position, velocity, t,
         self._abandon()                 # stamped)
 
-    def replace_agent(self, agent):
+    def replace_agent(self, agent: 'Agent') -> None:
         """Use a new agent (after ~/reset_learning); the loop waits for a ready state."""
         self.agent = agent
         self.phase = PHASE_WAITING
         self._ready_since = None
         self.apply_settings()
 
-    def _abandon(self):
+    def _abandon(self) -> None:
         # The partial episode is not recorded: the next episode start (agent.reset) discards it.
         if getattr(self, 'phase', PHASE_WAITING) == PHASE_RUNNING:
             self.abandoned += 1
@@ -252,7 +269,8 @@ class ControlLoop:
 
     # -- the hot path -----------------------------------------------------------------------------
 
-    def process(self, names, positions, velocities, stamp_ns, receipt_ns):
+    def process(self, names: Sequence[str], positions: Sequence[float],
+                velocities: Sequence[float], stamp_ns: int, receipt_ns: int) -> Outcome:
         """Decide what to answer to one joint state (module docstring); returns an Outcome."""
         self.messages += 1
         what, values, detail = self.lookup.read(names, positions, velocities)
@@ -262,7 +280,9 @@ class ControlLoop:
             return self._bad(BAD_NEGATIVE_STAMP, f'negative stamp {stamp_ns} ns')
         stamped = stamp_ns != 0
         t = stamp_ns if stamped else receipt_ns
+        obs: Observation | None
         if what == WHOLE:
+            assert values is not None  # read() gives WHOLE with the four values
             obs = values
             if self.settings.merge_joints:  # a later partial message may pair with these
                 self._cart = (obs[0], obs[1], t, stamped)
@@ -276,6 +296,7 @@ class ControlLoop:
             self._due = None  # a new time base
             self._ready_since = None
         elif t == last:
+            assert self._fresh_ns is not None  # set with _last_t
             if receipt_ns - self._fresh_ns > self._watchdog_ns:
                 return self._stale()
             self.duplicates += 1
@@ -310,11 +331,13 @@ class ControlLoop:
         self._last_answer = outcome
         return outcome
 
-    def _merge(self, what, values, t, stamped):
+    def _merge(self, what: str, values: tuple[float, ...] | None, t: int,
+               stamped: bool) -> tuple[Observation | None, int, str]:
         """(state, time, '') from a one-joint reading and the other joint's latest, or (None,
         t, why) when they cannot make a state."""
         if what == NO_JOINT:
             return None, t, IGNORED_NO_JOINT
+        assert values is not None  # read() gives CART_ONLY and POLE_ONLY with two values
         reading = (values[0], values[1], t, stamped)
         if what == CART_ONLY:
             self._cart = reading
@@ -330,7 +353,7 @@ class ControlLoop:
         cart, pole = (reading, other) if what == CART_ONLY else (other, reading)
         return (cart[0], cart[1], pole[0], pole[1]), max(t, other[2]), ''
 
-    def _ignore(self, why, detail):
+    def _ignore(self, why: str, detail: str) -> Outcome:
         self.ignored_messages += 1
         if why == IGNORED_PARTIAL:
             detail = 'one joint only and merge_joints is off'
@@ -339,7 +362,7 @@ class ControlLoop:
         self.last_ignored = detail
         return Outcome(IGNORED, False, 0.0, why, detail)
 
-    def _stale(self):
+    def _stale(self) -> Outcome:
         self.stale_messages += 1
         if not self.watchdog_tripped:
             self.watchdog_tripped = True
@@ -347,11 +370,11 @@ class ControlLoop:
         return _STALE
 
     @property
-    def receiving(self):
+    def receiving(self) -> bool:
         """Whether a state with an advancing stamp has arrived since the last restart."""
         return self._fresh_ns is not None
 
-    def check_watchdog(self, now_ns):
+    def check_watchdog(self, now_ns: int) -> bool:
         """True when the watchdog trips now: no state with an advancing stamp for more than
         watchdog_timeout since the last one (steady-clock ns, as the receipt times). Armed by
         the first state after a restart; trips once until states are back. The caller
@@ -363,7 +386,7 @@ class ControlLoop:
         self.watchdog_trips += 1
         return True
 
-    def _episode_step(self, obs, t, tick, receipt_ns):
+    def _episode_step(self, obs: Observation, t: int, tick: bool, receipt_ns: int) -> Outcome:
         if self.phase == PHASE_RUNNING:
             reason = cartpole_spec.failure_reason(obs, self._spec)
             if reason is not None:
@@ -398,7 +421,7 @@ class ControlLoop:
             self._ready_since = None
         return Outcome(WAITING, True, 0.0)
 
-    def _start(self, obs, receipt_ns):
+    def _start(self, obs: Observation, receipt_ns: int) -> Outcome:
         self.agent.reset()
         self.phase = PHASE_RUNNING
         self.episode_steps = 0
@@ -406,7 +429,7 @@ class ControlLoop:
         self._episode_start_ns = receipt_ns
         return self._act(NEW_EPISODE, obs)
 
-    def _act(self, kind, obs):
+    def _act(self, kind: str, obs: Observation) -> Outcome:
         decision = self.agent.step(obs)
         self.episode_steps += 1
         self.ticks += 1
@@ -421,19 +444,19 @@ class ControlLoop:
             force = -limit
         return Outcome(kind, True, force)
 
-    def _ready(self, obs):
+    def _ready(self, obs: Observation) -> bool:
         s = self.settings
         x, x_dot, theta, theta_dot = obs
         return (abs(x) <= s.ready_x and abs(x_dot) <= s.ready_x_dot
                 and abs(theta) <= s.ready_theta and abs(theta_dot) <= s.ready_theta_dot)
 
-    def _bad(self, code, detail):
+    def _bad(self, code: str, detail: str) -> Outcome:
         self.bad_messages += 1
         self.bad_by_reason[code] = self.bad_by_reason.get(code, 0) + 1
         self.last_bad = detail
         return Outcome(BAD_INPUT, True, 0.0, code, detail)
 
-    def _new_timebase(self, obs, t, stamped, receipt_ns):
+    def _new_timebase(self, obs: Observation, t: int, stamped: bool, receipt_ns: int) -> Outcome:
         """The stamps have run backwards for watchdog_timeout: the source restarted."""
         self.timebase_resets += 1
         self.restart()
@@ -445,13 +468,14 @@ class ControlLoop:
         self._last_answer = outcome
         return outcome
 
-    def _episode_end(self, summary, reason, t, receipt_ns):
+    def _episode_end(self, summary: 'EpisodeSummary', reason: str, t: int,
+                     receipt_ns: int) -> EpisodeEnd:
         wall = (receipt_ns - self._episode_start_ns) * 1e-9
         return EpisodeEnd(summary, reason, wall, t, summary.writes / self._synapses)
 
     # -- statistics -------------------------------------------------------------------------------
 
-    def record_latency(self, latency_ns):
+    def record_latency(self, latency_ns: int) -> None:
         """Record a state-receipt-to-publish latency; one above the control period is an
         overrun (the answer came later than the next state of a stream at the control rate
         would be due)."""

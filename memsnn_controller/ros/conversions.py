@@ -4,7 +4,9 @@ Each function takes or fills one message. Functions that build a message on ever
 accept an existing message to fill in place (``msg=``), which saves an allocation per tick.
 """
 
+from collections.abc import Mapping, Sequence
 import math
+from typing import TYPE_CHECKING
 
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
@@ -12,32 +14,44 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray, MultiArrayDimension
 
+if TYPE_CHECKING:
+    from memsnn_controller.envs.simulation import EpisodeReport
+    from memsnn_controller.ros.control_loop import EpisodeEnd
+
+# (x, x_dot, theta, theta_dot), as read from a joint state.
+Observation = tuple[float, ...]   # four values
+# JointLookup.read: (what, values, detail); values are the joints' numbers (4, or 2 for one
+# joint), None for NO_JOINT and bad input.
+Reading = tuple[str, 'tuple[float, ...] | None', str]
+
 CART_JOINT = 'slider_to_cart'
 POLE_JOINT = 'cart_to_pole'
 
 _NS_PER_S = 1_000_000_000
 
 
-def time_from_ns(nanoseconds, msg=None):
+def time_from_ns(nanoseconds: int, msg: Time | None = None) -> Time:
     """builtin_interfaces/Time for a non-negative time in integer nanoseconds."""
     msg = Time() if msg is None else msg
     msg.sec, msg.nanosec = divmod(int(nanoseconds), _NS_PER_S)
     return msg
 
 
-def ns_from_time(msg):
+def ns_from_time(msg: Time) -> int:
     """Integer nanoseconds of a builtin_interfaces/Time."""
     return msg.sec * _NS_PER_S + msg.nanosec
 
 
-def clock_from_ns(nanoseconds, msg=None):
+def clock_from_ns(nanoseconds: int, msg: Clock | None = None) -> Clock:
     """rosgraph_msgs/Clock for a time in integer nanoseconds."""
     msg = Clock() if msg is None else msg
     time_from_ns(nanoseconds, msg.clock)
     return msg
 
 
-def joint_state_from(observation, effort, stamp_ns, names=(CART_JOINT, POLE_JOINT), msg=None):
+def joint_state_from(observation: Sequence[float], effort: float, stamp_ns: int,
+                     names: Sequence[str] = (CART_JOINT, POLE_JOINT),
+                     msg: JointState | None = None) -> JointState:
     """sensor_msgs/JointState for a cart-pole observation.
 
     observation: (x, x_dot, theta, theta_dot); effort: the cart force applied (N); the pole joint
@@ -53,7 +67,7 @@ def joint_state_from(observation, effort, stamp_ns, names=(CART_JOINT, POLE_JOIN
     return msg
 
 
-def force_from_command(msg):
+def force_from_command(msg: Float64MultiArray) -> tuple[float, str] | tuple[None, str]:
     """The cart force from a std_msgs/Float64MultiArray command.
 
     Returns (value, '') for exactly one finite value, else (None, reason) with a short reason.
@@ -74,7 +88,8 @@ def force_from_command(msg):
 ANSWER_LABEL = 'answers_stamp_ns='
 
 
-def command_from_force(force, msg=None, answers_ns=None):
+def command_from_force(force: float, msg: Float64MultiArray | None = None,
+                       answers_ns: int | None = None) -> Float64MultiArray:
     """std_msgs/Float64MultiArray holding exactly one finite value, the cart force (N); with
     ``answers_ns``, labelled as the answer to the joint state stamped so (see ANSWER_LABEL).
 
@@ -93,7 +108,7 @@ def command_from_force(force, msg=None, answers_ns=None):
     return msg
 
 
-def answered_stamp_ns(msg):
+def answered_stamp_ns(msg: Float64MultiArray) -> int | None:
     """The stamp (ns) of the joint state a command says it answers, or None if it says none."""
     dims = msg.layout.dim
     if len(dims) != 1 or not dims[0].label.startswith(ANSWER_LABEL):
@@ -134,15 +149,16 @@ class JointLookup:
     stays the same, so the usual stream costs two list comparisons per message.
     """
 
-    def __init__(self, cart_joint=CART_JOINT, pole_joint=POLE_JOINT,
-                 limits=DEFAULT_STATE_LIMITS):
+    def __init__(self, cart_joint: str = CART_JOINT, pole_joint: str = POLE_JOINT,
+                 limits: Sequence[float] = DEFAULT_STATE_LIMITS) -> None:
         self.cart_joint = cart_joint
         self.pole_joint = pole_joint
         self.limits = tuple(float(v) for v in limits)
-        self._names = None
-        self._indices = None
+        self._names: list[str] | None = None
+        self._indices: tuple[int | None, ...] = ()   # set together with _names
 
-    def read(self, names, positions, velocities):
+    def read(self, names: Sequence[str], positions: Sequence[float],
+             velocities: Sequence[float]) -> Reading:
         """(what, values, detail): WHOLE with (x, x_dot, theta, theta_dot), CART_ONLY or
         POLE_ONLY with (position, velocity), NO_JOINT with None; or a BAD_* code with None.
         detail: a short sentence for a log line ('' for WHOLE)."""
@@ -154,7 +170,7 @@ class JointLookup:
             return BAD_LENGTHS, None, (f'array lengths disagree (name {count}, position '
                                        f'{len(positions)}, velocity {len(velocities)})')
         if names != self._names:
-            indices = []
+            indices: list[int | None] = []
             for joint in (self.cart_joint, self.pole_joint):
                 found = [i for i, name in enumerate(names) if name == joint]
                 if len(found) > 1:
@@ -188,7 +204,8 @@ class JointLookup:
                                 f'{list(names)})')
 
     @staticmethod
-    def _unusable(values, names, limits):
+    def _unusable(values: Sequence[float], names: Sequence[str],
+                  limits: Sequence[float]) -> Reading:
         shown = ', '.join(f'{n} = {v}' for n, v in zip(names, values))
         if not all(math.isfinite(v) for v in values):
             return BAD_NON_FINITE, None, f'non-finite value in ({shown})'
@@ -196,7 +213,8 @@ class JointLookup:
                            if abs(v) > limit)
         return BAD_IMPLAUSIBLE, None, f'implausible reading ({shown}: {beyond}; state_limits)'
 
-    def observation(self, names, positions, velocities):
+    def observation(self, names: Sequence[str], positions: Sequence[float],
+                    velocities: Sequence[float]) -> tuple[Observation | None, str | None, str]:
         """Return ((x, x_dot, theta, theta_dot), None, '') for a message holding both joints,
         else (None, code, reason): a BAD_* code, BAD_MISSING_JOINT when a joint is missing."""
         what, values, detail = self.read(names, positions, velocities)
@@ -208,7 +226,9 @@ class JointLookup:
         return None, what, detail
 
 
-def diagnostic_status(name, message, values, level=DiagnosticStatus.OK, hardware_id=''):
+def diagnostic_status(name: str, message: str, values: Mapping[str, object],
+                      level: bytes = DiagnosticStatus.OK,
+                      hardware_id: str = '') -> DiagnosticStatus:
     """diagnostic_msgs/DiagnosticStatus with ``values`` (a dict) as string key-value pairs."""
     status = DiagnosticStatus()
     status.level = level
@@ -219,7 +239,8 @@ def diagnostic_status(name, message, values, level=DiagnosticStatus.OK, hardware
     return status
 
 
-def episode_report_status(report, name, hardware_id=''):
+def episode_report_status(report: 'EpisodeReport', name: str,
+                          hardware_id: str = '') -> DiagnosticStatus:
     """DiagnosticStatus for a finished episode (an envs.simulation.EpisodeReport)."""
     message = f'episode {report.episode} ended after {report.length} steps: {report.reason}'
     return diagnostic_status(name, message, {
@@ -232,7 +253,7 @@ def episode_report_status(report, name, hardware_id=''):
     }, hardware_id=hardware_id)
 
 
-def episode_end_status(end, name, hardware_id=''):
+def episode_end_status(end: 'EpisodeEnd', name: str, hardware_id: str = '') -> DiagnosticStatus:
     """DiagnosticStatus for an episode finished by the controller (a control_loop.EpisodeEnd).
 
     Keys: index, length, total_reward (the agent's own reward), writes, writes_per_synapse,
@@ -256,12 +277,12 @@ def episode_end_status(end, name, hardware_id=''):
     }, hardware_id=hardware_id)
 
 
-def diagnostic_values(status):
+def diagnostic_values(status: DiagnosticStatus) -> dict[str, str]:
     """The key-value pairs of a DiagnosticStatus as a dict of strings."""
     return {kv.key: kv.value for kv in status.values}
 
 
-def _text(value):
+def _text(value: object) -> str:
     if isinstance(value, bool):
         return 'true' if value else 'false'
     return str(value)

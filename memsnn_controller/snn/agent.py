@@ -11,12 +11,15 @@ agent computes its configured reward itself from consecutive observations, so th
 offline training learn from exactly the same signal. ``step`` makes ONE compiled call.
 """
 
+from collections.abc import Callable, Mapping, Sequence
 import copy
 from dataclasses import dataclass
 import math
-from typing import NamedTuple
+import os
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.snn import state as S
 from memsnn_controller.snn.config import AgentConfig
@@ -25,7 +28,13 @@ from memsnn_controller.snn.network import Network
 from memsnn_controller.snn.reference import tick_reference
 from memsnn_controller.snn.rewards import make_reward
 
-KERNELS = {'numba': compiled_tick, 'numpy': tick_reference}
+if TYPE_CHECKING:
+    from memsnn_controller.snn.checkpoint import Snapshot
+
+KernelName = Literal['numba', 'numpy']
+KERNELS: dict[str, Callable[..., None]] = {'numba': compiled_tick, 'numpy': tick_reference}
+# (x, x_dot, theta, theta_dot): a sequence of 4 numbers or a numpy array of them.
+Observation = Sequence[float] | NDArray[np.floating[Any]]
 
 
 class Decision(NamedTuple):
@@ -53,7 +62,8 @@ class EpisodeSummary:
 class Agent:
     """A memristive SNN that learns online; see the module docstring for the call sequence."""
 
-    def __init__(self, config=None, seed=0, kernel='numba'):
+    def __init__(self, config: AgentConfig | None = None, seed: int = 0,
+                 kernel: KernelName = 'numba') -> None:
         if kernel not in KERNELS:
             raise ValueError(f'kernel: must be one of {", ".join(KERNELS)}, got {kernel!r}')
         self.config = config if config is not None else AgentConfig()
@@ -65,7 +75,7 @@ class Agent:
         self._tick = self.network.bind(KERNELS[kernel])
         self.reward_fn = make_reward(self.config.reward)
         self.learning = bool(self.config.learning.enabled)
-        self.episode_lengths = []
+        self.episode_lengths: list[int] = []
         self.total_steps = 0
         self.total_writes = 0
         self.modulator_baseline = 0.0
@@ -78,7 +88,7 @@ class Agent:
         self._ep_writes = 0
 
     # ------------------------------------------------------------------ episodes
-    def reset(self):
+    def reset(self) -> None:
         """Start a new episode (annealing, membranes, traces, the reward's episode state)."""
         learning = self.config.learning
         if learning.anneal:
@@ -93,7 +103,7 @@ class Agent:
         self._ep_reward = 0.0
         self._ep_writes = 0
 
-    def step(self, observation):
+    def step(self, observation: Observation) -> Decision:
         """Learn from the transition into ``observation``, then choose this tick's action."""
         obs = self._observation(observation, self._obs_buffer)
         if not self.in_episode:
@@ -111,7 +121,8 @@ class Agent:
         return Decision(float(out['force']), int(out['action']), float(out['value']),
                         float(out['modulator']), int(out['writes']))
 
-    def end_episode(self, observation=None, terminated=False, truncated=False):
+    def end_episode(self, observation: Observation | None = None, terminated: bool = False,
+                    truncated: bool = False) -> EpisodeSummary:
         """Close the episode: a failure (terminated), a time limit (truncated), or neither (an
         interruption: no learning from the last transition). Returns its summary.
 
@@ -134,7 +145,7 @@ class Agent:
         self._has_prev = False
         return summary
 
-    def _run(self, obs, phase, reward):
+    def _run(self, obs: S.F64, phase: int, reward: float) -> None:
         net = self.network
         net.obs[:] = obs
         cmd = net.command
@@ -154,7 +165,7 @@ class Agent:
         self.total_writes += writes
 
     @staticmethod
-    def _observation(observation, buffer):
+    def _observation(observation: Any, buffer: S.F64) -> S.F64:
         """Copy an observation into ``buffer``, or raise ValueError saying what is wrong."""
         try:
             if len(observation) != 4:
@@ -169,30 +180,30 @@ class Agent:
         return buffer
 
     # ------------------------------------------------------------------ control and queries
-    def set_learning(self, enabled):
+    def set_learning(self, enabled: bool) -> None:
         """Freeze (False) or resume (True) learning; acting continues either way."""
         self.learning = bool(enabled)
 
-    def trailing_mean(self, window=100):
+    def trailing_mean(self, window: int = 100) -> float:
         """Mean length of the last ``window`` finished episodes (0 before the first)."""
         if not self.episode_lengths:
             return 0.0
         return float(np.mean(self.episode_lengths[-window:]))
 
     @property
-    def episodes(self):
+    def episodes(self) -> int:
         return len(self.episode_lengths)
 
     @property
-    def n_synapses(self):
+    def n_synapses(self) -> int:
         """Synapses of the network (inputs x neurons), each a pair of devices."""
         return self.network.n_in * self.network.n_post
 
-    def writes_per_synapse(self):
+    def writes_per_synapse(self) -> float:
         """Device writes per synapse so far (both devices of a pair counted)."""
         return self.total_writes / self.n_synapses
 
-    def warm_up(self):
+    def warm_up(self) -> None:
         """Run a throwaway copy of the network through every kind of tick, so that the first
         real tick is not the first run of the compiled code (the kernel itself is compiled, or
         loaded from numba's cache, when the agent is built); the agent's own state is untouched."""
@@ -207,7 +218,7 @@ class Agent:
             run()
 
     # ------------------------------------------------------------------ state
-    def export_state(self):
+    def export_state(self) -> dict[str, NDArray[Any]]:
         """Every array of the learning state, plus the agent's counters, as a dict of arrays."""
         state = self.network.export_arrays()
         state['episode_lengths'] = np.asarray(self.episode_lengths, dtype=np.int64)
@@ -217,7 +228,7 @@ class Agent:
                                      reward_state.get('baseline', 0.0)])
         return state
 
-    def import_state(self, state):
+    def import_state(self, state: Mapping[str, NDArray[Any]]) -> None:
         """Replace the learning state by ``state`` (as from export_state); the episode in
         progress, if any, is abandoned. Shapes must match this agent's network."""
         # The unscaled rates (network.base_*) come from the config, which the state shares.
@@ -230,25 +241,26 @@ class Agent:
         self.in_episode = False
         self._has_prev = False
 
-    def snapshot(self):
+    def snapshot(self) -> 'Snapshot':
         """A copy of the learning state to write later (``snapshot.save(path)``), e.g. from a
         background thread while this agent keeps running."""
         from memsnn_controller.snn.checkpoint import Snapshot
         return Snapshot(self.config, self.seed, self.export_state())
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write a checkpoint atomically (see checkpoint.py)."""
         from memsnn_controller.snn.checkpoint import save_checkpoint
         save_checkpoint(self, path)
 
-    def restore(self, path):
+    def restore(self, path: str | os.PathLike[str]) -> None:
         """Load a checkpoint into this agent; on any problem raise CheckpointError and change
         nothing. The checkpoint's configuration must equal this agent's."""
         from memsnn_controller.snn.checkpoint import restore_checkpoint
         restore_checkpoint(self, path)
 
     @classmethod
-    def from_checkpoint(cls, path, kernel='numba'):
+    def from_checkpoint(cls, path: str | os.PathLike[str],
+                        kernel: KernelName = 'numba') -> 'Agent':
         """A new agent with the checkpoint's configuration, seed and learning state."""
         from memsnn_controller.snn.checkpoint import load_checkpoint
         config, seed, state = load_checkpoint(path)

@@ -17,11 +17,14 @@ Format versions: 1 stored the state as index-addressed stacks ('syn', 'npar', 'i
 2 stores it by name. A file of another version is refused with a message saying so.
 """
 
+from collections.abc import Iterator, Mapping
 import json
 import os
+from typing import TYPE_CHECKING, Any
 import zipfile
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller import __version__
 from memsnn_controller.common.atomic import atomic_file
@@ -29,7 +32,13 @@ from memsnn_controller.snn import state as S
 from memsnn_controller.snn.config import AgentConfig, ConfigError
 from memsnn_controller.snn.network import Network
 
+if TYPE_CHECKING:
+    from memsnn_controller.snn.agent import Agent
+
 FORMAT_VERSION = 2
+# The arrays of a checkpoint by name (Network.state_arrays plus AGENT_ARRAYS).
+Arrays = dict[str, NDArray[Any]]
+PathLike = str | os.PathLike[str]
 AGENT_ARRAYS = ('episode_lengths', 'counters', 'scalars')
 
 
@@ -41,22 +50,23 @@ class Snapshot:
     """A copy of an agent's learning state that can be written later, e.g. on another thread
     while the agent keeps learning (``agent.snapshot()``; copying takes about a millisecond)."""
 
-    def __init__(self, config, seed, arrays):
+    def __init__(self, config: AgentConfig, seed: int, arrays: Arrays) -> None:
         self.config = config
         self.seed = int(seed)
         self.arrays = arrays
 
-    def save(self, path):
+    def save(self, path: PathLike) -> None:
         """Write the snapshot to ``path`` atomically (see ``write_checkpoint``)."""
         write_checkpoint(path, self.config, self.seed, self.arrays)
 
 
-def save_checkpoint(agent, path):
+def save_checkpoint(agent: 'Agent', path: PathLike) -> None:
     """Write ``agent``'s learning state to ``path`` atomically."""
     write_checkpoint(path, agent.config, agent.seed, agent.export_state())
 
 
-def write_checkpoint(path, config, seed, arrays):
+def write_checkpoint(path: PathLike, config: AgentConfig, seed: int,
+                     arrays: Mapping[str, NDArray[Any]]) -> None:
     """Write a checkpoint of (config, seed, state arrays) to ``path`` atomically, keeping the
     one it replaces as ``path + '.bak'``; CheckpointError (nothing written) for a non-finite
     state."""
@@ -65,10 +75,11 @@ def write_checkpoint(path, config, seed, arrays):
             'seed': int(seed), 'config': config.to_dict()}
     arrays = dict(arrays, meta=np.array(json.dumps(meta, sort_keys=True)))
     with atomic_file(path, 'wb', backup=True) as f:
-        np.savez(f, **arrays)
+        # numpy's stub would take an array named 'allow_pickle' for the keyword; none is.
+        np.savez(f, **arrays)  # type: ignore[arg-type]
 
 
-def require_finite(path, arrays):
+def require_finite(path: PathLike, arrays: Mapping[str, NDArray[Any]]) -> None:
     """CheckpointError naming the first float array of ``arrays`` that holds a NaN or inf."""
     for name, array in arrays.items():
         array = np.asarray(array)
@@ -77,7 +88,7 @@ def require_finite(path, arrays):
                                   f'holds non-finite values (a broken learning state)')
 
 
-def load_checkpoint(path):
+def load_checkpoint(path: PathLike) -> tuple[AgentConfig, int, Arrays]:
     """Read and validate a checkpoint; returns (config, seed, state arrays)."""
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -115,7 +126,7 @@ def load_checkpoint(path):
     return config, seed, arrays
 
 
-def _check_shapes(path, template_arrays, arrays):
+def _check_shapes(path: str, template_arrays: Mapping[str, NDArray[Any]], arrays: Arrays) -> None:
     for name, expected in template_arrays.items():
         got = arrays[name]
         if got.shape != expected.shape or got.dtype != expected.dtype:
@@ -133,7 +144,7 @@ def _check_shapes(path, template_arrays, arrays):
         raise CheckpointError(f'{path}: array "episode_lengths" must be one-dimensional')
 
 
-def _check_values(path, template, arrays):
+def _check_values(path: str, template: Network, arrays: Arrays) -> None:
     for name in ('synapses.w_pos', 'synapses.w_neg'):
         if arrays[name].min() < 0.0 or arrays[name].max() > 1.0:
             raise CheckpointError(f'{path}: device conductances outside [0, 1] ({name})')
@@ -157,7 +168,7 @@ def _check_values(path, template, arrays):
                                   f'{high}]')
 
 
-def restore_checkpoint(agent, path):
+def restore_checkpoint(agent: 'Agent', path: PathLike) -> None:
     """Load ``path`` into ``agent`` if, and only if, it is valid and made for the same config."""
     config, _seed, arrays = load_checkpoint(path)
     if config != agent.config:
@@ -169,7 +180,7 @@ def restore_checkpoint(agent, path):
     agent.import_state(arrays)
 
 
-def _differences(a, b, prefix=''):
+def _differences(a: Mapping[str, Any], b: Mapping[str, Any], prefix: str = '') -> Iterator[str]:
     for key in set(a) | set(b):
         va, vb = a.get(key), b.get(key)
         if isinstance(va, dict) and isinstance(vb, dict):

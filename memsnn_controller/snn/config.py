@@ -13,31 +13,44 @@ and the continuous decoder's forces weak), and a lower annealing floor for the r
 (docs/science.md section 10; docs/results.md).
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 import math
+import os
+from typing import Any, ClassVar, Literal
 
 import yaml
 
 from memsnn_controller.common import checks, yaml_values
+from memsnn_controller.common.checks import Check
 
 DEG = math.pi / 180.0
+
+# The choices of the string fields (their validate() checks the same lists).
+Segment = Literal['boxes', 'gaussian', 'grid']
+Coding = Literal['regular', 'poisson', 'latency']
+Decoder = Literal['discrete', 'continuous']
+DeviceModel = Literal['ppx', 'nc', 'ideal']
+Rounding = Literal['stochastic', 'nearest', 'accumulate']
+Eligibility = Literal['role', 'window', 'mstdpet']
+Modulator = Literal['td', 'reward']
 
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names the field."""
 
 
-def _require(field, value, *tests):
+def _require(field: str, value: object, *tests: Check) -> None:
     checks.require(field, value, *tests, error=ConfigError)
 
 
-def _require_that(ok, field, reason, *value):
+def _require_that(ok: bool, field: str, reason: str, *value: object) -> None:
     checks.require_that(ok, field, reason, *value, error=ConfigError)
 
 
-def _pair(lower=-math.inf):
+def _pair(lower: float = -math.inf) -> Check:
     """A pair (low, high) of finite numbers with lower <= low <= high."""
-    def check(value):
+    def check(value: Any) -> str | None:
         if not (isinstance(value, (tuple, list)) and len(value) == 2):
             return 'must be a pair (low, high)'
         if not (checks.is_number(value[0]) and checks.is_number(value[1])):
@@ -46,7 +59,7 @@ def _pair(lower=-math.inf):
     return check
 
 
-def _edges(value):
+def _edges(value: Any) -> str | None:
     """A non-empty, strictly increasing list of finite bin edges."""
     if not (isinstance(value, (tuple, list)) and len(value) >= 1):
         return 'must be a non-empty list of edges'
@@ -56,14 +69,14 @@ def _edges(value):
         'edges must be strictly increasing'
 
 
-def _index_pair(value):
+def _index_pair(value: Any) -> str | None:
     if isinstance(value, tuple) and len(value) == 2 and all(
             isinstance(v, int) and 0 <= v < 4 for v in value) and value[0] != value[1]:
         return None
     return 'pairs must be two different indices in 0..3'
 
 
-def _levels(value):
+def _levels(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and (value == 0 or value >= 2):
         return None
     return 'must be 0 (analog) or an integer >= 2'
@@ -73,8 +86,9 @@ class _Section:
     """Validation hook shared by the config sections; ``_path`` prefixes error messages."""
 
     _path = ''
+    __dataclass_fields__: ClassVar[dict[str, Any]]   # every section is a dataclass
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Lists from YAML become tuples so that configs stay hashable and comparable.
         for f in fields(self):
             value = getattr(self, f.name)
@@ -82,21 +96,21 @@ class _Section:
                 object.__setattr__(self, f.name, _tuplify(value))
         self.validate()
 
-    def validate(self):
+    def validate(self) -> None:
         raise NotImplementedError
 
-    def _field(self, name):
+    def _field(self, name: str) -> str:
         return f'{self._path}.{name}' if self._path else name
 
-    def _require(self, name, *tests):
+    def _require(self, name: str, *tests: Check) -> None:
         """ConfigError naming ``section.name`` unless the field passes every check."""
         _require(self._field(name), getattr(self, name), *tests)
 
-    def _require_that(self, ok, name, reason):
+    def _require_that(self, ok: bool, name: str, reason: str) -> None:
         _require_that(ok, self._field(name), reason, getattr(self, name))
 
 
-def _tuplify(value):
+def _tuplify(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return tuple(_tuplify(v) for v in value)
     return value
@@ -128,23 +142,24 @@ class EncoderConfig(_Section):
       t = latency_max_ms * (1 - activation), none below ``latency_min_activation``).
     """
 
-    segments: tuple = ('boxes',)
-    coding: str = 'regular'
+    segments: tuple[Segment, ...] = ('boxes',)
+    coding: Coding = 'regular'
     max_rate_hz: float = 200.0
     phase: float = 0.5
     phase_reset: bool = True
-    box_edges: tuple = BSA_BOX_EDGES
-    ranges: tuple = ((-2.4, 2.4), (-3.0, 3.0), (-12 * DEG, 12 * DEG), (-3.5, 3.5))
+    box_edges: tuple[tuple[float, ...], ...] = BSA_BOX_EDGES
+    ranges: tuple[tuple[float, float], ...] = ((-2.4, 2.4), (-3.0, 3.0), (-12 * DEG, 12 * DEG),
+                                               (-3.5, 3.5))
     fields: int = 15
     field_width: float = 1.0
-    grid_pairs: tuple = ((2, 3),)
+    grid_pairs: tuple[tuple[int, int], ...] = ((2, 3),)
     grid_bins: int = 7
     latency_max_ms: float = 15.0
     latency_min_activation: float = 0.1
 
     _path = 'encoder'
 
-    def validate(self):
+    def validate(self) -> None:
         self._require_that(isinstance(self.segments, tuple) and len(self.segments) >= 1,
                            'segments', 'must be a non-empty list')
         for seg in self.segments:
@@ -191,7 +206,7 @@ class NeuronConfig(_Section):
 
     _path = 'neuron'
 
-    def validate(self):
+    def validate(self) -> None:
         self._require('dt_ms', checks.positive)
         self._require('tau_m_ms', checks.positive)
         self._require('threshold', checks.number)
@@ -215,12 +230,12 @@ class ActorConfig(_Section):
     eta: float = 0.0025
     tau_e: float = 0.2
     reset_each_tick: bool = True
-    decoder: str = 'discrete'
+    decoder: Decoder = 'discrete'
     force_limit: float = 10.0
 
     _path = 'actor'
 
-    def validate(self):
+    def validate(self) -> None:
         self._require('neurons_per_side', checks.integer(1))
         self._require('bias', checks.number)
         self._require('noise', checks.non_negative)
@@ -242,19 +257,19 @@ class CriticConfig(_Section):
 
     enabled: bool = True
     neurons_per_half: int = 150
-    bias_range: tuple = (3.0, 6.0)
+    bias_range: tuple[float, float] = (3.0, 6.0)
     noise: float = 0.0
     gain: float = 2.0
     eta: float = 0.00375
     tau_e: float = 0.09
     reset_each_tick: bool = True
-    reset_range: tuple = (0.0, 1.0)
+    reset_range: tuple[float, float] = (0.0, 1.0)
     value_scale: float = 1.5
     gamma: float = 0.95
 
     _path = 'critic'
 
-    def validate(self):
+    def validate(self) -> None:
         self._require('neurons_per_half', checks.integer(1))
         self._require('bias_range', _pair())
         self._require('noise', checks.non_negative)
@@ -281,11 +296,11 @@ class DeviceConfig(_Section):
     |requested change| is below it).
     """
 
-    model: str = 'ppx'
+    model: DeviceModel = 'ppx'
     init_mean: float = 0.3
     init_std: float = 0.0
     levels: int = 0
-    rounding: str = 'stochastic'
+    rounding: Rounding = 'stochastic'
     c2c_noise: float = 0.0
     d2d_spread: float = 0.0
     w_floor: float | None = None
@@ -296,13 +311,13 @@ class DeviceConfig(_Section):
     _path = 'device'
 
     @property
-    def floor(self):
+    def floor(self) -> float:
         """The lowest reachable w: ``w_floor``, or the model's own when it is null."""
         if self.w_floor is not None:
             return self.w_floor
         return 0.01 if self.model == 'nc' else 0.0
 
-    def validate(self):
+    def validate(self) -> None:
         self._require('model', checks.one_of('ppx', 'nc', 'ideal'))
         self._require('init_mean', checks.in_range(0, 1))
         self._require('init_std', checks.non_negative)
@@ -332,8 +347,8 @@ class LearningConfig(_Section):
     """
 
     enabled: bool = True
-    eligibility: str = 'role'
-    modulator: str = 'td'
+    eligibility: Eligibility = 'role'
+    modulator: Modulator = 'td'
     role_sign: bool = True
     dead_zone: float = 0.05
     pre_norm: float = 0.0
@@ -355,7 +370,7 @@ class LearningConfig(_Section):
 
     _path = 'learning'
 
-    def validate(self):
+    def validate(self) -> None:
         self._require('eligibility', checks.one_of('role', 'window', 'mstdpet'))
         self._require('modulator', checks.one_of('td', 'reward'))
         self._require('dead_zone', checks.non_negative)
@@ -390,7 +405,7 @@ class RewardConfig(_Section):
 
     _path = 'reward'
 
-    def validate(self):
+    def validate(self) -> None:
         from memsnn_controller.snn.rewards import REWARDS
 
         self._require('name', checks.one_of(*REWARDS))
@@ -415,7 +430,7 @@ class AgentConfig(_Section):
 
     _path = ''
 
-    def validate(self):
+    def validate(self) -> None:
         self._require('control_period', checks.above_zero(1.0, ' s'))
         steps = self.control_period * 1000.0 / self.neuron.dt_ms
         self._require_that(abs(steps - round(steps)) < 1e-6 and round(steps) >= 1,
@@ -425,28 +440,28 @@ class AgentConfig(_Section):
                       'learning.modulator', "'td' needs critic.enabled = true")
 
     @property
-    def substeps(self):
+    def substeps(self) -> int:
         """K: neural steps per control tick."""
         return int(round(self.control_period * 1000.0 / self.neuron.dt_ms))
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any] | None) -> 'AgentConfig':
         """Build from nested dicts (e.g. YAML); unknown keys and bad values name their path."""
         return _build(cls, data or {}, '')
 
     @classmethod
-    def from_yaml(cls, path):
+    def from_yaml(cls, path: str | os.PathLike[str]) -> 'AgentConfig':
         with open(path) as f:
             return cls.from_dict(yaml_values.load(f))
 
-    def with_overrides(self, assignments):
+    def with_overrides(self, assignments: Iterable[str] | None) -> 'AgentConfig':
         return apply_overrides(self, assignments)
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
@@ -454,7 +469,7 @@ def _plain(value):
     return value
 
 
-def _build(cls, data, prefix):
+def _build(cls: type[Any], data: Any, prefix: str) -> Any:
     if is_dataclass(data):
         return data
     _require_that(isinstance(data, dict), prefix.rstrip('.') or 'config',
@@ -472,12 +487,13 @@ def _build(cls, data, prefix):
         raise ConfigError(f'{prefix or "config"}: {exc}') from None
 
 
+_SECTIONS: dict[str, type[_Section]]
 _SECTIONS = {'encoder': EncoderConfig, 'neuron': NeuronConfig, 'actor': ActorConfig,
              'critic': CriticConfig, 'device': DeviceConfig, 'learning': LearningConfig,
              'reward': RewardConfig}
 
 
-def parse_override(text):
+def parse_override(text: str) -> tuple[list[str], Any]:
     """Split ``'section.field=value'`` into (['section', 'field'], parsed value)."""
     _require_that(isinstance(text, str) and '=' in text, 'override',
                   "must look like 'section.field=value'", text)
@@ -491,12 +507,12 @@ def parse_override(text):
     return key.split('.'), value
 
 
-def apply_overrides(config, assignments):
+def apply_overrides(config: AgentConfig, assignments: Iterable[str] | None) -> AgentConfig:
     """Return a copy of ``config`` with each ``'section.field=value'`` applied and validated."""
     data = config.to_dict()
     for text in assignments or ():
         keys, value = parse_override(text)
-        node = data
+        node: Any = data
         for i, key in enumerate(keys[:-1]):
             _require_that(isinstance(node, dict) and key in node, '.'.join(keys[:i + 1]),
                           'unknown section')
@@ -508,6 +524,6 @@ def apply_overrides(config, assignments):
     return AgentConfig.from_dict(data)
 
 
-def replace_section(config, section, **changes):
+def replace_section(config: AgentConfig, section: str, **changes: Any) -> AgentConfig:
     """Return ``config`` with ``changes`` applied to one section, validated."""
     return replace(config, **{section: replace(getattr(config, section), **changes)})

@@ -32,6 +32,7 @@ write_law.py, and its numpy twin is in reference.py.
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 MODEL_IDEAL = 0
 MODEL_PPX = 1
@@ -45,7 +46,7 @@ NC = dict(a_p=0.07376001452742792, mu_p=26.730656991521247, tau_p=9.300596954566
           a_m=-0.04963699617346189, mu_m=-22.325265872889496, tau_m=-10.81180238558187)
 
 
-def ppx_balance_point():
+def ppx_balance_point() -> tuple[float, float]:
     """w* where the PPX SET and RESET amplitudes are equal, and the amplitude there (F0)."""
     w = (math.log(PPX['a_p'] / PPX['a_m']) - PPX['b_p']) / (-PPX['b_p'] - PPX['b_m'])
     return w, PPX['a_p'] * math.exp(-PPX['b_p'] * (1.0 - w))
@@ -56,7 +57,7 @@ NC_F0 = 0.5 * (NC['a_p'] + abs(NC['a_m'])) * 0.5
 
 
 # --------------------------------------------------------------------------- plasticity windows
-def ppx_window(dt_ms, w):
+def ppx_window(dt_ms: ArrayLike, w: ArrayLike) -> NDArray[np.float64]:
     """PPX fitted rule: the change of w for a pre/post pair at dt = t_post - t_pre (ms)."""
     dt = np.asarray(dt_ms, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -67,7 +68,7 @@ def ppx_window(dt_ms, w):
     return np.where(np.abs(dt) > PPX['cutoff_ms'], 0.0, out)
 
 
-def nc_window(dt_ms, w):
+def nc_window(dt_ms: ArrayLike, w: ArrayLike) -> NDArray[np.float64]:
     """NC fitted rule: the change of w for a pre/post pair at dt = t_post - t_pre (ms)."""
     dt = np.asarray(dt_ms, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -76,7 +77,8 @@ def nc_window(dt_ms, w):
     return np.where(dt > 0, ltp, 0.0) + np.where(dt < 0, ltd, 0.0)
 
 
-def timing_kernels(model, n_steps, dt_ms):
+def timing_kernels(model: str, n_steps: int,
+                   dt_ms: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """h_+ and h_- at lags of 0..n_steps neural steps, scaled by F0 so that
     F_set(w)/F0 * plus[lag] is the device's own change for a pre-before-post pair at that lag and
     F_reset(w)/F0 * minus[lag] the depression for a post-before-pre pair."""
@@ -96,7 +98,7 @@ def timing_kernels(model, n_steps, dt_ms):
     return plus, minus
 
 
-def conductance_ms(w, g_max_ms, on_off_ratio):
+def conductance_ms(w: ArrayLike, g_max_ms: float, on_off_ratio: float) -> NDArray[np.float64]:
     """G = Gmin + w (Gmax - Gmin) in mS, with Gmin = Gmax / on_off_ratio."""
     g_min = g_max_ms / on_off_ratio
     return g_min + np.asarray(w, dtype=float) * (g_max_ms - g_min)

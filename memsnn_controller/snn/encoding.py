@@ -14,10 +14,14 @@ numpy twin of ``encode`` is reference.encode_reference.
 """
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from memsnn_controller.snn.jit import kernel
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import EncoderConfig
 
 SEG_GAUSSIAN = 0
 SEG_BOXES = 1
@@ -27,8 +31,11 @@ HEADER = 9  # kind, first input, n inputs, first float, n vars, var0..var3
 class EncoderTables:
     """The encoder configuration compiled into int and float tables (see module docstring)."""
 
-    def __init__(self, config):
-        ints, floats, n_inputs, names = [], [], 0, []
+    def __init__(self, config: 'EncoderConfig') -> None:
+        ints: list[list[int]] = []
+        floats: list[float] = []
+        names: list[str] = []
+        n_inputs = 0
         for seg in config.segments:
             if seg == 'gaussian':
                 for var, (low, high) in enumerate(config.ranges):
@@ -59,7 +66,7 @@ class EncoderTables:
         self.names = names
 
 
-def _uniform_edges(value_range, bins):
+def _uniform_edges(value_range: tuple[float, float], bins: int) -> tuple[float, ...]:
     low, high = value_range
     return tuple(low + (high - low) * k / bins for k in range(1, bins))
 

@@ -16,8 +16,21 @@
   exception paths leaves numba's optimizer freer.
 """
 
+from collections.abc import Callable
 import functools
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numba
 
-kernel = functools.partial(numba.njit, cache=True, _nrt=False, error_model='numpy')
+if TYPE_CHECKING:
+    # For the type checker a kernel is its Python function: calls are checked against its own
+    # signature (numba's Dispatcher types every call as untyped).
+    _F = TypeVar('_F', bound=Callable[..., Any])
+    @overload
+    def kernel(function: _F, /) -> _F: ...
+    @overload
+    def kernel(*, inline: str) -> Callable[[_F], _F]: ...
+    def kernel(function: Any = None, /, **options: Any) -> Any: ...
+else:
+    kernel = functools.partial(numba.njit, cache=True, _nrt=False, error_model='numpy')
+

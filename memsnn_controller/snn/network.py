@@ -6,10 +6,13 @@ AgentConfig and a seed, and runs one control tick per call of the compiled kerne
 numpy reference).
 """
 
+from collections.abc import Callable, Mapping
 import functools
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.snn import state as S
 from memsnn_controller.snn.encoding import EncoderTables
@@ -20,6 +23,12 @@ from memsnn_controller.snn.plasticity import in_tick_weights, pairing_tables, tr
 from memsnn_controller.snn.rng import new_state
 from memsnn_controller.snn.write_law import write_law
 
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import AgentConfig
+
+# The tick's arguments, in order (Network.kernel_args).
+KernelArgs = tuple[S.F64, S.Record, S.Record, S.Record, S.Record, NDArray[np.uint64], S.Tables,
+                   S.Inputs, S.Neurons, S.SynapseStore, S.Scratch]
 # Per-population neuron constants copied from config.actor / config.critic.
 POPULATION_FIELDS = ('noise', 'gain', 'eta', 'reset_each_tick')
 
@@ -27,14 +36,14 @@ POPULATION_FIELDS = ('noise', 'gain', 'eta', 'reset_each_tick')
 class Network:
     """All arrays of one network and the tick that advances them."""
 
-    def __init__(self, config, seed=0):
+    def __init__(self, config: 'AgentConfig', seed: int = 0) -> None:
         self.config = config
         self.seed = int(seed)
         self.encoder = EncoderTables(config.encoder)
-        self.n_in = self.encoder.n_inputs
-        self.n_actor = config.actor.neurons_per_side
-        self.n_critic = config.critic.neurons_per_half if config.critic.enabled else 0
-        self.n_post = 2 * self.n_actor + 2 * self.n_critic
+        self.n_in: int = self.encoder.n_inputs
+        self.n_actor: int = config.actor.neurons_per_side
+        self.n_critic: int = config.critic.neurons_per_half if config.critic.enabled else 0
+        self.n_post: int = 2 * self.n_actor + 2 * self.n_critic
         # The build draws (critic biases, then devices) come from their own stream.
         build_rng = np.random.default_rng([self.seed, 0x5EED])
         history = config.learning.history if config.learning.eligibility == 'window' else 1
@@ -70,7 +79,7 @@ class Network:
         self.reset_state()
 
     # ------------------------------------------------------------------ construction
-    def _neurons(self, rng, history):
+    def _neurons(self, rng: np.random.Generator, history: int) -> S.Neurons:
         cfg = self.config
         A, C = self.n_actor, self.n_critic
         n = self.n_post
@@ -81,6 +90,7 @@ class Network:
         group[A:2 * A] = S.GROUP_RIGHT
         group[2 * A:2 * A + C] = S.GROUP_V_POS
         group[2 * A + C:] = S.GROUP_V_NEG
+        constants: dict[str, NDArray[Any]]
         constants = {name: np.zeros(n) for name in POPULATION_FIELDS + ('bias', 'reset_value',
                                                                         'trace_decay')}
         constants['reset_each_tick'] = np.zeros(n, dtype=bool)
@@ -99,7 +109,7 @@ class Network:
         return S.Neurons(group=group, **constants, v=np.zeros(n), refractory=np.zeros(n),
                          count=np.zeros(n), post_trace=np.zeros(n), ring=_ring(n, history))
 
-    def vbase(self):
+    def vbase(self) -> float:
         """Spontaneous spikes per critic neuron per tick (the read-out's unit)."""
         C, A = self.n_critic, self.n_actor
         part = slice(2 * A, 2 * A + C)
@@ -112,7 +122,7 @@ class Network:
                              'tick, so their value read-out has no unit; raise the biases')
         return vbase
 
-    def _synapses(self, rng):
+    def _synapses(self, rng: np.random.Generator) -> S.SynapseStore:
         dev = self.config.device
         shape = (self.n_in, self.n_post)
         store = S.synapse_store(*shape)
@@ -130,12 +140,12 @@ class Network:
         return store
 
     @property
-    def synapses(self):
+    def synapses(self) -> S.Synapses:
         """The named per-synapse planes (views of ``synapse_store``; a copied network's views
         follow its own store)."""
         return S.synapses_of(self.synapse_store)
 
-    def _refresh_effective(self, syn=None):
+    def _refresh_effective(self, syn: S.Synapses | None = None) -> None:
         """w_eff = gain_j (s+ w+ - s- w-): derived from the devices, recomputed, never loaded."""
         syn = self.synapses if syn is None else syn
         syn.w_eff[...] = self.neurons.gain * (syn.scale_pos * syn.w_pos
@@ -143,12 +153,12 @@ class Network:
 
     # ------------------------------------------------------------------ running
     @property
-    def kernel_args(self):
+    def kernel_args(self) -> KernelArgs:
         """The kernel's arguments (their arrays are updated in place between calls)."""
         return (self.obs, self.command, self.output, self.params, self.carry, self.rng,
                 self.tables, self.inputs, self.neurons, self.synapse_store, self.scratch)
 
-    def bind(self, kernel=compiled_tick):
+    def bind(self, kernel: Callable[..., None] = compiled_tick) -> Callable[[], None]:
         """Prebuild the call of ``kernel`` on this network; returns a no-argument tick function.
 
         A numba kernel is compiled (or loaded from numba's cache) here for these argument types,
@@ -160,7 +170,7 @@ class Network:
             kernel = kernel.compile(tuple(numba.typeof(arg) for arg in args))
         return functools.partial(kernel, *args)
 
-    def reset_state(self, clear_traces=True):
+    def reset_state(self, clear_traces: bool = True) -> None:
         """Start an episode: membranes, refractoriness, spike histories and (optionally) traces."""
         neurons, inputs = self.neurons, self.inputs
         neurons.v[:] = neurons.reset_value
@@ -182,34 +192,34 @@ class Network:
             self.carry['n_live'] = 0
         self.carry['v_prev'] = 0.0
 
-    def set_rate_scales(self, eta_scale, noise_scale):
+    def set_rate_scales(self, eta_scale: float, noise_scale: float) -> None:
         """Scale every learning rate and the actor's exploration noise (annealing)."""
         self.neurons.eta[:] = self.base_eta * eta_scale
         actor = self.neurons.group <= S.GROUP_RIGHT
         self.neurons.noise[actor] = self.base_noise[actor] * noise_scale
 
     @property
-    def weights(self):
+    def weights(self) -> S.F64:
         """Signed effective weights (n_inputs x n_neurons)."""
         return self.synapses.w_eff
 
     # ------------------------------------------------------------------ state
-    def state_arrays(self):
+    def state_arrays(self) -> dict[str, NDArray[Any]]:
         """The learning state by name ('synapses.w_pos', 'carry.time', 'rng', ...): views of the
         live arrays. Everything else (params, tables, scratch, I/O) follows from the config."""
-        arrays = {}
+        arrays: dict[str, NDArray[Any]] = {}
         for prefix, group in (('inputs', self.inputs), ('neurons', self.neurons),
                               ('synapses', self.synapses)):
             arrays.update(S.named_arrays(prefix, group))
-        for name in S.CARRY.names:
+        for name in S.CARRY.names or ():
             arrays[f'carry.{name}'] = self.carry[name]
         arrays['rng'] = self.rng
         return arrays
 
-    def export_arrays(self):
+    def export_arrays(self) -> dict[str, NDArray[Any]]:
         return {name: array.copy() for name, array in self.state_arrays().items()}
 
-    def import_arrays(self, arrays):
+    def import_arrays(self, arrays: Mapping[str, NDArray[Any]]) -> None:
         """Copy checkpointed arrays in (shapes and dtypes must match; checked by the caller)."""
         for name, array in self.state_arrays().items():
             array[...] = arrays[name]
@@ -220,6 +230,6 @@ class Network:
         self.params[...] = build_params(self.config, self)
 
 
-def _ring(rows, history):
+def _ring(rows: int, history: int) -> S.SpikeRing:
     return S.SpikeRing(times=np.zeros((rows, history)), head=np.zeros(rows, dtype=np.int64),
                        fill=np.zeros(rows, dtype=np.int64))

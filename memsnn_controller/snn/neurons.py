@@ -11,21 +11,27 @@ refractory counters clear, which makes the spike counts of a tick a function of 
 """
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import NeuronConfig
 
 
-def decay_factor(dt_ms, tau_m_ms):
+def decay_factor(dt_ms: float, tau_m_ms: float) -> float:
     """exp(-dt / tau_m): the per-step membrane decay."""
     return math.exp(-dt_ms / tau_m_ms)
 
 
-def refractory_steps(refractory_ms, dt_ms):
+def refractory_steps(refractory_ms: float, dt_ms: float) -> int:
     """Whole steps of silence after a spike."""
     return int(round(refractory_ms / dt_ms))
 
 
-def spontaneous_counts(bias, start_v, neuron, substeps, ticks=1, reset_each_tick=True):
+def spontaneous_counts(bias: ArrayLike, start_v: ArrayLike, neuron: 'NeuronConfig', substeps: int,
+                       ticks: int = 1, reset_each_tick: bool = True) -> NDArray[np.float64]:
     """Mean spike count per tick of noise-free LIF neurons driven by bias alone.
 
     With ``reset_each_tick`` each tick starts from ``start_v``; otherwise the membranes carry over

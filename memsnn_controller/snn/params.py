@@ -6,11 +6,17 @@ whole story: PARAMS, the record's dtype, is made from it, and ``build_params`` f
 calling every row. The kernels read ``p.name``; the codes are in state.py.
 """
 
+from collections.abc import Callable
 import math
+from typing import TYPE_CHECKING
 
 from memsnn_controller.snn import state as S
 from memsnn_controller.snn.neurons import decay_factor, refractory_steps
 from memsnn_controller.snn.plasticity import RULES, default_pre_norm
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import AgentConfig
+    from memsnn_controller.snn.network import Network
 
 CODINGS = {'regular': S.CODING_REGULAR, 'poisson': S.CODING_POISSON,
            'latency': S.CODING_LATENCY}
@@ -19,7 +25,10 @@ DECODERS = {'discrete': S.DECODER_DISCRETE, 'continuous': S.DECODER_CONTINUOUS}
 
 F8, I8, BOOL = 'f8', 'i8', '?'
 
-PARAMETERS = (
+# (name, record type, rule(config, network) -> value)
+Parameter = tuple[str, str, Callable[['AgentConfig', 'Network'], float]]
+
+PARAMETERS: tuple[Parameter, ...] = (
     # Neurons and the tick (neurons.py).
     ('substeps', I8, lambda c, net: c.substeps),                      # K = control_period / dt
     ('decay', F8, lambda c, net: decay_factor(c.neuron.dt_ms, c.neuron.tau_m_ms)),
@@ -68,7 +77,7 @@ PARAMETERS = (
 PARAMS = S.record_dtype((name, kind) for name, kind, _ in PARAMETERS)
 
 
-def build_params(config, net):
+def build_params(config: 'AgentConfig', net: 'Network') -> S.Record:
     """The Params record of ``net`` (a Network) built from ``config`` by PARAMETERS."""
     params = S.record(PARAMS)
     params[()] = tuple(rule(config, net) for _, _, rule in PARAMETERS)

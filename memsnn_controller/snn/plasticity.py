@@ -17,11 +17,16 @@ which makes the per-tick update identical to a per-step e <- d e + zeta for the 
 """
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from memsnn_controller.snn import state as S
 from memsnn_controller.snn.devices import timing_kernels
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import AgentConfig, LearningConfig, NeuronConfig
 
 
 class RoleRule:
@@ -34,7 +39,7 @@ class RoleRule:
 
     code = S.ELIG_ROLE
 
-    def pair_span_steps(self, learning, neuron):
+    def pair_span_steps(self, learning: 'LearningConfig', neuron: 'NeuronConfig') -> float:
         return 0.0
 
 
@@ -51,7 +56,7 @@ class WindowRule:
 
     code = S.ELIG_WINDOW
 
-    def pair_span_steps(self, learning, neuron):
+    def pair_span_steps(self, learning: 'LearningConfig', neuron: 'NeuronConfig') -> float:
         return math.ceil(learning.window_ms / neuron.dt_ms)
 
 
@@ -67,31 +72,32 @@ class MstdpetRule:
 
     code = S.ELIG_MSTDPET
 
-    def pair_span_steps(self, learning, neuron):
+    def pair_span_steps(self, learning: 'LearningConfig', neuron: 'NeuronConfig') -> float:
         return math.ceil(5.0 * learning.tau_plus_ms / neuron.dt_ms)
 
 
-RULES = {'role': RoleRule(), 'window': WindowRule(), 'mstdpet': MstdpetRule()}
+RULES: dict[str, RoleRule | WindowRule | MstdpetRule] = {
+    'role': RoleRule(), 'window': WindowRule(), 'mstdpet': MstdpetRule()}
 
 
-def trace_decay(control_period, tau_e):
+def trace_decay(control_period: float, tau_e: float) -> float:
     """lambda = exp(-T / tau_e): a trace's decay per control tick."""
     return math.exp(-control_period / tau_e)
 
 
-def in_tick_weights(substeps, dt_ms, tau_e_ms):
+def in_tick_weights(substeps: int, dt_ms: float, tau_e_ms: ArrayLike) -> S.F64:
     """d^(K-1-k) for k = 0..K-1: how much of a step-k contribution is left at the tick's end."""
     k = np.arange(substeps)
     return np.exp(-(substeps - 1 - k) * dt_ms / np.asarray(tau_e_ms, dtype=float)[..., None]).T
 
 
-def pairing_tables(config):
+def pairing_tables(config: 'AgentConfig') -> tuple[S.F64, S.F64]:
     """Timing kernels (plus, minus) for the window rule, indexed by lag in neural steps."""
     steps = math.ceil(config.learning.window_ms / config.neuron.dt_ms)
     return timing_kernels(config.device.model, steps, config.neuron.dt_ms)
 
 
-def default_pre_norm(config):
+def default_pre_norm(config: 'AgentConfig') -> float:
     """Spikes a fully active input fires in one tick (the role rule's unit of activity)."""
     if config.learning.pre_norm > 0.0:
         return config.learning.pre_norm

@@ -20,7 +20,14 @@ Registry (``REWARDS``), name -> r for a non-failing step:
     change          scale * sign(|theta| - |theta'|): rewarded when the pole's tilt shrinks
 """
 
+from collections.abc import Mapping
 import math
+from typing import TYPE_CHECKING
+
+from memsnn_controller.snn.state import F64
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import RewardConfig
 
 THETA_MAX = 12 * 2 * math.pi / 360  # CartPole-v1's failure angle (rad)
 X_MAX = 2.4                         # CartPole-v1's failure position (m)
@@ -29,31 +36,31 @@ X_MAX = 2.4                         # CartPole-v1's failure position (m)
 class Reward:
     """Base: a failure earns failure_reward; subclasses give the per-step term."""
 
-    def __init__(self, config):
+    def __init__(self, config: 'RewardConfig') -> None:
         self.config = config
 
-    def reset(self):
+    def reset(self) -> None:
         """Forget per-episode state (called at every episode start)."""
 
-    def __call__(self, state, next_state, terminated, truncated):
+    def __call__(self, state: F64, next_state: F64, terminated: bool, truncated: bool) -> float:
         if terminated:
             return self.config.failure_reward
         return self.step_reward(state, next_state)
 
-    def step_reward(self, state, next_state):
+    def step_reward(self, state: F64, next_state: F64) -> float:
         raise NotImplementedError
 
-    def export_state(self):
+    def export_state(self) -> dict[str, float]:
         return {}
 
-    def import_state(self, values):
+    def import_state(self, values: Mapping[str, float]) -> None:
         pass
 
 
 class SparseReward(Reward):
     """r = 0 per step, failure_reward at a failure."""
 
-    def step_reward(self, state, next_state):
+    def step_reward(self, state: F64, next_state: F64) -> float:
         return 0.0
 
 
@@ -61,34 +68,34 @@ class AliveReward(Reward):
     """r = raw - b with raw = 1 per step alive (failure_reward at a failure) and
     b <- b + (raw - b) / baseline_tau after every step (a constant +1 alone carries no contrast)."""
 
-    def __init__(self, config):
+    def __init__(self, config: 'RewardConfig') -> None:
         super().__init__(config)
         self.baseline = 0.0
 
-    def __call__(self, state, next_state, terminated, truncated):
+    def __call__(self, state: F64, next_state: F64, terminated: bool, truncated: bool) -> float:
         raw = self.config.failure_reward if terminated else 1.0
         r = raw - self.baseline
         self.baseline += (raw - self.baseline) / self.config.baseline_tau
         return r
 
-    def export_state(self):
+    def export_state(self) -> dict[str, float]:
         return {'baseline': self.baseline}
 
-    def import_state(self, values):
+    def import_state(self, values: Mapping[str, float]) -> None:
         self.baseline = float(values.get('baseline', 0.0))
 
 
 class AngleReward(Reward):
     """r = scale * (1 - (theta' / theta_max)^2)."""
 
-    def step_reward(self, state, next_state):
+    def step_reward(self, state: F64, next_state: F64) -> float:
         return self.config.scale * (1.0 - (next_state[2] / THETA_MAX) ** 2)
 
 
 class AngleCosReward(Reward):
     """r = scale * (cos theta' - cos theta_max) / (1 - cos theta_max): 1 upright, 0 at the limit."""
 
-    def step_reward(self, state, next_state):
+    def step_reward(self, state: F64, next_state: F64) -> float:
         c_max = math.cos(THETA_MAX)
         return self.config.scale * (math.cos(next_state[2]) - c_max) / (1.0 - c_max)
 
@@ -96,7 +103,7 @@ class AngleCosReward(Reward):
 class AnglePositionReward(Reward):
     """r = scale * (1 - (1 - p) (theta' / theta_max)^2 - p (x' / x_max)^2), p = position_weight."""
 
-    def step_reward(self, state, next_state):
+    def step_reward(self, state: F64, next_state: F64) -> float:
         p = self.config.position_weight
         return self.config.scale * (1.0 - (1.0 - p) * (next_state[2] / THETA_MAX) ** 2
                                     - p * (next_state[0] / X_MAX) ** 2)
@@ -105,12 +112,12 @@ class AnglePositionReward(Reward):
 class ChangeReward(Reward):
     """r = scale * sign(|theta| - |theta'|): + when the tilt shrinks, - when it grows."""
 
-    def step_reward(self, state, next_state):
+    def step_reward(self, state: F64, next_state: F64) -> float:
         diff = float(abs(state[2]) - abs(next_state[2]))
         return self.config.scale * (float(diff > 0.0) - float(diff < 0.0))
 
 
-REWARDS = {
+REWARDS: dict[str, type[Reward]] = {
     'sparse': SparseReward,
     'alive': AliveReward,
     'angle': AngleReward,
@@ -120,6 +127,6 @@ REWARDS = {
 }
 
 
-def make_reward(config):
+def make_reward(config: 'RewardConfig') -> Reward:
     """The reward function named by a RewardConfig."""
     return REWARDS[config.name](config)

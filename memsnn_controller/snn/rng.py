@@ -13,6 +13,7 @@ twins (uniform_np, normal_np) are in reference.py.
 import statistics
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.snn.jit import kernel
 
@@ -37,14 +38,14 @@ NORMAL_TABLE = _normal_table()
 TABLE_SIZE = NORMAL_TABLE.size
 
 
-def new_state(seed):
+def new_state(seed: int) -> NDArray[np.uint64]:
     """A stream state for an integer seed (any size; folded to 64 bits)."""
     key = np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF)
     # Mixing the seed once keeps nearby seeds from sharing shifted streams.
     return np.array([_mix_py(int(key)), 0], dtype=np.uint64)
 
 
-def _mix_py(z):
+def _mix_py(z: int) -> int:
     mask = 0xFFFFFFFFFFFFFFFF
     z = (z + 0x9E3779B97F4A7C15) & mask
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask

@@ -27,9 +27,11 @@ type dispatch costs more than 10 us for NamedTuple arguments, so Network.bind ca
 overload's entry point; jit.py says how the kernels are compiled and why.
 """
 
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.snn.jit import kernel
 from memsnn_controller.snn.write_law import WriteLaw
@@ -57,86 +59,95 @@ PHASE_TRUNCATED = 2   # a time limit: learn from the last transition, then stop
 
 NOT_YET = -1e9        # Inputs.last_spike of an input that has not spiked
 
+# The arrays' types, as the kernels read them.
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+U32 = NDArray[np.uint32]
+Bools = NDArray[np.bool_]
+Record = NDArray[np.void]   # a 0-d structured array (record): Params, Carry, Command, Output
+
 
 class SpikeRing(NamedTuple):
     """The last spike times of each row, newest at ``head - 1`` (the window rule pairs them)."""
 
-    times: np.ndarray    # (rows, history): neural step of each held spike
-    head: np.ndarray     # int64 (rows,): the slot the next spike goes to
-    fill: np.ndarray     # int64 (rows,): spikes held (at most history)
+    times: F64           # (rows, history): neural step of each held spike
+    head: I64            # int64 (rows,): the slot the next spike goes to
+    fill: I64            # int64 (rows,): spikes held (at most history)
 
 
 class Inputs(NamedTuple):
     """Per-input state, indexed by input i."""
 
-    phase: np.ndarray        # regular code's phase accumulator
-    pre_trace: np.ndarray    # MSTDPET P+_i
-    last_spike: np.ndarray   # neural step of the last spike (NOT_YET when none)
-    bound: np.ndarray        # (2, n_inputs): max |e_ij| over the row's actor (0) and critic (1)
+    phase: F64               # regular code's phase accumulator
+    pre_trace: F64           # MSTDPET P+_i
+    last_spike: F64          # neural step of the last spike (NOT_YET when none)
+    bound: F64               # (2, n_inputs): max |e_ij| over the row's actor (0) and critic (1)
     #                          columns; 0 once that part of the row has been zeroed
-    is_live: np.ndarray      # bool: the row is in the live list
-    live: np.ndarray         # int64: the live rows (Carry.n_live of them), in visiting order
+    is_live: Bools           # bool: the row is in the live list
+    live: I64                # int64: the live rows (Carry.n_live of them), in visiting order
     ring: SpikeRing          # presynaptic spike history
 
 
 class Neurons(NamedTuple):
     """Per-neuron constants and state, indexed by column j: [left (A) | right (A) | V+ | V-]."""
 
-    group: np.ndarray            # int64: GROUP_LEFT, GROUP_RIGHT, GROUP_V_POS, GROUP_V_NEG
-    bias: np.ndarray             # constant drive (the membrane relaxes towards it)
-    noise: np.ndarray            # sigma of the exploration noise (annealed)
-    gain: np.ndarray             # w_eff = gain (s+ w+ - s- w-)
-    eta: np.ndarray              # learning rate (annealed)
-    trace_decay: np.ndarray      # lambda_j = exp(-control_period / tau_e_j) per tick
-    reset_value: np.ndarray      # membrane value at an episode's (or a tick's) start
-    reset_each_tick: np.ndarray  # bool: restart the membrane every tick
-    v: np.ndarray                # membrane potential
-    refractory: np.ndarray       # silent steps left
-    count: np.ndarray            # spikes in the current tick
-    post_trace: np.ndarray       # MSTDPET P-_j (<= 0)
+    group: I64                   # int64: GROUP_LEFT, GROUP_RIGHT, GROUP_V_POS, GROUP_V_NEG
+    bias: F64                    # constant drive (the membrane relaxes towards it)
+    noise: F64                   # sigma of the exploration noise (annealed)
+    gain: F64                    # w_eff = gain (s+ w+ - s- w-)
+    eta: F64                     # learning rate (annealed)
+    trace_decay: F64             # lambda_j = exp(-control_period / tau_e_j) per tick
+    reset_value: F64             # membrane value at an episode's (or a tick's) start
+    reset_each_tick: Bools       # bool: restart the membrane every tick
+    v: F64                       # membrane potential
+    refractory: F64              # silent steps left
+    # Spikes in the current tick. The name shadows tuple.count (mypy says so); it stays, being
+    # the state's (and the checkpoint's) name.
+    count: F64  # type: ignore[assignment]
+    post_trace: F64              # MSTDPET P-_j (<= 0)
     ring: SpikeRing              # postsynaptic spike history
 
 
 class Synapses(NamedTuple):
     """Per-synapse planes (n_inputs, n_neurons); a synapse is a differential pair of devices."""
 
-    w_pos: np.ndarray        # w+ in [w_floor, 1]
-    w_neg: np.ndarray        # w-
-    scale_pos: np.ndarray    # device-to-device window factor s+ of w+ (1 when off)
-    scale_neg: np.ndarray    # s- of w-
-    w_eff: np.ndarray        # gain_j (s+ w+ - s- w-): what an input spike adds to the membrane
-    trace: np.ndarray        # eligibility trace e
-    tick_elig: np.ndarray    # eligibility z gathered within the current tick
-    pending_pos: np.ndarray  # 'accumulate' rounding: requested change of w+ not yet programmed
-    pending_neg: np.ndarray  # ... of w-
-    writes_pos: np.ndarray   # uint32: programming events that changed w+ (endurance)
-    writes_neg: np.ndarray   # ... w-
+    w_pos: F64               # w+ in [w_floor, 1]
+    w_neg: F64               # w-
+    scale_pos: F64           # device-to-device window factor s+ of w+ (1 when off)
+    scale_neg: F64           # s- of w-
+    w_eff: F64               # gain_j (s+ w+ - s- w-): what an input spike adds to the membrane
+    trace: F64               # eligibility trace e
+    tick_elig: F64           # eligibility z gathered within the current tick
+    pending_pos: F64         # 'accumulate' rounding: requested change of w+ not yet programmed
+    pending_neg: F64         # ... of w-
+    writes_pos: U32          # uint32: programming events that changed w+ (endurance)
+    writes_neg: U32          # ... w-
 
 
 class SynapseStore(NamedTuple):
     """Where the Synapses live: plane k of ``planes`` (float64) is the k-th field of Synapses and
     plane k of ``writes`` (uint32) the k-th write counter (see the module docstring for why)."""
 
-    planes: np.ndarray   # (N_SYNAPSE_PLANES, n_inputs, n_neurons) float64
-    writes: np.ndarray   # (2, n_inputs, n_neurons) uint32
+    planes: F64          # (N_SYNAPSE_PLANES, n_inputs, n_neurons) float64
+    writes: U32          # (2, n_inputs, n_neurons) uint32
 
 
 N_SYNAPSE_PLANES = 9   # the float64 fields of Synapses, w_pos ... pending_neg
 
 
-def synapse_store(n_inputs, n_neurons):
+def synapse_store(n_inputs: int, n_neurons: int) -> SynapseStore:
     """A zeroed SynapseStore."""
     shape = (n_inputs, n_neurons)
     return SynapseStore(np.zeros((N_SYNAPSE_PLANES,) + shape), np.zeros((2,) + shape, np.uint32))
 
 
-def synapses_of(store):
+def synapses_of(store: SynapseStore) -> Synapses:
     """The named views of a SynapseStore (numpy; the kernels build the same with synapse_views)."""
     return Synapses(*store.planes, *store.writes)
 
 
 @kernel(inline='always')
-def synapse_views(store):
+def synapse_views(store: SynapseStore) -> Synapses:
     """The named views of a SynapseStore in compiled code: field k is plane k, as in synapses_of
     (test_state checks that both name the same memory)."""
     planes, writes = store
@@ -147,28 +158,28 @@ def synapse_views(store):
 class Tables(NamedTuple):
     """Constant lookup tables."""
 
-    encoder_ints: np.ndarray     # encoding.EncoderTables
-    encoder_floats: np.ndarray
+    encoder_ints: I64            # encoding.EncoderTables
+    encoder_floats: F64
     law: WriteLaw                # the device model's write law
-    kplus: np.ndarray            # window rule: F0 h_+(lag) by lag in steps (plasticity.py)
-    kminus: np.ndarray           # F0 h_-(lag)
-    in_tick_weight: np.ndarray   # (K, n_neurons): d_j^(K-1-k), what is left at the tick's end
+    kplus: F64                   # window rule: F0 h_+(lag) by lag in steps (plasticity.py)
+    kminus: F64                  # F0 h_-(lag)
+    in_tick_weight: F64          # (K, n_neurons): d_j^(K-1-k), what is left at the tick's end
     #                              of an eligibility contribution at step k
 
 
 class Scratch(NamedTuple):
     """Buffers a tick fills and reads; nothing in them survives the tick."""
 
-    active: np.ndarray           # int64: the active inputs of this tick
-    activation: np.ndarray       # their activations a in (0, 1]
-    active_spikes: np.ndarray    # their spikes so far in this tick
-    current: np.ndarray          # input current of each neuron in this step
-    spiked: np.ndarray           # 1.0 for the neurons that fired in this step
-    pre_spikes: np.ndarray       # int64: inputs that fired in this step
-    post_spikes: np.ndarray      # int64: neurons that fired in this step
+    active: I64                  # int64: the active inputs of this tick
+    activation: F64              # their activations a in (0, 1]
+    active_spikes: F64           # their spikes so far in this tick
+    current: F64                 # input current of each neuron in this step
+    spiked: F64                  # 1.0 for the neurons that fired in this step
+    pre_spikes: I64              # int64: inputs that fired in this step
+    post_spikes: I64             # int64: neurons that fired in this step
 
 
-def record_dtype(fields):
+def record_dtype(fields: Iterable[tuple[str, str]]) -> np.dtype[np.void]:
     """The dtype of a record with ``(name, type)`` fields (aligned, as numba reads it best)."""
     return np.dtype(list(fields), align=True)
 
@@ -195,13 +206,13 @@ OUTPUT = record_dtype([
 ])
 
 
-def record(dtype):
+def record(dtype: np.dtype[np.void]) -> Record:
     """A zeroed record of ``dtype``: a 0-d structured array (``r['name']`` reads and writes a
     field in Python; numba reads ``r[()]`` as a record with attribute access)."""
     return np.zeros((), dtype)
 
 
-def named_arrays(prefix, group):
+def named_arrays(prefix: str, group: Any) -> Iterator[tuple[str, NDArray[Any]]]:
     """(dotted name, array) for every array of a NamedTuple, nested ones included."""
     for name, value in zip(group._fields, group):
         if isinstance(value, tuple):

@@ -15,6 +15,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.snn.devices import (
     MODEL_CODES,
@@ -38,11 +39,11 @@ class WriteLaw(NamedTuple):
     kind: int                # devices.MODEL_*
     set_slope: float         # NC: F_set(w)/F0 = set_slope * w
     reset_slope: float       # NC: F_reset(w)/F0 = reset_slope * w
-    table: np.ndarray        # PPX: (2, intervals + 1): F_set(w)/F0 (row SET) and F_reset(w)/F0
-    #                          (row RESET) at w = k / LAW_TABLE_INTERVALS
+    table: NDArray[np.float64]  # PPX: (2, intervals + 1): F_set(w)/F0 (row SET) and
+    #                             F_reset(w)/F0 (row RESET) at w = k / LAW_TABLE_INTERVALS
 
 
-def write_law(model):
+def write_law(model: str) -> WriteLaw:
     """The WriteLaw of a device model. PPX's exponential factors are tabulated at 4097 points of
     w and interpolated linearly (relative error below 3e-7), three times cheaper than exp per
     device write; NC's (linear in w) and the ideal device's (constant) are exact."""

@@ -79,8 +79,10 @@ def _run_nodes(args, out, sim, ctrl, config, episode_log, start, params_path):
             executor.spin_once(timeout_sec=0.05)
         return True
 
+    nodes: ChildProcessNodes | InProcessNodes
     if args.processes:
-        nodes = ChildProcessNodes(node, spin_until, monitor, params_path, out, log)
+        nodes = ChildProcessNodes(
+node, spin_until, monitor, params_path, out, log)
     else:
         nodes = InProcessNodes(context, executor, params_path, log)
     # Every episode's length, a resumed run's earlier ones first (for the target and the bar).

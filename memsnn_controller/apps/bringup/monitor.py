@@ -3,6 +3,7 @@ on its ``~/episodes`` topic (reliable and transient-local: none is lost, even on
 before this listener was matched), and the status reports of both nodes on /diagnostics."""
 
 import time
+from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
@@ -33,7 +34,7 @@ class Monitor:
                                  qos.DIAGNOSTICS)
 
     def _on_episode(self, status):
-        values = conversions.diagnostic_values(status)
+        values: dict[str, Any] = conversions.diagnostic_values(status)
         values['_received'] = time.monotonic()
         self.episodes[int(values['index'])] = values
         self.last_progress = time.monotonic()

@@ -12,6 +12,7 @@ a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.
 """
 
 import os
+from typing import Any
 
 from memsnn_controller.apps.bringup import CONTROLLER_NODE, PROG, SIM_NODE, BringupError
 from memsnn_controller.common import yaml_values
@@ -56,7 +57,7 @@ def _sections(path):
     if data is not None and not isinstance(data, dict):
         raise BringupError(f'{path}: not a ROS 2 parameter file (it maps node names to '
                            f'ros__parameters)')
-    sections = {}
+    sections: dict[str, dict[str, Any]] = {}
     for node, section in (data or {}).items():
         if not isinstance(section, dict) or not isinstance(section.get('ros__parameters'),
                                                            dict):
@@ -76,7 +77,7 @@ def _read(path):
     from rclpy.parameter import parameter_dict_from_yaml_file, parameter_value_to_python
 
     sections = _sections(path)
-    values = {}
+    values: dict[str, dict[str, Any]] = {}
     for node in NODES:
         values[node] = {}
         if not (sections.get(node) or sections.get(WILDCARD)):
@@ -99,6 +100,7 @@ def resolve_parameters(args, base_file=None):
     (or ``base_file``: a run's params.yaml when resuming), the --params-file files and the
     options. Raises BringupError saying what is wrong."""
     # (path, the one node it is for or None for both, given with --params-file)
+    files: list[tuple[str, str | None, bool]]
     if base_file is not None:
         files = [(base_file, None, False)]
     else:
