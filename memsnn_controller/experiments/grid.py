@@ -366,7 +366,7 @@ class ProcessPoolBackend:
     def describe(self) -> str:
         return f'{self.jobs} process{"es" if self.jobs > 1 else ""}'
 
-    def _new_executor(self) -> cf.ProcessPoolExecutor:
+    def _new_executor(self) -> 'cf.ProcessPoolExecutor':  # (quoted: cf imports it lazily)
         return cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx,
                                       initializer=_init_worker,
                                       initargs=(self._stop, os.getpid()))

@@ -24,10 +24,9 @@ from collections.abc import Mapping
 import math
 from typing import TYPE_CHECKING
 
-from memsnn_controller.snn.state import F64
-
 if TYPE_CHECKING:
     from memsnn_controller.snn.config import RewardConfig
+    from memsnn_controller.snn.state import F64
 
 THETA_MAX = 12 * 2 * math.pi / 360  # CartPole-v1's failure angle (rad)
 X_MAX = 2.4                         # CartPole-v1's failure position (m)
@@ -42,12 +41,12 @@ class Reward:
     def reset(self) -> None:
         """Forget per-episode state (called at every episode start)."""
 
-    def __call__(self, state: F64, next_state: F64, terminated: bool, truncated: bool) -> float:
+    def __call__(self, state: 'F64', next_state: 'F64', terminated: bool, truncated: bool) -> float:
         if terminated:
             return self.config.failure_reward
         return self.step_reward(state, next_state)
 
-    def step_reward(self, state: F64, next_state: F64) -> float:
+    def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         raise NotImplementedError
 
     def export_state(self) -> dict[str, float]:
@@ -60,7 +59,7 @@ class Reward:
 class SparseReward(Reward):
     """r = 0 per step, failure_reward at a failure."""
 
-    def step_reward(self, state: F64, next_state: F64) -> float:
+    def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         return 0.0
 
 
@@ -72,7 +71,7 @@ class AliveReward(Reward):
         super().__init__(config)
         self.baseline = 0.0
 
-    def __call__(self, state: F64, next_state: F64, terminated: bool, truncated: bool) -> float:
+    def __call__(self, state: 'F64', next_state: 'F64', terminated: bool, truncated: bool) -> float:
         raw = self.config.failure_reward if terminated else 1.0
         r = raw - self.baseline
         self.baseline += (raw - self.baseline) / self.config.baseline_tau
@@ -88,14 +87,14 @@ class AliveReward(Reward):
 class AngleReward(Reward):
     """r = scale * (1 - (theta' / theta_max)^2)."""
 
-    def step_reward(self, state: F64, next_state: F64) -> float:
+    def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         return self.config.scale * (1.0 - (next_state[2] / THETA_MAX) ** 2)
 
 
 class AngleCosReward(Reward):
     """r = scale * (cos theta' - cos theta_max) / (1 - cos theta_max): 1 upright, 0 at the limit."""
 
-    def step_reward(self, state: F64, next_state: F64) -> float:
+    def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         c_max = math.cos(THETA_MAX)
         return self.config.scale * (math.cos(next_state[2]) - c_max) / (1.0 - c_max)
 
@@ -103,7 +102,7 @@ class AngleCosReward(Reward):
 class AnglePositionReward(Reward):
     """r = scale * (1 - (1 - p) (theta' / theta_max)^2 - p (x' / x_max)^2), p = position_weight."""
 
-    def step_reward(self, state: F64, next_state: F64) -> float:
+    def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         p = self.config.position_weight
         return self.config.scale * (1.0 - (1.0 - p) * (next_state[2] / THETA_MAX) ** 2
                                     - p * (next_state[0] / X_MAX) ** 2)
@@ -112,7 +111,7 @@ class AnglePositionReward(Reward):
 class ChangeReward(Reward):
     """r = scale * sign(|theta| - |theta'|): + when the tilt shrinks, - when it grows."""
 
-    def step_reward(self, state: F64, next_state: F64) -> float:
+    def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         diff = float(abs(state[2]) - abs(next_state[2]))
         return self.config.scale * (float(diff > 0.0) - float(diff < 0.0))
 
