@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import numba
 
 if TYPE_CHECKING:
-    # For the type checker a kernel is its Python function: calls are checked against its own
-    # signature (numba's Dispatcher types every call as untyped).
+    # For the type checker a kernel is its Python function, so calls are checked against its own
+    # signature (mypy does not read numba, which would make every kernel Any; mypy.ini).
     _F = TypeVar('_F', bound=Callable[..., Any])
+
     @overload
     def kernel(function: _F, /) -> _F: ...
     @overload
