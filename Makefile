@@ -20,11 +20,11 @@ $(BIN)/python:
 
 # The test stamp also satisfies `make run` (its extras are a superset).
 $(VENV)/.stamp-ros: $(PACKAGING) | $(BIN)/python
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros,record]'
 	touch $@
 
 $(VENV)/.stamp-test: $(PACKAGING) | $(BIN)/python
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros,test,cluster,render]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[ros,record,test,cluster,render,video]'
 	touch $@ $(VENV)/.stamp-ros
 
 # The main job: the simulator and the learning controller over ROS, headless, in lockstep (as

@@ -52,6 +52,12 @@ setup(
         'render': ['pygame>=2.1.3'],
         # memsnn-compare --backend ray; [client] adds grpcio for ray://HOST:10001 addresses.
         'cluster': ['ray[client]>=2.60'],
+        # memsnn-bringup --record and the controller's record_path: rosbag2 (MCAP) without a
+        # ROS installation (pure Python; docs/ros.md, section 7).
+        'record': ['rosbags>=0.11'],
+        # memsnn-render --format mp4 (ffmpeg comes inside imageio-ffmpeg's wheel); GIFs need
+        # only Pillow, which matplotlib brings.
+        'video': ['imageio>=2.31', 'imageio-ffmpeg>=0.5'],
     },
     zip_safe=True,
     maintainer='memsnn_controller developers',

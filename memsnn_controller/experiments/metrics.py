@@ -24,12 +24,15 @@ from typing import Any, TypedDict
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from memsnn_controller.snn import energy as energy_estimate
+from memsnn_controller.snn.energy import EnergySummary
+
 WINDOW = 100
 LEVELS = (195, 475)
 # The summary's keys, in the order of tables and CSV columns.
 SUMMARY_KEYS = ('episodes', 'first_195', 'first_475', 'best_trailing100', 'final_trailing100',
                 'min_after_475', 'env_steps', 'writes_per_synapse',
-                'writes_per_synapse_per_episode', 'wall_s')
+                'writes_per_synapse_per_episode', 'wall_s') + energy_estimate.SUMMARY_KEYS
 
 
 class Summary(TypedDict):
@@ -45,6 +48,13 @@ class Summary(TypedDict):
     writes_per_synapse: float
     writes_per_synapse_per_episode: float | None
     wall_s: float
+    energy_estimate_nj_per_tick: float | None
+    energy_estimate_read_nj_per_tick: float | None
+    energy_estimate_write_nj_per_tick: float | None
+    energy_estimate_neuron_nj_per_tick: float | None
+    energy_estimate_digital_nj_per_tick: float | None
+    energy_estimate_uj_per_episode: float | None
+    tick_us: float | None
 
 
 def _lengths(lengths: ArrayLike) -> NDArray[np.int64]:
@@ -115,17 +125,19 @@ def min_after(lengths: ArrayLike, level: float, window: int = WINDOW) -> float |
 
 
 def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
-              wall_s: float = 0.0) -> Summary:
+              wall_s: float = 0.0, energy: 'EnergySummary | None' = None) -> Summary:
     """The summary dict of a run (keys ``SUMMARY_KEYS``; None where a metric is undefined).
 
     ``writes_per_synapse`` counts device writes per synapse over the whole run (both devices of a
     differential pair, as Agent.writes_per_synapse); ``..._per_episode`` divides it by the number
-    of episodes.
+    of episodes. ``energy``: snn.energy.summary of the run (the energy estimate per tick and per
+    episode, the measured tick time); None where it is not known.
     """
     a = _lengths(lengths)
     if n_synapses <= 0:
         raise ValueError(f'n_synapses must be > 0, got {n_synapses}')
     per_synapse = float(total_writes) / n_synapses
+    e: EnergySummary = energy or {}
     return {
         'episodes': int(a.size),
         'first_195': first_reaching(a, 195),
@@ -137,6 +149,13 @@ def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
         'writes_per_synapse': per_synapse,
         'writes_per_synapse_per_episode': per_synapse / a.size if a.size else None,
         'wall_s': float(wall_s),
+        'energy_estimate_nj_per_tick': e.get('energy_estimate_nj_per_tick'),
+        'energy_estimate_read_nj_per_tick': e.get('energy_estimate_read_nj_per_tick'),
+        'energy_estimate_write_nj_per_tick': e.get('energy_estimate_write_nj_per_tick'),
+        'energy_estimate_neuron_nj_per_tick': e.get('energy_estimate_neuron_nj_per_tick'),
+        'energy_estimate_digital_nj_per_tick': e.get('energy_estimate_digital_nj_per_tick'),
+        'energy_estimate_uj_per_episode': e.get('energy_estimate_uj_per_episode'),
+        'tick_us': e.get('tick_us'),
     }
 
 
@@ -157,7 +176,21 @@ def format_summary(summary: Summary, out: str) -> str:
             f'{show(summary["final_trailing100"])}, min after 475 '
             f'{show(summary["min_after_475"])}\n'
             f'  writes per synapse {summary["writes_per_synapse"]:.4g} '
-            f'({show(summary["writes_per_synapse_per_episode"], 4)} per episode)')
+            f'({show(summary["writes_per_synapse_per_episode"], 4)} per episode)'
+            + _energy_line(summary))
+
+
+def _energy_line(summary):
+    total = summary.get('energy_estimate_nj_per_tick')
+    if total is None:
+        return ''
+    return (f'\n  energy ESTIMATE per tick {total:.4g} nJ (read '
+            f'{summary["energy_estimate_read_nj_per_tick"]:.3g}, write '
+            f'{summary["energy_estimate_write_nj_per_tick"]:.3g}, neurons '
+            f'{summary["energy_estimate_neuron_nj_per_tick"]:.3g}; the same counts on Loihi '
+            f'{summary["energy_estimate_digital_nj_per_tick"]:.4g})'
+            + ('' if summary.get('tick_us') is None
+               else f', measured tick {summary["tick_us"]:.1f} us on this CPU'))
 
 
 

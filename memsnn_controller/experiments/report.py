@@ -118,6 +118,10 @@ _METRICS = (  # (column, header, digits)
     ('writes_per_synapse', 'writes/synapse', 1),
     ('env_steps', 'env steps', 0),
     ('wall_s', 'wall s', 0),
+    # An estimate (snn/energy.py; docs/science.md section 14), beside the measured tick time.
+    ('energy_estimate_nj_per_tick', 'energy estimate nJ/tick', 3),
+    ('energy_estimate_digital_nj_per_tick', 'same counts on Loihi nJ/tick', 3),
+    ('tick_us', 'tick us (measured)', 1),
 )
 
 
@@ -160,7 +164,9 @@ def markdown(rows: Sequence[Row], settings: Mapping[str, Any] | None = None) -> 
         'means solved after k + 1 episodes. Cells: median [min, max] over the runs where the '
         'metric is defined, with (defined/runs) when not every run has it. "solved": runs whose '
         'trailing-100 mean reached 475; "kept >= 400": of those, runs whose trailing-100 mean '
-        'never fell below 400 afterwards.', '']
+        'never fell below 400 afterwards. The energy per control tick is an ESTIMATE from the '
+        "network's counted activity and stated device and neuron constants (docs/science.md, "
+        'section 14), the same counts on Loihi a comparison; the tick time is measured.', '']
     header = ['reward', 'device', 'variant', 'runs', 'solved', 'kept >= 400'] + \
         [h for _, h, _ in _METRICS]
     lines.append('| ' + ' | '.join(header) + ' |')

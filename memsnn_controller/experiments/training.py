@@ -333,8 +333,12 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
         stop.uninstall()
     if saved_at != agent.episodes:  # nothing trained in this session (asked <= done)
         agent.save(checkpoint)
+    from memsnn_controller.snn import energy
+
     summary = metrics.summarize(agent.episode_lengths, agent.total_writes, n_synapses,
-                                wall_s=episode_log.last_elapsed)
+                                wall_s=episode_log.last_elapsed,
+                                energy=energy.summary(agent.activity, agent.episodes,
+                                                      agent.network.n_post, config))
     _plot(agent, env_id, seed, config, out_dir)
     rf.write_json(summary_path, summary)
     return summary

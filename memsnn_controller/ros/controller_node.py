@@ -65,7 +65,7 @@ from std_srvs.srv import SetBool, Trigger
 from memsnn_controller.common import atomic
 from memsnn_controller.ros import control_loop, controller_config, conversions, qos
 from memsnn_controller.ros.controller_config import NODE_NAME
-from memsnn_controller.ros.controller_status import NodeCounters, status_report
+from memsnn_controller.ros.controller_status import NodeCounters, episode_energy, status_report
 from memsnn_controller.ros.node_parameters import DeclaredParameters
 from memsnn_controller.snn.config import ConfigError
 
@@ -330,7 +330,8 @@ class ControllerNode(LifecycleNode):
         kind = out.kind
         if out.episode is not None:
             self._episode_pub.publish(conversions.episode_end_status(
-                out.episode, f'{self.get_name()}: episode', HARDWARE_ID))
+                out.episode, f'{self.get_name()}: episode', HARDWARE_ID,
+                episode_energy(out.episode.summary, loop.agent)))
         elif kind == control_loop.BAD_INPUT:
             self._warn(out.reason, f'bad joint state ({out.detail}): answered 0 N '
                                    f'({loop.bad_messages} bad so far)')

@@ -4,7 +4,8 @@ the node's own counters and the control loop by one pure function, testable with
 Values (all sent as strings): the lifecycle state, the watchdog, the node's counters (errors,
 the fault, saves, checkpoint_path) and, once configured, the loop's and the agent's (phase,
 episodes, trailing-100 mean, ticks, bad messages by reason, ignored and merged messages,
-overruns, latency percentiles of the window since the last periodic report, device writes, ...).
+overruns, latency percentiles of the window since the last periodic report, device writes, the
+energy estimate per tick and per episode with the measured tick time (snn/energy.py), ...).
 
 Levels, as diagnostic_msgs/DiagnosticStatus means them:
 
@@ -17,6 +18,8 @@ Levels, as diagnostic_msgs/DiagnosticStatus means them:
 """
 
 from dataclasses import dataclass
+
+from memsnn_controller.snn import energy
 
 # diagnostic_msgs/DiagnosticStatus levels (the node sends them as bytes).
 OK, WARN, ERROR, STALE = 0, 1, 2, 3
@@ -94,6 +97,9 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'writes_per_synapse': f'{agent.writes_per_synapse():.6g}',
         'control_period': f'{loop.settings.control_period:g}',
     })
+    # The run's energy ESTIMATE per tick and per episode so far, beside the measured tick time.
+    values.update(energy.diagnostic_values(agent.activity, len(lengths), agent.network.n_post,
+                                           agent.config))
     for code, count in sorted(loop.bad_by_reason.items()):
         values[f'bad_{code}'] = count
     troubles = (loop.bad_messages, loop.overruns, loop.watchdog_trips, counters.errors)
@@ -111,3 +117,9 @@ def status_report(state, loop, counters, latency=None, previous=None):
     else:
         level = WARN if periodic and troubles != previous else OK
     return StatusReport(level, message, values, troubles)
+
+
+def episode_energy(summary, agent):
+    """The energy estimate of one finished episode (an EpisodeSummary of ``agent``'s), as the
+    episode report's values."""
+    return energy.diagnostic_values(summary.activity, 1, agent.network.n_post, agent.config)

@@ -253,12 +253,14 @@ def episode_report_status(report: 'EpisodeReport', name: str,
     }, hardware_id=hardware_id)
 
 
-def episode_end_status(end: 'EpisodeEnd', name: str, hardware_id: str = '') -> DiagnosticStatus:
+def episode_end_status(end: 'EpisodeEnd', name: str, hardware_id: str = '',
+                       energy_values: dict[str, str] | None = None) -> DiagnosticStatus:
     """DiagnosticStatus for an episode finished by the controller (a control_loop.EpisodeEnd).
 
     Keys: index, length, total_reward (the agent's own reward), writes, writes_per_synapse,
     terminated, truncated, reason, wall_s (wall time from its first tick to its end), end_stamp
-    (the stamp of its last state, seconds).
+    (the stamp of its last state, seconds), and the episode's energy estimate (energy.py's
+    SUMMARY_KEYS, given ``energy_values``).
     """
     s = end.summary
     ending = 'failed' if s.terminated else 'truncated' if s.truncated else 'ended'
@@ -274,6 +276,7 @@ def episode_end_status(end: 'EpisodeEnd', name: str, hardware_id: str = '') -> D
         'reason': end.reason,
         'wall_s': f'{end.wall_s:.6f}',
         'end_stamp': f'{end.end_stamp_ns * 1e-9:.6f}',
+        **(energy_values or {}),
     }, hardware_id=hardware_id)
 
 

@@ -16,6 +16,7 @@ import copy
 from dataclasses import dataclass
 import math
 import os
+import time
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
@@ -23,6 +24,7 @@ from numpy.typing import NDArray
 
 from memsnn_controller.snn import state as S
 from memsnn_controller.snn.config import AgentConfig
+from memsnn_controller.snn.energy import Activity
 from memsnn_controller.snn.kernels import tick as compiled_tick
 from memsnn_controller.snn.network import Network
 from memsnn_controller.snn.reference import tick_reference
@@ -57,6 +59,7 @@ class EpisodeSummary:
     writes: int
     terminated: bool
     truncated: bool
+    activity: Activity = Activity()   # the episode's ticks, spikes, updates, writes, tick time
 
 
 class Agent:
@@ -78,6 +81,13 @@ class Agent:
         self.episode_lengths: list[int] = []
         self.total_steps = 0
         self.total_writes = 0
+        # Activity counters (energy.py): [ticks, input spikes, neuron updates, tick ns] of the
+        # episodes before this one, and of this one (the ticks update only that; reset folds it
+        # in); device writes are total_writes and _ep_writes. The measured tick time is not
+        # learning state: it is not checkpointed, and restored ticks count as untimed.
+        self._activity = [0, 0, 0, 0]
+        self._ep_activity = [0, 0, 0, 0]
+        self._untimed_ticks = 0
         self.modulator_baseline = 0.0
         self.in_episode = False
         self._prev = np.zeros(4)
@@ -102,6 +112,8 @@ class Agent:
         self._ep_length = 0
         self._ep_reward = 0.0
         self._ep_writes = 0
+        self._activity = self._run_activity()
+        self._ep_activity = [0, 0, 0, 0]
 
     def step(self, observation: Observation) -> Decision:
         """Learn from the transition into ``observation``, then choose this tick's action."""
@@ -137,9 +149,12 @@ class Agent:
             reward = float(self.reward_fn(self._prev, obs, bool(terminated), bool(truncated)))
             self._ep_reward += reward
             self._run(obs, S.PHASE_TERMINAL if terminated else S.PHASE_TRUNCATED, reward)
+        ticks, spikes, updates, tick_ns = self._ep_activity
         summary = EpisodeSummary(index=len(self.episode_lengths), length=self._ep_length,
                                  total_reward=self._ep_reward, writes=self._ep_writes,
-                                 terminated=bool(terminated), truncated=bool(truncated))
+                                 terminated=bool(terminated), truncated=bool(truncated),
+                                 activity=Activity(ticks, spikes, updates, self._ep_writes,
+                                                   ticks, tick_ns))
         self.episode_lengths.append(self._ep_length)
         self.in_episode = False
         self._has_prev = False
@@ -159,10 +174,18 @@ class Agent:
             if self._has_prev:
                 self.modulator_baseline += ((reward - self.modulator_baseline)
                                             / self.config.learning.baseline_tau)
+        started = time.perf_counter_ns()
         self._tick()
-        writes = int(net.output['writes'])
+        elapsed = time.perf_counter_ns() - started
+        out = net.output
+        writes = int(out['writes'])
         self._ep_writes += writes
         self.total_writes += writes
+        counters = self._ep_activity
+        counters[0] += 1
+        counters[1] += int(out['input_spikes'])
+        counters[2] += int(out['neuron_updates'])
+        counters[3] += elapsed
 
     @staticmethod
     def _observation(observation: Any, buffer: S.F64) -> S.F64:
@@ -203,6 +226,23 @@ class Agent:
         """Device writes per synapse so far (both devices of a pair counted)."""
         return self.total_writes / self.n_synapses
 
+    @property
+    def activity(self) -> Activity:
+        """What the network did so far (energy.Activity: ticks, input spikes, neuron updates,
+        device writes, measured tick time), checkpointed with the learning state."""
+        ticks, spikes, updates, tick_ns = self._run_activity()
+        return Activity(ticks, spikes, updates, self.total_writes, ticks - self._untimed_ticks,
+                        tick_ns)
+
+    def _run_activity(self) -> list[int]:
+        return [a + b for a, b in zip(self._activity, self._ep_activity)]
+
+    def record_spikes(self, on: bool = True) -> None:
+        """Keep every neural step's spikes of each tick in ``network.scratch.raster_pre`` and
+        ``raster_post`` (off by default; see Network.record_spikes)."""
+        self.network.record_spikes(on)
+        self._tick = self.network.bind(KERNELS[self.kernel])
+
     def warm_up(self) -> None:
         """Run a throwaway copy of the network through every kind of tick, so that the first
         real tick is not the first run of the compiled code (the kernel itself is compiled, or
@@ -223,6 +263,7 @@ class Agent:
         state = self.network.export_arrays()
         state['episode_lengths'] = np.asarray(self.episode_lengths, dtype=np.int64)
         state['counters'] = np.array([self.total_steps, self.total_writes], dtype=np.int64)
+        state['activity'] = np.array(self._run_activity()[:3], dtype=np.int64)
         reward_state = self.reward_fn.export_state()
         state['scalars'] = np.array([self.modulator_baseline, float(self.learning),
                                      reward_state.get('baseline', 0.0)])
@@ -235,6 +276,13 @@ class Agent:
         self.network.import_arrays(state)
         self.episode_lengths = [int(v) for v in state['episode_lengths']]
         self.total_steps, self.total_writes = (int(v) for v in state['counters'])
+        # Checkpoints from before the activity counters have none: they count from here.
+        activity = state.get('activity')
+        counts = [int(v) for v in activity] if activity is not None and \
+            np.shape(activity) == (3,) else [0, 0, 0]
+        self._activity = counts + [0]
+        self._untimed_ticks = counts[0]
+        self._ep_activity = [0, 0, 0, 0]
         self.modulator_baseline = float(state['scalars'][0])
         self.learning = bool(state['scalars'][1])
         self.reward_fn.import_state({'baseline': float(state['scalars'][2])})

@@ -416,8 +416,38 @@ class RewardConfig(_Section):
 
 
 @dataclass(frozen=True)
+class EnergyConfig(_Section):
+    """Constants of the energy estimate (energy.py; docs/science.md section 14 gives each one's
+    source or says that it is assumed). Nothing here changes what the network does.
+
+    A device dissipates E = V^2 G t in a pulse of voltage V and width t at conductance G; the
+    estimate takes every device at its highest conductance, ``device.g_max_ms`` (an upper
+    bound). Reads: one read pulse on both devices of a synapse per synaptic event. Writes: one
+    write pulse per device write. Neurons: ``neuron_update_pj`` per membrane update (a digital
+    neuron). ``digital_*``: a digital neuromorphic chip's published figures (Intel Loihi), for
+    the same counts as a comparison.
+    """
+
+    read_voltage_v: float = 0.1
+    read_pulse_ns: float = 10.0
+    write_voltage_v: float = 1.0
+    write_pulse_ns: float = 100.0
+    neuron_update_pj: float = 81.0
+    digital_synop_pj: float = 23.6
+    digital_neuron_update_pj: float = 81.0
+    digital_synapse_update_pj: float = 120.0
+
+    _path = 'energy'
+
+    def validate(self):
+        for f in fields(self):
+            self._require(f.name, checks.non_negative)
+
+
+@dataclass(frozen=True)
 class AgentConfig(_Section):
-    """The whole learning agent: control period, encoder, neurons, populations, devices, rules."""
+    """The whole learning agent: control period, encoder, neurons, populations, devices, rules,
+    and the constants of its energy estimate."""
 
     control_period: float = 0.02
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
@@ -427,6 +457,7 @@ class AgentConfig(_Section):
     device: DeviceConfig = field(default_factory=DeviceConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)
     reward: RewardConfig = field(default_factory=RewardConfig)
+    energy: EnergyConfig = field(default_factory=EnergyConfig)
 
     _path = ''
 
@@ -490,7 +521,7 @@ def _build(cls: type[Any], data: Any, prefix: str) -> Any:
 _SECTIONS: dict[str, type[_Section]]
 _SECTIONS = {'encoder': EncoderConfig, 'neuron': NeuronConfig, 'actor': ActorConfig,
              'critic': CriticConfig, 'device': DeviceConfig, 'learning': LearningConfig,
-             'reward': RewardConfig}
+             'reward': RewardConfig, 'energy': EnergyConfig}
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

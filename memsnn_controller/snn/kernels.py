@@ -6,7 +6,9 @@ One call of ``tick`` for the state s_t of a control tick does, in order:
    row of w_eff to the membranes; per-tick resets of membranes and input phases where configured;
    within-tick eligibility is gathered for the window and MSTDPET rules (plasticity.py);
 3. read out the action (more spikes wins, a tie is broken at random), the force and the critic's
-   value V(s_t) = value_scale (n+ - n-) / (n_critic vbase);
+   value V(s_t) = value_scale (n+ - n-) / (n_critic vbase), and count the activity (input
+   spikes, neuron updates: the energy estimate's inputs); with a raster in the scratch
+   (state.spike_raster) every step's input and neuron spikes are recorded in it;
 4. learn from the transition that ended in s_t: M = r + gamma V(s_t) - V(s_{t-1}) (TD; at a
    failure V(s_t) = 0) or the caller's reward signal; when |M| >= dead_zone every device of every
    live trace row is programmed by eta_j M e_ij through its write law (write_law.program);
@@ -236,6 +238,25 @@ def _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre):
 
 
 @kernel
+def _clear_raster(scratch):
+    """Raster: every entry <- 0 at the start of a recorded tick."""
+    for k in range(scratch.raster_post.shape[0]):
+        for i in range(scratch.raster_pre.shape[1]):
+            scratch.raster_pre[k, i] = 0
+        for j in range(scratch.raster_post.shape[1]):
+            scratch.raster_post[k, j] = 0
+
+
+@kernel(inline='always')
+def _record_step(k, scratch, n_pre):
+    """Raster of step k: pre[k, i] <- 1 for the inputs that fired, post[k, j] <- spiked_j."""
+    for s in range(n_pre):
+        scratch.raster_pre[k, scratch.pre_spikes[s]] = 1
+    for j in range(scratch.spiked.shape[0]):
+        scratch.raster_post[k, j] = 1 if scratch.spiked[j] > 0.0 else 0
+
+
+@kernel
 def _read_out(p, rng, count, out):
     """Read-out: more spikes acts (a tie at random); force = +-force_limit, or
     force_limit (n_right - n_left) / (n_left + n_right); V = value_scale (n+ - n-) /
@@ -435,19 +456,30 @@ def tick(obs, command, output, params, carry, rng, tables, inputs, neurons, stor
     out.writes = 0
     out.wrote = False
     out.modulator = 0.0
+    out.input_spikes = 0
+    out.neuron_updates = 0
     if phase != S.PHASE_TERMINAL:
         n_act = encode(obs, tables.encoder_ints, tables.encoder_floats, scratch.active,
                        scratch.activation)
         _begin_tick(p, neurons, inputs, c, scratch, n_act)
         pairing = p.eligibility != S.ELIG_ROLE
+        record = scratch.raster_post.shape[0] > 0
+        if record:
+            _clear_raster(scratch)
         t0 = c.time
+        n_input_spikes = 0
         for k in range(p.substeps):
             t = t0 + k
             n_pre = _input_spikes(k, t, p, rng, store, inputs, neurons, c, tables, scratch, n_act)
+            n_input_spikes += n_pre
             _neuron_step(p, rng, neurons, scratch.current, scratch.spiked)
             if pairing:
                 _pairing(k, t, p, store, neurons, inputs, c, tables, scratch, n_pre)
+            if record:
+                _record_step(k, scratch, n_pre)
         c.time = t0 + p.substeps
+        out.input_spikes = n_input_spikes
+        out.neuron_updates = p.substeps * neurons.v.shape[0]
         value = _read_out(p, rng, neurons.count, out)
     else:
         out.value = 0.0

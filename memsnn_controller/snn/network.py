@@ -36,7 +36,8 @@ POPULATION_FIELDS = ('noise', 'gain', 'eta', 'reset_each_tick')
 class Network:
     """All arrays of one network and the tick that advances them."""
 
-    def __init__(self, config: 'AgentConfig', seed: int = 0) -> None:
+    def __init__(self, config: 'AgentConfig', seed: int = 0,
+                 record_spikes: bool = False) -> None:
         self.config = config
         self.seed = int(seed)
         self.encoder = EncoderTables(config.encoder)
@@ -67,7 +68,9 @@ class Network:
             active=np.zeros(self.n_in, dtype=np.int64), activation=np.zeros(self.n_in),
             active_spikes=np.zeros(self.n_in), current=np.zeros(self.n_post),
             spiked=np.zeros(self.n_post), pre_spikes=np.zeros(self.n_in, dtype=np.int64),
-            post_spikes=np.zeros(self.n_post, dtype=np.int64))
+            post_spikes=np.zeros(self.n_post, dtype=np.int64),
+            raster_pre=None, raster_post=None)
+        self.record_spikes(record_spikes)
         self.carry = S.record(S.CARRY)
         self.rng = new_state(self.seed)
         self.obs = np.zeros(4)
@@ -169,6 +172,13 @@ class Network:
         if isinstance(kernel, numba.core.dispatcher.Dispatcher):
             kernel = kernel.compile(tuple(numba.typeof(arg) for arg in args))
         return functools.partial(kernel, *args)
+
+    def record_spikes(self, on: bool = True) -> None:
+        """Record every step's spikes of each tick in ``scratch.raster_pre`` (K x inputs) and
+        ``scratch.raster_post`` (K x neurons), or stop (the default: zero-row rasters, which the
+        tick skips). This replaces the scratch: bind again afterwards."""
+        pre, post = S.spike_raster(self.config.substeps, self.n_in, self.n_post, bool(on))
+        self.scratch = self.scratch._replace(raster_pre=pre, raster_post=post)
 
     def reset_state(self, clear_traces: bool = True) -> None:
         """Start an episode: membranes, refractoriness, spike histories and (optionally) traces."""

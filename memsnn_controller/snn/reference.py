@@ -35,7 +35,7 @@ from memsnn_controller.snn.write_law import LAW_TABLE_INTERVALS, RESET, SET
 # --------------------------------------------------------------------------- the tick
 def tick_reference(obs, command, output, params, carry, rng, tables, inputs, neurons, store,
                    scratch):
-    """Numpy twin of kernels.tick (the scratch buffers are accepted and ignored)."""
+    """Numpy twin of kernels.tick (of the scratch buffers only the raster is used)."""
     p, cmd, out, c = _record(params), _record(command), _record(output), _record(carry)
     syn = S.synapses_of(store)
     phase = cmd.phase
@@ -43,12 +43,18 @@ def tick_reference(obs, command, output, params, carry, rng, tables, inputs, neu
     out.writes = 0
     out.wrote = False
     out.modulator = 0.0
+    out.input_spikes = 0
+    out.neuron_updates = 0
     act_idx = np.zeros(0, dtype=np.int64)
     act_cnt = np.zeros(0)
     if phase != S.PHASE_TERMINAL:
         act_idx, act_a = encode_reference(obs, tables.encoder_ints, tables.encoder_floats)
         act_cnt = np.zeros(act_idx.size)
         _begin_tick(p, neurons, inputs, c, act_idx)
+        record = scratch.raster_post.shape[0] > 0
+        if record:
+            scratch.raster_pre[...] = 0
+            scratch.raster_post[...] = 0
         t0 = c.time
         for k in range(p.substeps):
             t = t0 + k
@@ -56,7 +62,12 @@ def tick_reference(obs, command, output, params, carry, rng, tables, inputs, neu
                                          act_a, act_cnt)
             spk_post = _neuron_step(p, rng, neurons, cur)
             _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post)
+            out.input_spikes += spk_pre.size
+            if record:
+                scratch.raster_pre[k, spk_pre] = 1
+                scratch.raster_post[k, spk_post] = 1
         c.time = t0 + p.substeps
+        out.neuron_updates = p.substeps * neurons.v.size
         value = _read_out(p, rng, neurons.count, out)
     else:
         out.value = 0.0

@@ -7,7 +7,7 @@ Arrays are grouped by the index they run over, as NamedTuples of arrays:
     Synapses  per synapse (i, j)   w_pos, w_neg, scale_pos, scale_neg, w_eff, trace, ... (views
                                    of one SynapseStore)
     Tables    constant lookups     encoder, write law, pairing kernels, in-tick weights
-    Scratch   per-tick buffers     active inputs, currents, spike lists
+    Scratch   per-tick buffers     active inputs, currents, spike lists, the optional raster
 and the scalars as records (0-d numpy structured arrays; ``r['name']`` in Python, ``r.name`` in
 compiled code after ``r = array[()]``):
     Params    what the tick reads, built from the config by one table (params.py)
@@ -63,6 +63,7 @@ NOT_YET = -1e9        # Inputs.last_spike of an input that has not spiked
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 U32 = NDArray[np.uint32]
+U8 = NDArray[np.uint8]
 Bools = NDArray[np.bool_]
 Record = NDArray[np.void]   # a 0-d structured array (record): Params, Carry, Command, Output
 
@@ -177,6 +178,18 @@ class Scratch(NamedTuple):
     spiked: F64                  # 1.0 for the neurons that fired in this step
     pre_spikes: I64              # int64: inputs that fired in this step
     post_spikes: I64             # int64: neurons that fired in this step
+    # The spike raster of the last tick, (K, n_inputs) and (K, n_neurons) uint8 with 1 where
+    # that input or neuron fired in step k; (0, n) arrays when recording is off (the default),
+    # so the tick writes nothing and tests one shape per tick (spike_raster below).
+    raster_pre: U8
+    raster_post: U8
+
+
+def spike_raster(steps: int, n_inputs: int, n_neurons: int, record: bool) -> tuple[U8, U8]:
+    """(raster_pre, raster_post) for a Scratch: K rows when ``record``, none otherwise."""
+    rows = steps if record else 0
+    return (np.zeros((rows, n_inputs), dtype=np.uint8),
+            np.zeros((rows, n_neurons), dtype=np.uint8))
 
 
 def record_dtype(fields: Iterable[tuple[str, str]]) -> np.dtype[np.void]:
@@ -203,6 +216,10 @@ OUTPUT = record_dtype([
     ('modulator', 'f8'),     # M applied in this tick (0 when none)
     ('writes', 'i8'),        # device writes in this tick
     ('wrote', '?'),          # |M| passed the dead zone and the devices were programmed
+    # Activity counts, what the energy estimate (energy.py) is made of:
+    ('input_spikes', 'i8'),      # input spikes in this tick; each reaches every neuron, so the
+    #                              synaptic events are input_spikes x n_neurons
+    ('neuron_updates', 'i8'),    # membrane updates: K x n_neurons when the network ran, else 0
 ])
 
 

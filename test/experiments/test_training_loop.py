@@ -82,7 +82,7 @@ def test_three_plus_three_equals_six(reference, config, tmp_path):
     summary = train(config, 1, ENV, 6, out, resume=True, **QUIET)
     assert _deterministic(out / rf.EPISODES_FILE) == _deterministic(out_a / rf.EPISODES_FILE)
     for key in metrics.SUMMARY_KEYS:
-        if key != 'wall_s':
+        if key not in ('wall_s', 'tick_us'):  # measured times
             assert summary[key] == summary_a[key], key
     assert summary['wall_s'] >= first['wall_s']
 

@@ -35,7 +35,7 @@ CASES = {
 }
 
 
-def _drive(net, kernel, plan):
+def _drive(net, kernel, plan, after_tick=None):
     run = net.bind(kernel)
     outs = []
     for obs, phase, reward, external, learn, has_prev in plan:
@@ -45,6 +45,8 @@ def _drive(net, kernel, plan):
         cmd['learn'], cmd['has_prev'] = learn, has_prev
         run()
         outs.append([float(net.output[name]) for name in S.OUTPUT.names])
+        if after_tick is not None:
+            after_tick(net, phase)
         if phase != S.PHASE_STEP:
             net.reset_state()
     return outs
@@ -92,3 +94,49 @@ def test_default_network_agrees_over_a_longer_run():
     for plane, array in zip(S.Synapses._fields, compiled.synapses):
         np.testing.assert_allclose(array, getattr(reference.synapses, plane), rtol=1e-9,
                                    atol=1e-12, err_msg=plane)
+
+
+@pytest.mark.parametrize('case', ['default', 'poisson_gaussian_grid'])
+def test_spike_raster_agrees_with_reference_and_changes_nothing(case):
+    config = AgentConfig().with_overrides(SMALL + CASES[case])
+    plain = Network(config, seed=4)
+    compiled = Network(config, seed=4, record_spikes=True)
+    reference = copy.deepcopy(compiled)
+    plan = _plan(5, ticks=30)
+    rasters = {'compiled': [], 'reference': []}
+
+    def keep(name):
+        def after_tick(net, phase):
+            if phase == S.PHASE_TERMINAL:
+                return  # the network did not run
+            pre, post = net.scratch.raster_pre, net.scratch.raster_post
+            # The raster holds this tick's spikes: they add up to the counts it reports.
+            assert post.sum(axis=0).tolist() == net.neurons.count.tolist()
+            assert int(pre.sum()) == int(net.output['input_spikes'])
+            rasters[name].append((pre.copy(), post.copy()))
+        return after_tick
+
+    outs_plain = _drive(plain, tick, plan)
+    outs_c = _drive(compiled, tick, plan, keep('compiled'))
+    _drive(reference, tick_reference, plan, keep('reference'))
+    # Recording is observation only: the same code on the same inputs gives the same run.
+    assert outs_c == outs_plain
+    for name, array in plain.state_arrays().items():
+        np.testing.assert_array_equal(array, compiled.state_arrays()[name], err_msg=name)
+    assert len(rasters['compiled']) == len(rasters['reference']) > 0
+    for (pre_c, post_c), (pre_r, post_r) in zip(rasters['compiled'], rasters['reference']):
+        np.testing.assert_array_equal(pre_c, pre_r)
+        np.testing.assert_array_equal(post_c, post_r)
+    assert sum(int(pre.sum()) for pre, _ in rasters['compiled']) > 0
+    assert plain.scratch.raster_post.shape == (0, plain.n_post)  # off by default
+
+
+def test_activity_counts():
+    net = Network(AgentConfig().with_overrides(SMALL), seed=2)
+    outs = _drive(net, tick, _plan(1, ticks=15))
+    names = list(S.OUTPUT.names)
+    updates = [o[names.index('neuron_updates')] for o in outs]
+    # Every neuron is updated in every neural step of a tick that runs the network; a failure's
+    # tick (the 15th) does not run it.
+    assert updates[:14] == [net.config.substeps * net.n_post] * 14 and updates[14] == 0
+    assert all(o[names.index('input_spikes')] > 0 for o in outs[:14])

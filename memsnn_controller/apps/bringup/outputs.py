@@ -111,6 +111,7 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
     """Deactivate (0 N), save the checkpoint, write the outputs, print the summary; returns the
     exit code (1 after a node failure)."""
     from memsnn_controller.experiments.plots import plot_learning_curve
+    from memsnn_controller.snn import energy
     from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
 
     try:
@@ -128,11 +129,12 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         message = f'cannot save the checkpoint: {exc}'
     log(message)
     checkpoint = ctrl['checkpoint_path']
-    total_writes = None
+    total_writes = activity = None
     try:
         _, _, arrays = load_checkpoint(checkpoint)
         recorder.complete(monitor.episodes, arrays['episode_lengths'], ctrl['max_episode_steps'])
         total_writes = int(arrays['counters'][1])
+        activity = energy.activity_of_state(arrays)
     except CheckpointError as exc:
         log(f'no usable checkpoint: {exc}')
     if recorder.reconstructed:
@@ -143,7 +145,15 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
     synapses = int(monitor.status.get('synapses', 0)) or _synapses(config, ctrl)
     if total_writes is None:
         total_writes = int(monitor.status.get('total_writes', 0))
-    summary = metrics.summarize(all_lengths, total_writes, synapses, wall_s=elapsed)
+    estimate = None
+    if activity is not None:
+        estimate = energy.summary(activity, len(all_lengths), energy.network_neurons(config),
+                                  config)
+        # The tick time is measured in the controller's process: its last status report says it.
+        tick_us = monitor.status.get('tick_us')
+        estimate['tick_us'] = float(tick_us) if tick_us else None
+    summary = metrics.summarize(all_lengths, total_writes, synapses, wall_s=elapsed,
+                                energy=estimate)
     plot_learning_curve(all_lengths, os.path.join(out, rf.CURVE_FILE),
                         title=f'ROS bringup ({mode}): reward {config.reward.name}, '
                               f'device {config.device.model}, seed {ctrl["seed"]}')
