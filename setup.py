@@ -72,6 +72,7 @@ setup(
             'memsnn-bringup = memsnn_controller.apps.bringup.cli:main',
             'memsnn-train = memsnn_controller.apps.train:main',
             'memsnn-compare = memsnn_controller.apps.compare:main',
+            'memsnn-render = memsnn_controller.apps.render:main',
         ],
     },
 )

@@ -7,7 +7,9 @@
 
 The configuration is the shipped default (or --config FILE.yaml), then --reward, --device and
 every --set section.field=value in order. The run folder receives config.yaml, run.json,
-episodes.csv, checkpoint.npz, learning_curve.png and summary.json (runfolder.py). With --resume,
+episodes.csv, checkpoint.npz, learning_curve.png and summary.json (runfolder.py), and at the
+end a look inside the network: tick_raster.png, policy.png, value.png and wear.png
+(experiments/inside.py; --no-figures skips them). With --resume,
 anything not given on the command line (configuration, seed, env, episodes) comes from the run
 folder; what is given must match the checkpoint.
 
@@ -70,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f'checkpoint every N episodes, and at the end '
                         f'(default {DEFAULT_CHECKPOINT_EVERY})')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.add_argument('--no-figures', action='store_true',
+                   help='skip the look inside the network at the end (tick_raster.png, '
+                        'policy.png, value.png, wear.png)')
     return p
 
 
@@ -113,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         summary = train(config, seed=seed, env_id=env, episodes=episodes, out_dir=out,
                         resume=args.resume, progress=not args.no_progress,
-                        checkpoint_every=args.checkpoint_every)
+                        checkpoint_every=args.checkpoint_every, figures=not args.no_figures)
     except (TrainingError, rf.RunFolderError) as exc:
         return fail(PROG, exc)
     except TrainingInterrupted as exc:

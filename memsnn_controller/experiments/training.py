@@ -216,7 +216,8 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
           out_dir: rf.PathLike = 'runs/train', resume: bool = False, progress: bool = True,
           checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
           should_stop: Callable[[], bool] | None = None, handle_signals: bool | None = None,
-          log: Callable[[str], object] | None = None) -> metrics.Summary:
+          log: Callable[[str], object] | None = None,
+          figures: bool = False) -> metrics.Summary:
     """Train one agent online for ``episodes`` episodes (in total, counting a resumed run's
     earlier ones) and return the summary dict (metrics.SUMMARY_KEYS), also written to
     ``out_dir``/summary.json. See the module docstring and runfolder.py for the files.
@@ -227,6 +228,8 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
     should_stop: called after every episode; true stops as a signal would.
     handle_signals: install the SIGINT/SIGTERM handlers (default: when in the main thread).
     log: a callable taking one message line (default: stderr, above the progress bar).
+    figures: at the end, also write the look inside the network (inside.py: tick_raster.png,
+    policy.png, value.png, wear.png; a few seconds).
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
         raise ValueError(f'episodes must be an integer >= 0, got {episodes!r}')
@@ -241,10 +244,17 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
     with rf.RunLock(out_dir):
         env = make_env(env_id)
         try:
-            return _train(config, int(seed), env_id, env, episodes, out_dir, resume, progress,
-                          checkpoint_every, should_stop, handle_signals, log)
+            summary = _train(config, int(seed), env_id, env, episodes, out_dir, resume, progress,
+                             checkpoint_every, should_stop, handle_signals, log)
         finally:
             env.close()
+        if figures:
+            from memsnn_controller.experiments.inside import write_network_figures
+            from memsnn_controller.snn.agent import Agent
+
+            agent = Agent.from_checkpoint(os.path.join(out_dir, rf.CHECKPOINT_FILE))
+            write_network_figures(agent, out_dir, title=f'{env_id}, seed {seed}')
+        return summary
 
 
 def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[Any, Any]',

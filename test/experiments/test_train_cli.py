@@ -53,10 +53,17 @@ def test_train_writes_every_output_and_resumes(tmp_path):
     assert agent.episode_lengths == log['length'] and agent.seed == 2
     assert agent.config == expected
     assert is_png(out / rf.CURVE_FILE)
+    from memsnn_controller.experiments.inside import FIGURES
+
+    for name in FIGURES:  # the look inside the network
+        assert is_png(out / name), name
+    # The energy estimate per tick and the measured tick time.
+    assert summary['energy_estimate_nj_per_tick'] > summary['energy_estimate_read_nj_per_tick'] > 0
+    assert summary['tick_us'] > 0
 
     # --resume takes the configuration, seed and env from the folder; --episodes extends it.
-    result = run_module(MODULE, ['--out', out, '--resume', '--episodes', 5, '--no-progress'],
-                        cwd=tmp_path)
+    result = run_module(MODULE, ['--out', out, '--resume', '--episodes', 5, '--no-progress',
+                                 '--no-figures'], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'mean100' not in result.stderr
     log5 = rf.read_episodes(out / rf.EPISODES_FILE)
@@ -98,8 +105,8 @@ def test_overrides_in_exponent_form_are_accepted(tmp_path):
     from memsnn_controller.apps.train import main
 
     out = tmp_path / 'run'
-    code = main(['--episodes', '1', '--out', str(out), '--no-progress', *TINY_ARGS,
-                 '--set', 'learning.trace_eps=1e-3', '--set', 'actor.eta=2.5E-3'])
+    code = main(['--episodes', '1', '--out', str(out), '--no-progress', '--no-figures',
+                 *TINY_ARGS, '--set', 'learning.trace_eps=1e-3', '--set', 'actor.eta=2.5E-3'])
     assert code == 0
     config = AgentConfig.from_yaml(out / rf.CONFIG_FILE)
     assert config.learning.trace_eps == 1e-3 and config.actor.eta == 2.5e-3
@@ -148,6 +155,6 @@ def test_ctrl_c_finishes_the_episode_checkpoints_and_resumes(tmp_path):
     assert Agent.from_checkpoint(out / rf.CHECKPOINT_FILE).episodes == done
     assert not (out / rf.SUMMARY_FILE).exists()
     result = run_module(MODULE, ['--out', out, '--resume', '--episodes', done + 2,
-                                 '--no-progress'], cwd=tmp_path)
+                                 '--no-progress', '--no-figures'], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert rf.read_episodes(out / rf.EPISODES_FILE)['episode'] == list(range(done + 2))
