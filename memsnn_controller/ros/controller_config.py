@@ -78,6 +78,12 @@ def _overrides(value):
     return None
 
 
+def _record_path(value):
+    if value and os.path.exists(value):
+        return 'must not exist yet (a bag folder is never overwritten), or be empty'
+    return None
+
+
 def _checkpoint_path(value):
     if value and os.path.isdir(value):
         return 'must be a file path, not a folder'
@@ -116,6 +122,11 @@ SPECS = (
                   'checkpoint file: loaded at configure if it exists; written atomically by '
                   "~/save_checkpoint, every autosave_period and at cleanup and shutdown; '' = "
                   'none', _checkpoint_path),
+    ParameterSpec('record_path', '',
+                  'rosbag2 folder (MCAP storage) to record joint_states, the commands, '
+                  '/diagnostics and /clock into, from configure to cleanup or shutdown; it '
+                  "must not exist yet; '' = no recording (needs the record extra)",
+                  _record_path, configure_only=True),
     ParameterSpec('autosave_period', 30.0,
                   'wall seconds between automatic checkpoints (only when learning changed '
                   'something); 0 = off; [0, 86400]', checks.in_range(0.0, 86400.0, ' s')),

@@ -90,6 +90,7 @@ class ControllerNode(LifecycleNode):
         super().__init__(NODE_NAME, **node_kwargs)
         self._loop = None
         self._sub = None
+        self._recorder = None
         self.last_error = ''
         self._writes = queue.Queue()  # (snapshot, path, done) for the writer thread, in order
         self._writer = None
@@ -225,6 +226,8 @@ class ControllerNode(LifecycleNode):
                  f'{config.neuron.dt_ms:.4g} ms per {p["control_period"]:g} s tick, reward '
                  f'{config.reward.name}, device {config.device.model}, decoder '
                  f'{config.actor.decoder}; kernels warmed in {time.monotonic() - started:.1f} s)')
+        if p['record_path']:
+            self._start_recording(p['record_path'])
         self._loop = control_loop.ControlLoop(agent, control_loop.LoopSettings.from_parameters(p))
         self._saved_steps = agent.total_steps
         if p['autosave_period'] > 0:
@@ -276,9 +279,23 @@ class ControllerNode(LifecycleNode):
         if self._loop is not None:
             self._loop.restart()
 
+    def _start_recording(self, path):
+        from memsnn_controller.ros.recorder import BagRecorder, controller_topics
+
+        self._recorder = BagRecorder(self, path, controller_topics())
+        self.get_logger().info(f'recording {", ".join(self._recorder.counts)} to {path}')
+
+    def _stop_recording(self):
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            recorder.close()
+            self.get_logger().info(f'recorded {sum(recorder.counts.values())} messages to '
+                                   f'{recorder.path}')
+
     def _release_agent(self):
-        """Save the checkpoint (if a path is set and the agent did not fault) and drop the
-        agent."""
+        """Save the checkpoint (if a path is set and the agent did not fault), close the
+        recording and drop the agent."""
+        self._stop_recording()
         self._autosave_timer.cancel()
         path = self.parameters()['checkpoint_path']
         if self._loop is not None and path:
@@ -522,6 +539,7 @@ class ControllerNode(LifecycleNode):
             level=bytes([report.level]), hardware_id=HARDWARE_ID))
 
     def destroy_node(self):
+        self._stop_recording()
         self._join_save()
         super().destroy_node()
 

@@ -7,12 +7,13 @@ import signal
 import sys
 import time
 
+from bags import check_stamps, read_bag
 from controller_test_client import warm_kernels
 import pytest
 import yaml
 
-from memsnn_controller.apps.bringup import BringupError, cli, outputs, params
-from memsnn_controller.experiments import metrics
+from memsnn_controller.apps.bringup import BringupError, cli, extras, outputs, params
+from memsnn_controller.experiments import inside, metrics
 from memsnn_controller.experiments import runfolder as rf
 from memsnn_controller.ros import controller_config
 from memsnn_controller.snn.checkpoint import load_checkpoint
@@ -128,8 +129,8 @@ def test_the_config_files_are_found():
 
 def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
     out = tmp_path / 'run'
-    proc = spawn(bringup_argv('--episodes', '25', '--target', '0', '--out', str(out)),
-                 name='bringup')
+    proc = spawn(bringup_argv('--episodes', '25', '--target', '0', '--out', str(out),
+                              '--record'), name='bringup')
     assert proc.wait(timeout=180) == 0, proc.log_text()
     log = proc.log_text()
     assert 'episode budget of 25 reached' in log and 'Traceback' not in log
@@ -146,6 +147,26 @@ def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
     expected = controller_config.build_agent_config(dict(controller_config.defaults()))
     assert AgentConfig.from_yaml(out / 'config.yaml') == expected
     assert json.loads((out / 'run.json').read_text())['mode'] == 'lockstep'
+    # The look inside, the video and the energy estimate.
+    for name in inside.FIGURES + (extras.VIDEO_FILE,):
+        assert (out / name).stat().st_size > 0, name
+    assert summary['energy_estimate_nj_per_tick'] > 0 and summary['tick_us'] > 0
+    # The recording: every topic, its type, counts that agree with the run, ordered stamps.
+    bag = read_bag(out / 'rosbag')
+    assert {topic: kind for topic, (kind, _) in bag.items()} == {
+        '/joint_states': 'sensor_msgs/msg/JointState',
+        '/effort_controller/commands': 'std_msgs/msg/Float64MultiArray',
+        '/diagnostics': 'diagnostic_msgs/msg/DiagnosticArray',
+        '/clock': 'rosgraph_msgs/msg/Clock'}
+    counts = {topic: len(messages) for topic, (_, messages) in bag.items()}
+    # In lockstep every state is answered, and every step of every episode is a state.
+    assert counts['/joint_states'] >= summary['env_steps']
+    assert abs(counts['/effort_controller/commands'] - counts['/joint_states']) <= 5
+    assert counts['/clock'] >= summary['env_steps']
+    episodes_reported = sum(status.name == 'memsnn_controller: episode'
+                            for _, msg in bag['/diagnostics'][1] for status in msg.status)
+    assert episodes_reported == summary['episodes']
+    check_stamps(bag)
 
     # The folder now holds a run: a second start without --resume is refused.
     again = spawn(bringup_argv('--episodes', '30', '--out', str(out)), name='again')
@@ -155,8 +176,8 @@ def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
 
 def test_separate_processes_and_ctrl_c(spawn, tmp_path):
     out = tmp_path / 'run'
-    proc = spawn(bringup_argv('--processes', '--episodes', '100000', '--out', str(out)),
-                 name='bringup')
+    proc = spawn(bringup_argv('--processes', '--episodes', '100000', '--out', str(out),
+                              '--record', '--no-figures', '--no-video'), name='bringup')
     deadline = time.monotonic() + 120
     while csv_rows(out / 'episodes.csv') < 10:
         assert proc.running(), proc.log_text()
@@ -173,6 +194,20 @@ def test_separate_processes_and_ctrl_c(spawn, tmp_path):
     assert f'saved {out}/checkpoint.npz' in log
     _, _, arrays = load_checkpoint(out / 'checkpoint.npz')
     assert list(arrays['episode_lengths']) == rf.read_episodes(out / 'episodes.csv')['length']
+    # The controller's process closed its bag when it shut down on SIGINT.
+    assert (out / 'rosbag' / 'metadata.yaml').is_file()
+    bag = read_bag(out / 'rosbag')
+    assert len(bag['/joint_states'][1]) >= summary['env_steps']
+    check_stamps(bag)
+    assert not (out / 'policy.png').exists() and not (out / extras.VIDEO_FILE).exists()
+
+
+def test_a_resumed_recording_gets_a_new_bag_folder(tmp_path):
+    (tmp_path / 'run' / 'rosbag').mkdir(parents=True)
+    _, ctrl = params.resolve_parameters(options(tmp_path, '--record'))
+    assert ctrl['record_path'] == str(tmp_path / 'run' / 'rosbag_2')
+    _, ctrl = params.resolve_parameters(options(tmp_path))
+    assert ctrl['record_path'] == ''
 
 
 def test_bad_options_exit_with_one_line(spawn, tmp_path):

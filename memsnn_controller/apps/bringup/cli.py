@@ -18,7 +18,10 @@ episodes.csv, checkpoint.npz (the controller's checkpoint_path: autosaved while 
 saved at the end), learning_curve.png, summary.json (the same keys as memsnn-train's),
 config.yaml (the controller's AgentConfig) and run.json, plus params.yaml (the resolved
 parameters of both nodes: ``sim_node --ros-args --params-file DIR/params.yaml`` restarts the
-same setup) and, with --processes, the nodes' logs.
+same setup) and, with --processes, the nodes' logs. At the end, from the checkpoint: a look
+inside the network (tick_raster.png, policy.png, value.png, wear.png) and episode.gif, the
+trained agent balancing with learning frozen (--no-figures, --no-video skip them). With
+--record the controller records its topics into DIR/rosbag (rosbag2, MCAP).
 
 It stops after --episodes episodes in total (a resumed run's included) or as soon as the
 trailing-100 mean episode length reaches --target (full windows of 100, as memsnn-train's
@@ -76,6 +79,14 @@ def build_parser():
     p.add_argument('--processes', action='store_true',
                    help='run each node in its own process instead of all in this one')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.add_argument('--record', action='store_true',
+                   help="record the controller's topics as a rosbag2 (MCAP) in DIR/rosbag "
+                        "(the controller's record_path; needs the record extra)")
+    p.add_argument('--no-figures', action='store_true',
+                   help='skip the look inside the network at the end (tick_raster.png, '
+                        'policy.png, value.png, wear.png)')
+    p.add_argument('--no-video', action='store_true',
+                   help='skip the short video of the trained agent at the end (episode.gif)')
     return p
 
 

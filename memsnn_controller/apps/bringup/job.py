@@ -118,7 +118,8 @@ node, spin_until, monitor, params_path, out, log)
         try:
             if recorder.t0 is not None:
                 outcome = finish(out, sim['mode'], nodes, monitor, spin_until, recorder, config,
-                                 ctrl, reason, failure, log)
+                                 ctrl, reason, failure, log,
+                                 make_extras=(not args.no_figures, not args.no_video))
         finally:
             nodes.shutdown()
             executor.shutdown()

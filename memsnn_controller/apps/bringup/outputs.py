@@ -6,6 +6,7 @@
     DIR/episodes.csv       one row per episode report, in index order
     DIR/checkpoint.npz     the controller's (its checkpoint_path)
     DIR/summary.json, DIR/learning_curve.png   at the end
+    DIR/rosbag/, the figures and episode.gif     extras.py
 
 ``prepare`` starts or resumes the folder, ``Recorder`` appends the episode reports and
 ``finish`` stops the controller and writes the rest.
@@ -16,7 +17,7 @@ import os
 import time
 
 from memsnn_controller import __version__
-from memsnn_controller.apps.bringup import PARAMS_FILE, PROG, SIM_NODE, BringupError
+from memsnn_controller.apps.bringup import PARAMS_FILE, PROG, SIM_NODE, BringupError, extras
 from memsnn_controller.apps.bringup.params import write_params_file
 from memsnn_controller.apps.cli import EXIT_FAILED, fail
 from memsnn_controller.experiments import metrics
@@ -107,9 +108,10 @@ class Recorder:
 
 
 def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason, failure,
-            log):
-    """Deactivate (0 N), save the checkpoint, write the outputs, print the summary; returns the
-    exit code (1 after a node failure)."""
+            log, make_extras=(True, True)):
+    """Deactivate (0 N), save the checkpoint, write the outputs (and, as ``make_extras`` =
+    (figures, video) asks, extras.py's), print the summary; returns the exit code (1 after a
+    node failure)."""
     from memsnn_controller.experiments.plots import plot_learning_curve
     from memsnn_controller.snn import energy
     from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
@@ -158,6 +160,11 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
                         title=f'ROS bringup ({mode}): reward {config.reward.name}, '
                               f'device {config.device.model}, seed {ctrl["seed"]}')
     rf.write_json(os.path.join(out, rf.SUMMARY_FILE), summary)
+    figures, video = make_extras
+    extra_files = extras.write_figures_and_video(out, checkpoint, f'ROS bringup, seed '
+                                                 f'{ctrl["seed"]}', figures, video, log)
+    if ctrl.get('record_path'):
+        extra_files.append(os.path.relpath(ctrl['record_path'], out) + '/')
     print(metrics.format_summary(summary, out))
     status, loop, sim_status = monitor.status, monitor.loop_status, monitor.sim_status
     if status:
@@ -169,7 +176,8 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         print(f'  simulator: {sim_status.get("ticks_per_second")} ticks/s (last report), '
               f'{sim_status.get("command_timeouts")} command timeouts')
     print(f'  {reason or failure}; outputs in {out}/: {rf.EPISODES_FILE}, {rf.SUMMARY_FILE}, '
-          f'{rf.CURVE_FILE}, {rf.CHECKPOINT_FILE}, {rf.CONFIG_FILE}, {PARAMS_FILE}')
+          f'{rf.CURVE_FILE}, {rf.CHECKPOINT_FILE}, {rf.CONFIG_FILE}, {PARAMS_FILE}'
+          + ''.join(f', {name}' for name in extra_files))
     if failure:
         return fail(PROG, failure, EXIT_FAILED)
     return 0

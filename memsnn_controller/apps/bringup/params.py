@@ -3,10 +3,10 @@
 Precedence, later winning: the package's parameter files (config/simulator.yaml for the
 simulator and config/controller.yaml for the controller, each keyed '/**' so that it applies
 under any namespace; a resumed run's params.yaml instead), then each --params-file in order,
-then the options (--mode, --gui, --seed, --reward, --device, --set, --out). In a --params-file
-the section '/**' applies to both nodes and a node's own section wins over it. Each file is read by
-rclpy's own parser (``rclpy.parameter.parameter_dict_from_yaml_file``), as a node given
-``--params-file`` would read it; this module adds what that parser leaves out: one-line errors for
+then the options (--mode, --gui, --seed, --reward, --device, --set, --out, --record). In a
+--params-file the section '/**' applies to both nodes and a node's own section wins over it. Each
+file is read by rclpy's own parser (``rclpy.parameter.parameter_dict_from_yaml_file``), as a node
+given ``--params-file`` would read it; this module adds what that parser leaves out: one-line errors for
 a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats
 (``1e-3``, which rcl reads as a double and rclpy's YAML 1.1 as a string).
 """
@@ -14,7 +14,7 @@ a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.
 import os
 from typing import Any
 
-from memsnn_controller.apps.bringup import CONTROLLER_NODE, PROG, SIM_NODE, BringupError
+from memsnn_controller.apps.bringup import CONTROLLER_NODE, PROG, SIM_NODE, BringupError, extras
 from memsnn_controller.common import yaml_values
 from memsnn_controller.common.atomic import write_atomic
 from memsnn_controller.ros import controller_config, sim_config
@@ -131,6 +131,11 @@ def resolve_parameters(args, base_file=None):
         ctrl['device'] = args.device
     ctrl['agent_overrides'] = list(ctrl.get('agent_overrides') or ()) + list(args.overrides)
     ctrl['checkpoint_path'] = os.path.abspath(os.path.join(args.out, 'checkpoint.npz'))
+    # A recording goes into a new bag folder of the run; a resumed run's old one is not reused.
+    if getattr(args, 'record', False):
+        ctrl['record_path'] = extras.bag_folder(args.out)
+    elif 'record_path' not in explicit:
+        ctrl['record_path'] = ''
     ctrl['use_sim_time'] = bool(sim['publish_clock'])
     # The bringup drives the lifecycle itself, once it listens to the controller's diagnostics.
     ctrl['autostart'] = False
