@@ -18,9 +18,12 @@ PLACEMENT = {'namespace', 'joint_states_topic', 'commands_topic'}
 ARGUMENTS = {
     'cartpole_sim.launch.py': {'mode', 'gui', 'reward', 'checkpoint', 'params_file', *PLACEMENT},
     'controller.launch.py': {'params_file', 'checkpoint', 'reward', 'use_sim_time', *PLACEMENT},
+    'ros2_control.launch.py': {'hardware', 'params_file', 'checkpoint', 'reward',
+                               'controllers_file', *PLACEMENT},
 }
 NODES = {'cartpole_sim.launch.py': {'Node', 'LifecycleNode'},
-         'controller.launch.py': {'LifecycleNode'}}
+         'controller.launch.py': {'LifecycleNode'},
+         'ros2_control.launch.py': {'Node', 'LifecycleNode'}}
 
 
 def declared_arguments(path):
