@@ -237,6 +237,18 @@ def _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre):
             _ring_push(neurons.ring, spk_post[s], t)
 
 
+@kernel(inline='always')
+def _neural_step(k, t0, pairing, p, rng, store, inputs, neurons, carry, tables, scratch, n_act):
+    """Neural step k of the tick (at time t0 + k): input spikes, the LIF step, and the pairing
+    eligibility of the window and MSTDPET rules; returns the input spikes."""
+    t = t0 + k
+    n_pre = _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, n_act)
+    _neuron_step(p, rng, neurons, scratch.current, scratch.spiked)
+    if pairing:
+        _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre)
+    return n_pre
+
+
 @kernel
 def _clear_raster(scratch):
     """Raster: every entry <- 0 at the start of a recorded tick."""
@@ -463,20 +475,21 @@ def tick(obs, command, output, params, carry, rng, tables, inputs, neurons, stor
                        scratch.activation)
         _begin_tick(p, neurons, inputs, c, scratch, n_act)
         pairing = p.eligibility != S.ELIG_ROLE
-        record = scratch.raster_post.shape[0] > 0
-        if record:
-            _clear_raster(scratch)
         t0 = c.time
         n_input_spikes = 0
-        for k in range(p.substeps):
-            t = t0 + k
-            n_pre = _input_spikes(k, t, p, rng, store, inputs, neurons, c, tables, scratch, n_act)
-            n_input_spikes += n_pre
-            _neuron_step(p, rng, neurons, scratch.current, scratch.spiked)
-            if pairing:
-                _pairing(k, t, p, store, neurons, inputs, c, tables, scratch, n_pre)
-            if record:
+        # The recording loop is a loop of its own: a test inside the common one cost 5 % of
+        # the tick (measured), the loop without it nothing.
+        if scratch.raster_post.shape[0] > 0:
+            _clear_raster(scratch)
+            for k in range(p.substeps):
+                n_pre = _neural_step(k, t0, pairing, p, rng, store, inputs, neurons, c, tables,
+                                     scratch, n_act)
+                n_input_spikes += n_pre
                 _record_step(k, scratch, n_pre)
+        else:
+            for k in range(p.substeps):
+                n_input_spikes += _neural_step(k, t0, pairing, p, rng, store, inputs, neurons, c,
+                                               tables, scratch, n_act)
         c.time = t0 + p.substeps
         out.input_spikes = n_input_spikes
         out.neuron_updates = p.substeps * neurons.v.shape[0]
