@@ -14,9 +14,12 @@ ROS_PACKAGES = ('rclpy', 'rcl_interfaces', 'builtin_interfaces', 'ament_index_py
 PYTHON_KEYS = {'numpy': 'python3-numpy', 'yaml': 'python3-yaml', 'tqdm': 'python3-tqdm',
                'matplotlib': 'python3-matplotlib', 'numba': 'python3-numba',
                'gymnasium': 'python3-gymnasium-pip', 'pybullet': 'python3-pybullet-pip',
-               'pybullet_data': 'python3-pybullet-pip'}
+               'pybullet_data': 'python3-pybullet-pip', 'PIL': 'python3-pil'}
 # Imported only by optional features, never by the nodes: not ROS dependencies.
-OPTIONAL = {'ray': "memsnn-compare --backend ray (the 'cluster' extra)"}
+OPTIONAL = {'ray': "memsnn-compare --backend ray (the 'cluster' extra)",
+            'rosbags': "the controller's record_path and memsnn-bringup --record (the 'record' "
+                       'extra; on a ROS installation ros2 bag record does the same)',
+            'imageio': "memsnn-render's MP4 (the 'video' extra)"}
 
 
 def imported_top_level(paths):

@@ -124,8 +124,8 @@ SPECS = (
                   'none', _checkpoint_path),
     ParameterSpec('record_path', '',
                   'rosbag2 folder (MCAP storage) to record joint_states, the commands, '
-                  '/diagnostics and /clock into, from configure to cleanup or shutdown; it '
-                  "must not exist yet; '' = no recording (needs the record extra)",
+                  '~/episodes, /diagnostics and /clock into, from configure to cleanup or '
+                  "shutdown; it must not exist yet; '' = no recording (needs the record extra)",
                   _record_path, configure_only=True),
     ParameterSpec('autosave_period', 30.0,
                   'wall seconds between automatic checkpoints (only when learning changed '

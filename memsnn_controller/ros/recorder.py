@@ -162,13 +162,15 @@ class BagRecorder:
 
 def controller_topics():
     """What the controller records (its ``record_path``): the joint states it hears, the
-    commands it publishes, /diagnostics (status and episode reports) and /clock."""
-    from diagnostic_msgs.msg import DiagnosticArray
+    commands it publishes, its episode reports (``~/episodes``), /diagnostics (the status
+    reports of every node) and /clock."""
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
     from rosgraph_msgs.msg import Clock
     from sensor_msgs.msg import JointState
     from std_msgs.msg import Float64MultiArray
 
     return [Topic('joint_states', JointState, BEST_EFFORT),
             Topic('effort_controller/commands', Float64MultiArray, RELIABLE),
+            Topic('~/episodes', DiagnosticStatus, RELIABLE),
             Topic('/diagnostics', DiagnosticArray, RELIABLE),
             Topic('/clock', Clock, BEST_EFFORT)]

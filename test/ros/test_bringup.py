@@ -156,6 +156,7 @@ def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
     assert {topic: kind for topic, (kind, _) in bag.items()} == {
         '/joint_states': 'sensor_msgs/msg/JointState',
         '/effort_controller/commands': 'std_msgs/msg/Float64MultiArray',
+        '/memsnn_controller/episodes': 'diagnostic_msgs/msg/DiagnosticStatus',
         '/diagnostics': 'diagnostic_msgs/msg/DiagnosticArray',
         '/clock': 'rosgraph_msgs/msg/Clock'}
     counts = {topic: len(messages) for topic, (_, messages) in bag.items()}
@@ -163,9 +164,11 @@ def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
     assert counts['/joint_states'] >= summary['env_steps']
     assert abs(counts['/effort_controller/commands'] - counts['/joint_states']) <= 5
     assert counts['/clock'] >= summary['env_steps']
-    episodes_reported = sum(status.name == 'memsnn_controller: episode'
-                            for _, msg in bag['/diagnostics'][1] for status in msg.status)
-    assert episodes_reported == summary['episodes']
+    reports = [msg for _, msg in bag['/memsnn_controller/episodes'][1]]
+    assert [int(dict((kv.key, kv.value) for kv in r.values)['index']) for r in reports] == list(
+        range(summary['episodes']))
+    assert counts['/diagnostics'] > 0
+    assert any(kv.key == 'energy_estimate_nj_per_tick' for r in reports for kv in r.values)
     check_stamps(bag)
 
     # The folder now holds a run: a second start without --resume is refused.

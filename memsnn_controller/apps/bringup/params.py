@@ -6,8 +6,8 @@ under any namespace; a resumed run's params.yaml instead), then each --params-fi
 then the options (--mode, --gui, --seed, --reward, --device, --set, --out, --record). In a
 --params-file the section '/**' applies to both nodes and a node's own section wins over it. Each
 file is read by rclpy's own parser (``rclpy.parameter.parameter_dict_from_yaml_file``), as a node
-given ``--params-file`` would read it; this module adds what that parser leaves out: one-line errors for
-a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats
+given ``--params-file`` would read it; this module adds what that parser leaves out: one-line
+errors for a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats
 (``1e-3``, which rcl reads as a double and rclpy's YAML 1.1 as a string).
 """
 
