@@ -177,7 +177,7 @@ def markdown(rows: Sequence[Row], settings: Mapping[str, Any] | None = None) -> 
         kept = sum(r['min_after_475'] is not None and r['min_after_475'] >= 400 for r in group)
         cells = [reward, device, variant, str(n), f'{solved}/{n}', f'{kept}/{solved}' if solved
                  else '-']
-        cells += [_stat([r[c] for r in group], d, n) for c, _, d in _METRICS]
+        cells += [_stat([r.get(c) for r in group], d, n) for c, _, d in _METRICS]
         lines.append('| ' + ' | '.join(cells) + ' |')
     if failed:
         lines += ['', '## Failed runs', '']

@@ -26,7 +26,7 @@ from memsnn_controller.experiments import runfolder as rf
 MODULE = 'memsnn_controller.apps.compare'
 RUN_FILES = (rf.CONFIG_FILE, rf.RUN_FILE, rf.EPISODES_FILE, rf.CHECKPOINT_FILE, rf.SUMMARY_FILE,
              rf.CURVE_FILE)
-WALL = ('wall_s', 'elapsed_s')
+WALL = ('wall_s', 'elapsed_s', 'tick_us')  # measured times
 GRID = ('--rewards', 'sparse', 'angle', '--seeds', '2', '--episodes', '3', '--checkpoint-every',
         '2', '--no-progress', *TINY_ARGS)
 

@@ -192,8 +192,12 @@ def test_autosave_and_restore_across_a_killed_controller(spawn, rclpy_context, t
     assert 'restored' in ctl2.log_text()
     # The restored controller continues the episode count from the checkpoint.
     assert min(new_episodes()) >= saved_episodes
-    first_status = next(s for s in client.statuses if s['_received'] > restarted
-                        and 'episodes' in s)
+    # Episode reports are transient-local, status reports are not: under load the first
+    # episodes can arrive before the first status that discovery lets through.
+    def new_statuses():
+        return [s for s in client.statuses if s['_received'] > restarted and 'episodes' in s]
+    assert client.spin_until(lambda: new_statuses(), 30.0, (sim, ctl2)), logs(sim, ctl2)
+    first_status = new_statuses()[0]
     assert int(first_status['episodes']) >= saved_episodes
     # Ctrl-C saves once more.
     ctl2.send_signal(signal.SIGINT)
