@@ -14,6 +14,7 @@ Exit codes: 0 written; 2 bad arguments, checkpoint or format (one line on stderr
 """
 
 import argparse
+from collections.abc import Sequence
 import sys
 
 from memsnn_controller.apps.cli import fail
@@ -21,7 +22,7 @@ from memsnn_controller.apps.cli import fail
 PROG = 'memsnn-render'
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__.split('\n\n')[0].split(': ', 1)[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split('\n\n', 1)[1])
@@ -39,7 +40,7 @@ def build_parser():
     return p
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from memsnn_controller.experiments.video import VideoError, render_video, video_format
     from memsnn_controller.snn.agent import Agent

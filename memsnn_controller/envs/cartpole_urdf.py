@@ -20,7 +20,11 @@ manager with ``controllers_file``). With a block the model is anchored to a ``wo
 fixed joint, as Gazebo needs; PyBullet fixes the base itself (useFixedBase).
 """
 
+from typing import Literal
+
 from memsnn_controller.common import checks
+
+Hardware = Literal['mock', 'gazebo']
 
 CART_JOINT = 'slider_to_cart'
 POLE_JOINT = 'cart_to_pole'
@@ -36,17 +40,18 @@ POLE_SIDE = 0.05
 TRACK_LIMIT = 15.0
 
 
-def _box_inertia(mass, size):
+def _box_inertia(mass: float, size: tuple[float, float, float]) -> tuple[float, float, float]:
     a, b, c = size
     return (mass * (b * b + c * c) / 12.0, mass * (a * a + c * c) / 12.0,
             mass * (a * a + b * b) / 12.0)
 
 
-def _num(value):
+def _num(value: float) -> str:
     return f'{value:.10g}'
 
 
-def _box_link(name, size, mass, z, color, rgba, collision=True):
+def _box_link(name: str, size: tuple[float, float, float], mass: float, z: float, color: str,
+              rgba: str, collision: bool = True) -> list[str]:
     ixx, iyy, izz = _box_inertia(mass, size)
     box = ' '.join(_num(v) for v in size)
     origin = f'<origin rpy="0 0 0" xyz="0 0 {_num(z)}"/>'
@@ -71,7 +76,7 @@ def _box_link(name, size, mass, z, color, rgba, collision=True):
     return lines
 
 
-def _ros2_control(hardware, controllers_file):
+def _ros2_control(hardware: Hardware, controllers_file: str) -> list[str]:
     plugin = HARDWARE[hardware]
     lines = ['  <ros2_control name="CartPoleSystem" type="system">',
              '    <hardware>',
@@ -104,8 +109,8 @@ def _ros2_control(hardware, controllers_file):
     return lines
 
 
-def cartpole_urdf(pole_length=1.0, pole_mass=0.1, cart_mass=1.0, ros2_control=None,
-                  controllers_file=''):
+def cartpole_urdf(pole_length: float = 1.0, pole_mass: float = 0.1, cart_mass: float = 1.0,
+                  ros2_control: Hardware | None = None, controllers_file: str = '') -> str:
     """The URDF text of the cart-pole (see the module docstring); ValueError names a bad
     argument."""
     checks.require('pole_length', pole_length, checks.above_zero(100.0, ' m'))
@@ -154,7 +159,7 @@ def cartpole_urdf(pole_length=1.0, pole_mass=0.1, cart_mass=1.0, ros2_control=No
     return '\n'.join(lines) + '\n'
 
 
-def main():
+def main() -> None:
     """Print the shipped urdf/cartpole.urdf (``python -m memsnn_controller.envs.cartpole_urdf >
     urdf/cartpole.urdf``)."""
     print(cartpole_urdf(ros2_control='mock'), end='')

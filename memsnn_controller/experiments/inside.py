@@ -18,14 +18,28 @@ matplotlib's Agg canvas (plots.py), from the agent alone: a checkpoint is enough
 (``write_network_figures(Agent.from_checkpoint(path), folder)``).
 """
 
+from collections.abc import Sequence
 import copy
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from memsnn_controller.experiments.plots import _figure
 from memsnn_controller.snn import state as S
 from memsnn_controller.snn.config import STATE_NAMES
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.image import AxesImage
+
+    from memsnn_controller.snn.agent import Agent
+    from memsnn_controller.snn.config import AgentConfig
+    from memsnn_controller.snn.network import Network
+
+PathLike = str | os.PathLike[str]
 
 RASTER_FILE = 'tick_raster.png'
 POLICY_FILE = 'policy.png'
@@ -38,7 +52,7 @@ RASTER_STATE = (0.0, 0.0, 0.03, 0.3)
 UNITS = {'x': 'm', 'x_dot': 'm/s', 'theta': 'rad', 'theta_dot': 'rad/s'}
 
 
-def write_network_figures(agent, folder, title=''):
+def write_network_figures(agent: 'Agent', folder: PathLike, title: str = '') -> list[str]:
     """Write the four figures of ``agent`` into ``folder``; returns their paths."""
     paths = [os.path.join(folder, name) for name in FIGURES]
     plot_tick_raster(agent, paths[0], title=title)
@@ -49,7 +63,7 @@ def write_network_figures(agent, folder, title=''):
 
 
 # ---------------------------------------------------------------------------- quantities
-def column_groups(network):
+def column_groups(network: 'Network') -> dict[str, slice]:
     """{label: columns} of the neuron layout [left | right | V+ | V-] (empty critic halves
     left out)."""
     a, c = network.n_actor, network.n_critic
@@ -60,14 +74,15 @@ def column_groups(network):
     return groups
 
 
-def policy_per_input(network):
+def policy_per_input(network: 'Network') -> S.F64:
     """mean_j w_eff[i, right] - mean_j w_eff[i, left] for every input i."""
     w = network.synapses.w_eff
     a = network.n_actor
     return w[:, a:2 * a].mean(axis=1) - w[:, :a].mean(axis=1)
 
 
-def tick_spikes(agent, observation=RASTER_STATE):
+def tick_spikes(agent: 'Agent', observation: Sequence[float] = RASTER_STATE
+                ) -> tuple[S.U8, S.U8, S.Record]:
     """(raster_pre, raster_post, output) of one tick of a copy of ``agent``'s network on
     ``observation``, learning off; the agent itself is untouched."""
     from memsnn_controller.snn.agent import KERNELS
@@ -84,14 +99,15 @@ def tick_spikes(agent, observation=RASTER_STATE):
     return net.scratch.raster_pre.copy(), net.scratch.raster_post.copy(), net.output.copy()
 
 
-def values_per_input(agent, observations):
+def values_per_input(agent: 'Agent', observations: ArrayLike) -> S.F64:
     """The critic's V read out for each observation (one tick each, learning off, on a copy)."""
     from memsnn_controller.snn.agent import KERNELS
 
     net = copy.deepcopy(agent.network)
     run = net.bind(KERNELS[agent.kernel])
-    values = np.zeros(len(observations))
-    for k, obs in enumerate(observations):
+    states = np.asarray(observations, dtype=np.float64).reshape(-1, 4)
+    values = np.zeros(len(states))
+    for k, obs in enumerate(states):
         net.reset_state()
         net.obs[:] = obs
         net.command['phase'] = S.PHASE_STEP
@@ -102,14 +118,14 @@ def values_per_input(agent, observations):
     return values
 
 
-def box_grid(config):
+def box_grid(config: 'AgentConfig') -> tuple[tuple[float, ...], ...] | None:
     """The box segment's edges per state variable when the input layer is the boxes alone,
     else None."""
     enc = config.encoder
     return enc.box_edges if tuple(enc.segments) == ('boxes',) else None
 
 
-def bin_centres(edges):
+def bin_centres(edges: Sequence[float]) -> list[float]:
     """A representative value inside each of the len(edges) + 1 bins: midpoints inside, and
     half the nearest inner width (or 1) beyond the outer edges."""
     edges = list(edges)
@@ -120,14 +136,15 @@ def bin_centres(edges):
     return centres
 
 
-def box_states(edges):
+def box_states(edges: Sequence[Sequence[float]]) -> S.F64:
     """One state per box, in the encoder's box order (x slowest, theta_dot fastest)."""
     grids = np.meshgrid(*(bin_centres(e) for e in edges), indexing='ij')
     return np.stack([g.reshape(-1) for g in grids], axis=1)
 
 
 # ---------------------------------------------------------------------------- figures
-def plot_tick_raster(agent, path, observation=RASTER_STATE, title=''):
+def plot_tick_raster(agent: 'Agent', path: PathLike, observation: Sequence[float] = RASTER_STATE,
+                     title: str = '') -> None:
     """Every input's and neuron's spikes in one tick on ``observation``."""
     pre, post, out = tick_spikes(agent, observation)
     net = agent.network
@@ -139,7 +156,7 @@ def plot_tick_raster(agent, path, observation=RASTER_STATE, title=''):
     heights = [max(cols.stop - cols.start, 60) for _, cols in groups.values()]
     grid = fig.add_gridspec(len(groups), 1, height_ratios=heights, hspace=0.08)
     colors = ['0.2', 'tab:blue', 'tab:red', 'tab:green', 'tab:purple']
-    axes = []
+    axes: list[Axes] = []
     for k, ((label, (raster, cols)), color) in enumerate(zip(groups.items(), colors)):
         ax = fig.add_subplot(grid[k], sharex=axes[0] if axes else None)
         part = raster[:, cols]
@@ -167,18 +184,19 @@ def plot_tick_raster(agent, path, observation=RASTER_STATE, title=''):
     fig.savefig(path)
 
 
-def _grid_panels(fig, edges, values, cmap, label, limit):
+def _grid_panels(fig: 'Figure', edges: Sequence[Sequence[float]], values: ArrayLike, cmap: str,
+                 label: str, limit: float) -> None:
     """Small multiples of a per-box quantity: rows x bins, columns x_dot bins; each panel
     theta (horizontal) x theta_dot (vertical)."""
     shape = tuple(len(e) + 1 for e in edges)
     cube = np.asarray(values).reshape(shape)
     rows, cols = shape[0], shape[1]
-    image = None
+    images: list[AxesImage] = []
     for r in range(rows):
         for c in range(cols):
             ax = fig.add_subplot(rows, cols, r * cols + c + 1)
-            image = ax.imshow(cube[r, c].T, origin='lower', cmap=cmap, vmin=-limit, vmax=limit,
-                              aspect='auto')
+            images.append(ax.imshow(cube[r, c].T, origin='lower', cmap=cmap, vmin=-limit,
+                                    vmax=limit, aspect='auto'))
             ax.set_xticks(range(shape[2]))
             ax.set_yticks(range(shape[3]))
             ax.set_xticklabels(_bin_labels(edges[2], 'theta') if r == rows - 1 else [],
@@ -191,33 +209,35 @@ def _grid_panels(fig, edges, values, cmap, label, limit):
             if c == 0:
                 ax.set_ylabel('theta_dot (deg/s)', fontsize=7)
     fig.subplots_adjust(left=0.1, right=0.8, top=0.9, bottom=0.12, hspace=0.3, wspace=0.12)
-    fig.colorbar(image, ax=fig.axes, shrink=0.8, label=label)
+    fig.colorbar(images[-1], ax=fig.axes, shrink=0.8, label=label)
 
 
-def _bin_labels(edges, name):
+def _bin_labels(edges: Sequence[float], name: str) -> list[str]:
     scale = 180.0 / np.pi if name.startswith('theta') else 1.0
     e = [v * scale for v in edges]
-    fmt = (lambda v: f'{v:.0f}') if scale != 1.0 else (lambda v: f'{v:g}')
+
+    def fmt(v: float) -> str:
+        return f'{v:.0f}' if scale != 1.0 else f'{v:g}'
     labels = [f'<{fmt(e[0])}']
     labels += [f'{fmt(lo)}..{fmt(hi)}' for lo, hi in zip(e, e[1:])]
     labels.append(f'>{fmt(e[-1])}')
     return labels
 
 
-def _per_input(fig, values, label):
+def _per_input(fig: 'Figure', values: ArrayLike, label: str) -> None:
     ax = fig.add_subplot(1, 1, 1)
-    ax.bar(np.arange(len(values)), values, color=np.where(np.asarray(values) >= 0, 'tab:red',
-                                                          'tab:blue'))
+    heights = np.asarray(values, dtype=np.float64)
+    ax.bar(np.arange(heights.size), heights, color=np.where(heights >= 0, 'tab:red', 'tab:blue'))
     ax.set_xlabel('input')
     ax.set_ylabel(label)
 
 
-def _limit(values):
+def _limit(values: ArrayLike) -> float:
     top = float(np.max(np.abs(values))) if np.size(values) else 0.0
     return top if top > 0 else 1.0
 
 
-def plot_policy(agent, path, title=''):
+def plot_policy(agent: 'Agent', path: PathLike, title: str = '') -> None:
     """The actor's effective weight difference right - left per box."""
     values = policy_per_input(agent.network)
     edges = box_grid(agent.config)
@@ -232,7 +252,7 @@ def plot_policy(agent, path, title=''):
     fig.savefig(path)
 
 
-def plot_value(agent, path, title=''):
+def plot_value(agent: 'Agent', path: PathLike, title: str = '') -> None:
     """The critic's value V of each box (one read-out tick per box, learning off)."""
     edges = box_grid(agent.config)
     fig = _figure(10.0, 8.0)
@@ -254,7 +274,7 @@ def plot_value(agent, path, title=''):
     fig.savefig(path)
 
 
-def plot_wear(agent, path, title=''):
+def plot_wear(agent: 'Agent', path: PathLike, title: str = '') -> None:
     """Device writes per device (w+ and w- of every synapse), inputs x neurons, log scale."""
     from matplotlib.colors import LogNorm
 
@@ -262,13 +282,14 @@ def plot_wear(agent, path, title=''):
     fig = _figure(11.0, 4.8)
     top = max(int(syn.writes_pos.max()), int(syn.writes_neg.max()), 1)
     norm = LogNorm(vmin=1, vmax=max(top, 2))
-    image = None
+    images: list[AxesImage] = []
     groups = column_groups(agent.network)
     for k, (name, writes) in enumerate((('w+ devices', syn.writes_pos),
                                         ('w- devices', syn.writes_neg))):
         ax = fig.add_subplot(1, 2, k + 1)
         shown = np.ma.masked_equal(writes.astype(float), 0.0)
-        image = ax.imshow(shown, aspect='auto', cmap='magma', norm=norm, interpolation='nearest')
+        images.append(ax.imshow(shown, aspect='auto', cmap='magma', norm=norm,
+                                interpolation='nearest'))
         for cols in list(groups.values())[1:]:
             ax.axvline(cols.start - 0.5, color='0.6', linewidth=0.6)
         ax.set_xlabel('neuron (' + ' | '.join(groups) + ')', fontsize=7)
@@ -277,6 +298,6 @@ def plot_wear(agent, path, title=''):
         ax.set_title(f'{name}: {total} writes\nmax {int(writes.max())} per device, '
                      f'{int((writes > 0).sum())} of {writes.size} devices written', fontsize=8)
     fig.subplots_adjust(left=0.07, right=0.84, top=0.82, bottom=0.12, wspace=0.25)
-    fig.colorbar(image, ax=fig.axes, shrink=0.9, label='writes per device (white: none)')
+    fig.colorbar(images[-1], ax=fig.axes, shrink=0.9, label='writes per device (white: none)')
     fig.suptitle(f'{title + ": " if title else ""}device wear', fontsize=10)
     fig.savefig(path)

@@ -180,8 +180,9 @@ def format_summary(summary: Summary, out: str) -> str:
             + _energy_line(summary))
 
 
-def _energy_line(summary):
+def _energy_line(summary: Summary) -> str:
     total = summary.get('energy_estimate_nj_per_tick')
+    tick_us = summary.get('tick_us')
     if total is None:
         return ''
     return (f'\n  energy ESTIMATE per tick {total:.4g} nJ (read '
@@ -189,8 +190,7 @@ def _energy_line(summary):
             f'{summary["energy_estimate_write_nj_per_tick"]:.3g}, neurons '
             f'{summary["energy_estimate_neuron_nj_per_tick"]:.3g}; the same counts on Loihi '
             f'{summary["energy_estimate_digital_nj_per_tick"]:.4g})'
-            + ('' if summary.get('tick_us') is None
-               else f', measured tick {summary["tick_us"]:.1f} us on this CPU'))
+            + ('' if tick_us is None else f', measured tick {tick_us:.1f} us on this CPU'))
 
 
 

@@ -13,12 +13,21 @@ Formats by the file's suffix: .gif (Pillow, which matplotlib brings) or .mp4 (im
 imageio-ffmpeg: the ``video`` extra).
 """
 
+from collections.abc import Iterator, Sequence
 import os
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.envs.bullet_cartpole import BulletCartPole, BulletCartPoleConfig
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.agent import Agent
+
+Frame = NDArray[np.uint8]   # (height, width, 3) RGB
+PathLike = str | os.PathLike[str]
 
 FORMATS = ('.gif', '.mp4')
 
@@ -27,7 +36,7 @@ class VideoError(RuntimeError):
     """A video cannot be made as asked; the message says why."""
 
 
-def video_format(path):
+def video_format(path: PathLike) -> str:
     """The file's suffix if it is one of FORMATS, else VideoError."""
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix not in FORMATS:
@@ -35,7 +44,9 @@ def video_format(path):
     return suffix
 
 
-def episode_frames(agent, model, episode, seed, max_steps, every, size, learn):
+def episode_frames(agent: 'Agent', model: BulletCartPole, episode: int, seed: int,
+                   max_steps: int, every: int, size: tuple[int, int],
+                   learn: bool) -> Iterator[Frame]:
     """Run one episode of ``agent`` on ``model`` and yield its annotated frames (uint8 RGB)."""
     obs = model.reset(seed=seed)
     agent.reset()
@@ -59,7 +70,8 @@ def episode_frames(agent, model, episode, seed, max_steps, every, size, learn):
             return
 
 
-def _annotate(frame, t, episode, force, left, right, note):
+def _annotate(frame: Frame, t: float, episode: int, force: float, left: int, right: int,
+              note: str) -> Frame:
     from PIL import Image, ImageDraw
 
     image = Image.fromarray(frame)
@@ -78,8 +90,9 @@ def _annotate(frame, t, episode, force, left, right, note):
     return np.asarray(image)
 
 
-def render_video(agent, path, episodes=1, learn=False, max_seconds=10.0, every=2,
-                 size=(480, 300), seed=0):
+def render_video(agent: 'Agent', path: PathLike, episodes: int = 1, learn: bool = False,
+                 max_seconds: float = 10.0, every: int = 2, size: tuple[int, int] = (480, 300),
+                 seed: int = 0) -> int:
     """Write ``episodes`` episodes of ``agent`` to ``path`` (.gif or .mp4); returns the number
     of frames. ``every``: a frame every that many ticks; ``max_seconds``: each episode is cut
     after this much simulated time (at most 500 steps)."""
@@ -91,7 +104,7 @@ def render_video(agent, path, episodes=1, learn=False, max_seconds=10.0, every=2
     max_steps = max(1, min(cartpole_spec.MAX_EPISODE_STEPS, int(round(max_seconds / period))))
     fps = 1.0 / (period * every)
     agent.set_learning(learn)
-    frames = []
+    frames: list[Frame] = []
     model = BulletCartPole(BulletCartPoleConfig(control_period=period,
                                                 force_limit=config.actor.force_limit))
     try:
@@ -107,7 +120,7 @@ def render_video(agent, path, episodes=1, learn=False, max_seconds=10.0, every=2
     return len(frames)
 
 
-def _write_gif(path, frames, fps):
+def _write_gif(path: PathLike, frames: Sequence[Frame], fps: float) -> None:
     from PIL import Image
 
     images = [Image.fromarray(f).convert('P', palette=Image.Palette.ADAPTIVE, colors=64)
@@ -116,17 +129,18 @@ def _write_gif(path, frames, fps):
                    duration=int(round(1000.0 / fps)))
 
 
-def _write_mp4(path, frames, fps):
+def _write_mp4(path: PathLike, frames: Sequence[Frame], fps: float) -> None:
     try:
         import imageio.v2 as imageio
     except ImportError:
         raise VideoError('MP4 needs imageio and imageio-ffmpeg: pip install -e ".[video]" (or '
                          'write a .gif)') from None
     try:
-        with imageio.get_writer(path, fps=fps, codec='libx264', quality=7,
+        with imageio.get_writer(os.fspath(path), fps=fps, codec='libx264', quality=7,
                                 macro_block_size=2) as writer:
+            append: Any = writer.append_data  # type: ignore[attr-defined]  # (not in the stubs)
             for frame in frames:
-                writer.append_data(frame)
+                append(frame)
     except (ImportError, RuntimeError) as exc:  # no ffmpeg binary
         raise VideoError(f'MP4 cannot be written ({exc}); install the video extra or write a '
                          f'.gif') from None

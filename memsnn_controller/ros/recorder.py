@@ -24,11 +24,17 @@ Each message is stamped with the node's clock when it is received (sim time unde
 as ``ros2 bag record --use-sim-time`` does), so a lockstep run replays at the simulated rate.
 """
 
+from collections.abc import Callable, Sequence
+import os
 import queue
 import threading
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+if TYPE_CHECKING:
+    from rclpy.node import Node
+    from rosbags.interfaces import Connection, Qos
 
 # How the recorder subscribes: deep queues, so a burst in lockstep is not dropped before the
 # callback runs. Best effort matches every publisher; reliable only reliable ones.
@@ -54,12 +60,12 @@ class Topic(NamedTuple):
     qos: QoSProfile
 
 
-def type_name(msg_type):
+def type_name(msg_type: type) -> str:
     """'package/msg/Name' of an rclpy message class (what a bag stores)."""
     return f'{msg_type.__module__.split(".")[0]}/msg/{msg_type.__name__}'
 
 
-def _offered(qos):
+def _offered(qos: QoSProfile) -> 'Qos':
     """The rosbags Qos that a bag offers on replay for a subscription profile."""
     from rosbags.interfaces import (
         Qos,
@@ -81,7 +87,8 @@ class BagRecorder:
     """Records ``topics`` heard by ``node`` into a new rosbag2 folder ``path`` (MCAP storage,
     zstd chunks) until ``close``; ``counts`` holds the messages queued per topic."""
 
-    def __init__(self, node, path, topics):
+    def __init__(self, node: 'Node', path: str | os.PathLike[str],
+                 topics: Sequence[Topic]) -> None:
         try:
             from rosbags.rosbag2 import Writer
             from rosbags.rosbag2.enums import CompressionFormat, CompressionMode, StoragePlugin
@@ -91,23 +98,24 @@ class BagRecorder:
             raise RecorderError('recording needs the rosbags library: pip install '
                                 '"memsnn_controller[record]" (or pip install rosbags)') from None
         self.path = str(path)
-        self.counts = {}
+        self.counts: dict[str, int] = {}
         self._node = node
-        self._queue = queue.SimpleQueue()
-        self._subscriptions = []
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._subscriptions: list[Any] = []
+        self._writer: Writer | None = None
         store = get_typestore(getattr(Stores, TYPE_STORE))
         try:
-            self._writer = Writer(self.path, version=9, storage_plugin=StoragePlugin.MCAP)
-            self._writer.set_compression(CompressionMode.STORAGE, CompressionFormat.ZSTD)
-            self._writer.open()
+            writer = Writer(self.path, version=9, storage_plugin=StoragePlugin.MCAP)
+            writer.set_compression(CompressionMode.STORAGE, CompressionFormat.ZSTD)
+            writer.open()
         except (WriterError, OSError) as exc:
-            self._writer = None
             raise RecorderError(f'cannot record to {self.path}: {exc}') from None
+        self._writer = writer
         self._clock = node.get_clock()
         try:
             for topic in topics:
                 name = node.resolve_topic_name(topic.name)
-                connection = self._writer.add_connection(
+                connection = writer.add_connection(
                     name, type_name(topic.msg_type), typestore=store,
                     offered_qos_profiles=[_offered(topic.qos)])
                 self.counts[name] = 0
@@ -120,17 +128,18 @@ class BagRecorder:
         self._thread = threading.Thread(target=self._write_all, name='bag-writer', daemon=True)
         self._thread.start()
 
-    def _callback(self, name, connection):
+    def _callback(self, name: str, connection: 'Connection') -> Callable[[bytes], None]:
         put = self._queue.put
         clock = self._clock
         counts = self.counts
 
-        def on_message(data):
+        def on_message(data: bytes) -> None:
             put((connection, clock.now().nanoseconds, data))
             counts[name] += 1
         return on_message
 
-    def _write_all(self):
+    def _write_all(self) -> None:
+        assert self._writer is not None
         write = self._writer.write
         get = self._queue.get
         while True:
@@ -139,7 +148,7 @@ class BagRecorder:
                 return
             write(*item)
 
-    def close(self):
+    def close(self) -> None:
         """Stop listening, write what is queued, then the MCAP summary and metadata.yaml."""
         if self._writer is None:
             return
@@ -151,7 +160,7 @@ class BagRecorder:
         writer, self._writer = self._writer, None
         writer.close()
 
-    def _abort(self):
+    def _abort(self) -> None:
         for sub in self._subscriptions:
             self._node.destroy_subscription(sub)
         self._subscriptions = []
@@ -160,7 +169,7 @@ class BagRecorder:
             writer.close()
 
 
-def controller_topics():
+def controller_topics() -> list[Topic]:
     """What the controller records (its ``record_path``): the joint states it hears, the
     commands it publishes, its episode reports (``~/episodes``), /diagnostics (the status
     reports of every node) and /clock."""

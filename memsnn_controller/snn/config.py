@@ -439,7 +439,7 @@ class EnergyConfig(_Section):
 
     _path = 'energy'
 
-    def validate(self):
+    def validate(self) -> None:
         for f in fields(self):
             self._require(f.name, checks.non_negative)
 

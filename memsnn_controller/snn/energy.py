@@ -22,7 +22,11 @@ write-verify scheme would skip them), leakage, the host computing the reward, en
 decoder. It is an order-of-magnitude figure, labelled as an estimate wherever it is reported.
 """
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
+
+if TYPE_CHECKING:
+    from memsnn_controller.snn.config import AgentConfig
 
 PJ = 1e-12
 
@@ -38,7 +42,8 @@ class Activity(NamedTuple):
     timed_ticks: int = 0        # the ticks of this process, whose time was measured
     tick_ns: int = 0            # their measured time (perf_counter around the compiled call), ns
 
-    def __add__(self, other):
+    def __add__(self, other: tuple[int, ...]) -> 'Activity':  # type: ignore[override]
+        # (element-wise, where a tuple concatenates: Activity sums are what the counts need)
         return Activity(*(a + b for a, b in zip(self, other)))
 
 
@@ -52,11 +57,11 @@ class EnergyEstimate(NamedTuple):
     digital_j: float
 
     @property
-    def total_j(self):
+    def total_j(self) -> float:
         return self.read_j + self.write_j + self.neuron_j
 
 
-def activity_of_state(state):
+def activity_of_state(state: Mapping[str, Any]) -> Activity | None:
     """The run's Activity from an agent's exported state (a checkpoint's arrays); None for a
     checkpoint written before the activity counters."""
     counts = state.get('activity')
@@ -66,18 +71,18 @@ def activity_of_state(state):
     return Activity(ticks, spikes, updates, int(state['counters'][1]))
 
 
-def network_neurons(config):
+def network_neurons(config: 'AgentConfig') -> int:
     """Neurons of the network an AgentConfig builds: 2 actor sides (+ 2 critic halves)."""
     critic = 2 * config.critic.neurons_per_half if config.critic.enabled else 0
     return 2 * config.actor.neurons_per_side + critic
 
 
-def device_pulse_j(voltage_v, conductance_ms, pulse_ns):
+def device_pulse_j(voltage_v: float, conductance_ms: float, pulse_ns: float) -> float:
     """E = V^2 G t of one pulse, in joules (G in mS, t in ns)."""
     return voltage_v ** 2 * conductance_ms * 1e-3 * pulse_ns * 1e-9
 
 
-def estimate(activity, n_neurons, config):
+def estimate(activity: Activity, n_neurons: int, config: 'AgentConfig') -> EnergyEstimate:
     """The EnergyEstimate of ``activity`` for a network of ``n_neurons`` neurons built from the
     AgentConfig ``config`` (its ``energy`` constants and ``device.g_max_ms``)."""
     e, g = config.energy, config.device.g_max_ms
@@ -98,10 +103,27 @@ SUMMARY_KEYS = ('energy_estimate_nj_per_tick', 'energy_estimate_read_nj_per_tick
                 'tick_us')
 
 
-def summary(activity, episodes, n_neurons, config):
+class EnergySummary(TypedDict, total=False):
+    """The energy fields of a run's summary (SUMMARY_KEYS)."""
+
+    energy_estimate_nj_per_tick: float | None
+    energy_estimate_read_nj_per_tick: float | None
+    energy_estimate_write_nj_per_tick: float | None
+    energy_estimate_neuron_nj_per_tick: float | None
+    energy_estimate_digital_nj_per_tick: float | None
+    energy_estimate_uj_per_episode: float | None
+    tick_us: float | None
+
+
+def summary(activity: Activity, episodes: int, n_neurons: int,
+            config: 'AgentConfig') -> EnergySummary:
     """The energy fields of a run's summary (SUMMARY_KEYS; None where there is no tick)."""
     if activity.ticks <= 0:
-        return dict.fromkeys(SUMMARY_KEYS)
+        return {'energy_estimate_nj_per_tick': None, 'energy_estimate_read_nj_per_tick': None,
+                'energy_estimate_write_nj_per_tick': None,
+                'energy_estimate_neuron_nj_per_tick': None,
+                'energy_estimate_digital_nj_per_tick': None,
+                'energy_estimate_uj_per_episode': None, 'tick_us': None}
     est = estimate(activity, n_neurons, config)
     per_tick = 1e9 / activity.ticks
     return {
@@ -116,7 +138,8 @@ def summary(activity, episodes, n_neurons, config):
     }
 
 
-def diagnostic_values(activity, episodes, n_neurons, config):
+def diagnostic_values(activity: Activity, episodes: int, n_neurons: int,
+                      config: 'AgentConfig') -> dict[str, str]:
     """The summary's fields as text for a diagnostic_msgs KeyValue list ('' where undefined)."""
     return {key: '' if value is None else f'{value:.6g}'
             for key, value in summary(activity, episodes, n_neurons, config).items()}

@@ -64,13 +64,14 @@ class Network:
             law=write_law(config.device.model), kplus=kplus, kminus=kminus,
             in_tick_weight=np.ascontiguousarray(
                 in_tick_weights(config.substeps, config.neuron.dt_ms, tau_e_ms)))
+        raster_pre, raster_post = S.spike_raster(config.substeps, self.n_in, self.n_post,
+                                                 record_spikes)
         self.scratch = S.Scratch(
             active=np.zeros(self.n_in, dtype=np.int64), activation=np.zeros(self.n_in),
             active_spikes=np.zeros(self.n_in), current=np.zeros(self.n_post),
             spiked=np.zeros(self.n_post), pre_spikes=np.zeros(self.n_in, dtype=np.int64),
             post_spikes=np.zeros(self.n_post, dtype=np.int64),
-            raster_pre=None, raster_post=None)
-        self.record_spikes(record_spikes)
+            raster_pre=raster_pre, raster_post=raster_post)
         self.carry = S.record(S.CARRY)
         self.rng = new_state(self.seed)
         self.obs = np.zeros(4)
