@@ -83,6 +83,12 @@ class ControllerParameterError(ValueError):
     """A parameter value the node cannot start with."""
 
 
+def _progress(agent):
+    """What changes whenever the learning state does: a step, or an episode's end (which learns
+    from the last transition without a step)."""
+    return agent.total_steps, agent.episodes
+
+
 class ControllerNode(LifecycleNode):
     """The controller node (see the module docstring)."""
 
@@ -106,7 +112,7 @@ class ControllerNode(LifecycleNode):
         self.fault = ''  # why the agent is unusable (set by a loop error, cleared with the agent)
         self._next_log = {}
         self._last_report = (0, 0, 0, 0)
-        self._saved_steps = None
+        self._saved_progress = None
         self._command = Float64MultiArray()
         self._zero = conversions.command_from_force(0.0)
 
@@ -229,7 +235,7 @@ class ControllerNode(LifecycleNode):
         if p['record_path']:
             self._start_recording(p['record_path'])
         self._loop = control_loop.ControlLoop(agent, control_loop.LoopSettings.from_parameters(p))
-        self._saved_steps = agent.total_steps
+        self._saved_progress = _progress(agent)
         if p['autosave_period'] > 0:
             self._autosave_timer.reset()
 
@@ -303,7 +309,7 @@ class ControllerNode(LifecycleNode):
             if self.fault:
                 self.get_logger().error(f'checkpoint not saved: the agent faulted ({self.fault});'
                                         f' {path} keeps the last good state')
-            elif self._loop.agent.total_steps != self._saved_steps or not os.path.exists(path):
+            elif _progress(self._loop.agent) != self._saved_progress or not os.path.exists(path):
                 ok, message = self.save_checkpoint()
                 (self.get_logger().info if ok else self.get_logger().error)(message)
         self._loop = None
@@ -423,7 +429,7 @@ class ControllerNode(LifecycleNode):
             return None, None, (f'not saved: the agent faulted ({self.fault}); {path} keeps '
                                 'the last good state')
         agent = self._loop.agent
-        self._saved_steps = agent.total_steps
+        self._saved_progress = _progress(agent)
         return agent.snapshot(), path, ''
 
     def _write(self, snapshot, path):
@@ -433,7 +439,7 @@ class ControllerNode(LifecycleNode):
         try:
             snapshot.save(path)
         except (OSError, CheckpointError) as exc:
-            self._saved_steps = None  # the next autosave tries again
+            self._saved_progress = None  # the next autosave tries again
             return False, f'cannot save {path}: {exc}'
         self.saves += 1
         episodes = len(snapshot.arrays['episode_lengths'])
@@ -465,7 +471,7 @@ class ControllerNode(LifecycleNode):
                 self._writes.task_done()
 
     def _autosave(self):
-        if self._loop is None or self._loop.agent.total_steps == self._saved_steps:
+        if self._loop is None or _progress(self._loop.agent) == self._saved_progress:
             return  # nothing learned since the last save
         if self._writes.unfinished_tasks:
             return  # the previous save is still being written
@@ -502,7 +508,7 @@ class ControllerNode(LifecycleNode):
         agent = type(old)(old.config, seed=old.seed)
         agent.set_learning(self.get_parameter('learning').value)
         self._loop.replace_agent(agent)
-        self._saved_steps = None
+        self._saved_progress = None
         response.success = True
         response.message = ('learning state reset: fresh synapses, no episodes; the next '
                             'episode starts at a ready state')

@@ -51,6 +51,21 @@ def test_services(node_and_client, tmp_path):
     assert node._loop.agent.total_steps == 0 and node._loop.phase == 'waiting'
 
 
+def test_an_episode_end_after_the_last_save_is_saved_at_shutdown(node_and_client, tmp_path):
+    # An episode's end learns from its last transition without a step: the shutdown save must
+    # not mistake the state for unchanged because the step count is.
+    node, client = node_and_client
+    client.wait_for_listener()
+    client.stream(0.3, start_ns=10**9)
+    agent = node._loop.agent
+    assert node.save_checkpoint()[0]
+    agent.end_episode(terminated=True)
+    node.shutdown_safely()
+    _, _, arrays = load_checkpoint(tmp_path / 'ckpt.npz')
+    assert len(arrays['episode_lengths']) == agent.episodes
+    assert int(arrays['counters'][0]) == agent.total_steps
+
+
 def test_runtime_parameters_apply_or_are_rejected_with_a_reason(node_and_client):
     node, _ = node_and_client
     loop = node._loop
