@@ -226,6 +226,11 @@ class Agent:
         """Device writes per synapse so far (both devices of a pair counted)."""
         return self.total_writes / self.n_synapses
 
+    def device_writes(self) -> NDArray[np.uint32]:
+        """Writes of every device so far (w+ devices, then w- devices), flattened."""
+        syn = self.network.synapses
+        return np.concatenate((syn.writes_pos.ravel(), syn.writes_neg.ravel()))
+
     @property
     def activity(self) -> Activity:
         """What the network did so far (energy.Activity: ticks, input spikes, neuron updates,
