@@ -6,6 +6,9 @@ parallel, and tabulate and plot the results.
     memsnn-compare --rewards sparse --seeds 5 --out runs/deadzone \\
         --variant dz0=learning.dead_zone=0 --variant dz0.05=learning.dead_zone=0.05 \\
         --variant dz0.1=learning.dead_zone=0.1          # the dead-zone (write threshold) study
+    memsnn-compare --rewards sparse --seeds 10 --episodes 800 --out runs/plant \
+        --plant-variant none= --plant-variant heavy=300:pole_mass=x2 \
+        --plant-variant weak=300:actuator_gain=0.6 --plant-variant weak=600:original
     memsnn-compare --out runs/rewards --report-only     # regenerate results.md and the figures
 
 Each run trains in DIR/runs/<reward>__<device>__<variant>__s<seed>/ with memsnn-train's files.
@@ -17,6 +20,11 @@ error.log) and the sweep goes on; it is retried by the next invocation.
 Configuration of a run: the shipped default (or --config), reward.name and device.model from
 the grid, every --set, then the variant's assignments. A --variant is NAME=KEY=VALUE[,KEY=VALUE]
 (NAME= alone: no change); without --variant the grid has one variant, 'default'.
+
+Plant changes (memsnn-train's --plant-change, envs/plant.py): --plant-change applies to every
+run; --plant-variant NAME=EPISODE:FIELD=VALUE[,...] makes the plant a grid axis (the same NAME
+again adds a change to that schedule; NAME= is the unchanged plant). With both --variant and
+--plant-variant the variants are their product, named VARIANT+PLANT.
 
 Backends: the local process pool (default), or --backend ray: each run a Ray task on a new local
 Ray instance (--jobs CPUs) or on the cluster at --ray-address, --cpus-per-trial CPUs each; a run
@@ -82,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--variant', dest='variants', action='append', default=[],
                    metavar='NAME=KEY=VALUE[,KEY=VALUE...]',
                    help='add a named configuration variant to the grid (repeatable)')
+    p.add_argument('--plant-change', dest='plant_changes', action='append', default=[],
+                   metavar='EPISODE:FIELD=VALUE[,FIELD=VALUE]',
+                   help="change every run's plant from EPISODE on, as memsnn-train's "
+                        '--plant-change (repeatable)')
+    p.add_argument('--plant-variant', dest='plant_variants', action='append', default=[],
+                   metavar='NAME=EPISODE:FIELD=VALUE[,FIELD=VALUE]',
+                   help='add a plant schedule NAME to the grid (repeatable; the same NAME adds '
+                        'its changes to one schedule; NAME= for the unchanged plant)')
     p.add_argument('--jobs', type=int, default=None,
                    help='parallel runs (default: the number of CPUs); 1 runs in this process; '
                         'with --backend ray: the CPUs of the local Ray instance, or with '
@@ -125,6 +141,8 @@ def plan(args: argparse.Namespace) -> tuple[list[grid.RunSpec], dict[str, Any]]:
             raise grid.GridError(f'--variant: {name!r} is given twice')
         variants[name] = assignments
     variants = variants or {grid.DEFAULT_VARIANT: []}
+    variants, plant_changes = _with_plants(variants, bool(args.variants), args.plant_changes,
+                                           grid.plant_variants(args.plant_variants))
     if args.episodes < 1:
         raise grid.GridError(f'--episodes: must be >= 1, got {args.episodes}')
     if args.checkpoint_every < 1:
@@ -144,7 +162,7 @@ def plan(args: argparse.Namespace) -> tuple[list[grid.RunSpec], dict[str, Any]]:
     base = resolve_config(args.config).to_dict() if args.config else None
     specs = grid.build_specs(rewards, devices, seeds, args.episodes, args.env, args.out,
                              variants=variants, overrides=args.overrides, base_config=base,
-                             checkpoint_every=args.checkpoint_every)
+                             checkpoint_every=args.checkpoint_every, plant_changes=plant_changes)
     checked = set()
     for spec in specs:
         key = (spec['reward'], spec['device'], spec['variant'])
@@ -159,7 +177,31 @@ def plan(args: argparse.Namespace) -> tuple[list[grid.RunSpec], dict[str, Any]]:
     settings = {'env': args.env, 'episodes': args.episodes, 'seeds': seeds,
                 'rewards': rewards, 'devices': devices, 'variants': variants,
                 'set': args.overrides, 'config': args.config}
+    if any(plant_changes.values()):
+        settings['plant_changes'] = plant_changes
     return specs, settings
+
+
+def _with_plants(variants: dict[str, list[str]], named: bool, common: Sequence[str],
+                 plants: dict[str, list[str]]
+                 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The variants crossed with the plant schedules, and each one's plant changes (the
+    common --plant-change ones first); every schedule is checked."""
+    from memsnn_controller.envs.plant import PlantChangeError, parse_plant_schedule
+
+    crossed: dict[str, list[str]] = {}
+    changes: dict[str, list[str]] = {}
+    for variant, assignments in variants.items():
+        for plant, own in (plants or {'': []}).items():
+            name = variant if not plant else plant if not named else f'{variant}+{plant}'
+            crossed[name] = assignments
+            changes[name] = list(common) + own
+            try:
+                parse_plant_schedule(changes[name])
+            except PlantChangeError as exc:
+                where = f'--plant-variant {plant}: ' if plant else ''
+                raise grid.GridError(f'{where}{exc}') from None
+    return crossed, changes
 
 
 def _check_env(env_id: str) -> None:
@@ -185,6 +227,10 @@ def _report_settings(settings: Mapping[str, Any] | None) -> dict[str, Any] | Non
     if variants and list(variants) != [grid.DEFAULT_VARIANT]:
         shown['variants'] = '; '.join(f'{k}: {",".join(v) or "(none)"}'
                                       for k, v in variants.items())
+    plants = settings.get('plant_changes') or {}
+    if plants:
+        shown['plant changes'] = '; '.join(f'{k}: {" ".join(v) or "(none)"}'
+                                           for k, v in plants.items())
     return shown
 
 

@@ -4,6 +4,8 @@
                  --out runs/sparse_s0
     memsnn-train --out runs/sparse_s0 --resume                  # continue after an interruption
     memsnn-train --out runs/sparse_s0 --resume --episodes 2000  # or train it longer
+    memsnn-train --episodes 800 --plant-change 300:pole_mass=x2 --plant-change 600:original \
+                 --out runs/heavy_pole_s0                      # the plant changes at 300 and 600
 
 The configuration is the shipped default (or --config FILE.yaml), then --reward, --device and
 every --set section.field=value in order. The run folder receives config.yaml, run.json,
@@ -68,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help='run folder (default runs/<reward>__<device>__s<seed>)')
     p.add_argument('--resume', action='store_true',
                    help='continue the run in --out from its checkpoint')
+    p.add_argument('--plant-change', dest='plant_changes', action='append', default=None,
+                   metavar='EPISODE:FIELD=VALUE[,FIELD=VALUE]',
+                   help='from episode EPISODE on, the plant has these values (repeatable, '
+                        'episodes increasing); FIELD among pole_mass, pole_length, cart_mass, '
+                        'gravity, friction, actuator_gain, sensor_offset; VALUE a number or xF '
+                        "(F times the original); EPISODE:original restores it. With --resume, "
+                        "default: the run's own")
     p.add_argument('--checkpoint-every', type=int, default=DEFAULT_CHECKPOINT_EVERY, metavar='N',
                    help=f'checkpoint every N episodes, and at the end '
                         f'(default {DEFAULT_CHECKPOINT_EVERY})')
@@ -76,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help='skip the look inside the network at the end (tick_raster.png, '
                         'policy.png, value.png, wear.png)')
     return p
+
+
+def _check_plant_changes(texts: Sequence[str] | None) -> None:
+    """Parse --plant-change now, so that a bad one is a usage error before anything runs."""
+    from memsnn_controller.envs.plant import PlantChangeError, parse_plant_schedule
+
+    try:
+        parse_plant_schedule(texts)
+    except PlantChangeError as exc:
+        raise TrainingError(str(exc)) from None
 
 
 def _resolve(args: argparse.Namespace) -> tuple['AgentConfig', int, str, int, str]:
@@ -110,6 +129,7 @@ def _resolve(args: argparse.Namespace) -> tuple['AgentConfig', int, str, int, st
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_plant_changes(args.plant_changes)
         config, seed, env, episodes, out = _resolve(args)
     except (ConfigError, TrainingError, rf.RunFolderError) as exc:
         return fail(PROG, exc)
@@ -118,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         summary = train(config, seed=seed, env_id=env, episodes=episodes, out_dir=out,
                         resume=args.resume, progress=not args.no_progress,
-                        checkpoint_every=args.checkpoint_every, figures=not args.no_figures)
+                        checkpoint_every=args.checkpoint_every, figures=not args.no_figures,
+                        plant_changes=args.plant_changes)
     except (TrainingError, rf.RunFolderError) as exc:
         return fail(PROG, exc)
     except TrainingInterrupted as exc:

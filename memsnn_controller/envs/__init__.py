@@ -8,9 +8,11 @@ Importing this package registers three gymnasium ids (idempotently):
   (``classic_continuous``).
 
 Modules: ``cartpole_spec`` (CartPole-v1's thresholds and limits, standard library only),
-``bullet_cartpole`` (the PyBullet model), ``gym_cartpole`` (the environments), ``simulation``
-(the episode loop the simulator node drives). PyBullet is imported only by the modules that
-need it.
+``plant`` (the plant's physical parameters and schedules of changes, standard library only),
+``cartpole_urdf`` (the URDF for a plant), ``bullet_cartpole`` (the PyBullet model),
+``gym_cartpole`` (the environments), ``plant_env`` (PlantWrapper: the plant of any of these
+environments, and of gymnasium's CartPole-v1, set while it runs), ``simulation`` (the episode
+loop the simulator node drives). PyBullet is imported only by the modules that need it.
 """
 
 import gymnasium

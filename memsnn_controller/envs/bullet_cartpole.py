@@ -1,13 +1,15 @@
-"""A cart-pole simulated by PyBullet on pybullet_data's cartpole.urdf, force-controlled.
+"""A cart-pole simulated by PyBullet on the URDF of ``cartpole_urdf``, force-controlled.
 
 ## The model
 
-``cartpole.urdf`` holds a fixed 30 m slide bar, a 1 kg cart on the prismatic joint
-``slider_to_cart`` (axis x, limits +-15 m) and a 0.1 kg pole, a 0.05 x 0.05 x 1.0 m box whose
-centre of mass sits 0.5 m above the continuous joint ``cart_to_pole`` (axis y). The URDF's
-inertia tensors are placeholders (1 kg m^2); PyBullet ignores them unless asked
-(URDF_USE_INERTIA_FROM_FILE, not used here) and computes them from the collision box, which makes
-the pole a uniform 1 m rod, I = m L^2 / 12 about its centre, within 0.3 % of the rod that
+The body is loaded from the URDF that ``cartpole_urdf.cartpole_urdf`` generates for the plant's
+pole length, pole mass and cart mass; with the defaults it is pybullet_data's cartpole.urdf, and
+PyBullet simulates the two identically, bit for bit (test/envs/test_cartpole_urdf.py): a fixed
+30 m slide bar, a 1 kg cart on the prismatic joint ``slider_to_cart`` (axis x, limits +-15 m)
+and a 0.1 kg pole, a 0.05 x 0.05 x 1.0 m box whose centre of mass sits 0.5 m above the
+continuous joint ``cart_to_pole`` (axis y). PyBullet ignores the URDF's inertia tensors unless
+asked (URDF_USE_INERTIA_FROM_FILE, not used here) and computes them from the collision box, which
+makes the pole a uniform rod, I = m L^2 / 12 about its centre, within 0.3 % of the rod that
 gymnasium's CartPole-v1 equations assume (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5 m).
 PyBullet's default link damping (0.04) is switched off and the joints have no friction, as in
 CartPole-v1. So this model is CartPole-v1's continuous-time system, integrated by PyBullet's
@@ -15,6 +17,16 @@ semi-implicit solver at a 4 ms step instead of one explicit Euler step per 20 ms
 second of random pushes it stays within 4 mrad and 1.2 mm of an exact (RK4) integration of
 CartPole-v1's equations, while CartPole-v1's own Euler steps drift by 50 mrad (the test suite
 checks the former); the two tasks are the same, the PyBullet one integrated more accurately.
+
+## The plant's parameters
+
+The config's plant fields (``plant.Plant``: pole_mass, pole_length, cart_mass, gravity, friction,
+actuator_gain, sensor_offset) change the system for real: the masses and the pole's length are
+the URDF's links (a new body is loaded, the joint state carried over), gravity is PyBullet's, the
+cart's viscous friction -friction x_dot (x_dot at the start of each physics step) is applied
+beside the motor's force, the motor applies actuator_gain times the clipped command, and
+sensor_offset is added to what is observed. ``reconfigure`` changes any of them on a live model,
+effective from the next step.
 
 ## Observation
 
@@ -53,17 +65,20 @@ from dataclasses import dataclass, fields, replace
 import math
 import os
 import sys
+import tempfile
 from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 import pybullet as p
-import pybullet_data
 
 from memsnn_controller.common import checks
 from memsnn_controller.envs import cartpole_spec
+from memsnn_controller.envs.cartpole_urdf import cartpole_urdf
+from memsnn_controller.envs.plant import CHECKS as PLANT_CHECKS
+from memsnn_controller.envs.plant import FIELDS as PLANT_FIELDS
+from memsnn_controller.envs.plant import Plant
 
-URDF_NAME = 'cartpole.urdf'
 CART_JOINT = 'slider_to_cart'
 POLE_JOINT = 'cart_to_pole'
 # PyBullet's solver defaults (ERP, iterations) are tuned for this step rate.
@@ -71,6 +86,8 @@ TUNED_PHYSICS_HZ = 240.0
 
 # Fields that shape the physics client; a live model cannot change them.
 _STRUCTURAL = ('control_period', 'physics_substeps', 'gui')
+# Plant fields that are the URDF's: changing one loads a new body.
+_BODY = ('pole_mass', 'pole_length', 'cart_mass')
 
 
 F64 = NDArray[np.float64]
@@ -90,7 +107,9 @@ class BulletCartPoleConfig:
     physics_substeps: physics steps per control period; 0 picks the whole number nearest to
         control_period * 240 (at least 1).
     force_limit: largest force magnitude in newtons (> 0); CartPole-v1 pushes with 10 N.
-    gravity: m/s^2, downward (>= 0); CartPole-v1 uses 9.8.
+    pole_mass, pole_length, cart_mass, gravity, friction, actuator_gain, sensor_offset: the
+        plant (plant.Plant, whose defaults are CartPole-v1's system; ``plant`` gives them as
+        one); gravity in m/s^2, downward.
     start_range: reset() draws each state component from U(-start_range, start_range); in
         [0, 0.2] so the start never fails (CartPole-v1: 0.05).
     sensor_noise: standard deviation of Gaussian noise added to each observed component, one
@@ -103,7 +122,13 @@ class BulletCartPoleConfig:
     control_period: float = cartpole_spec.TAU
     physics_substeps: int = 0
     force_limit: float = cartpole_spec.FORCE_MAG
-    gravity: float = 9.8
+    pole_mass: float = Plant.pole_mass
+    pole_length: float = Plant.pole_length
+    cart_mass: float = Plant.cart_mass
+    gravity: float = Plant.gravity
+    friction: float = Plant.friction
+    actuator_gain: float = Plant.actuator_gain
+    sensor_offset: float | tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)   # 4 after __post_init__
     start_range: float = cartpole_spec.START_HIGH
     sensor_noise: float | tuple[float, ...] = 0.0   # a tuple of 4 after __post_init__
     actuator_noise: float = 0.0
@@ -116,7 +141,15 @@ class BulletCartPoleConfig:
         require('control_period', checks.in_range(0.001, 1.0, ' s'))
         require('physics_substeps', checks.integer(0, 1000))
         require('force_limit', checks.positive)
-        require('gravity', checks.non_negative)
+        offset: object = self.sensor_offset
+        if checks.is_number(offset):
+            offset = (offset,) * 4
+        for name in PLANT_FIELDS:
+            checks.require(f'BulletCartPoleConfig.{name}',
+                           offset if name == 'sensor_offset' else getattr(self, name),
+                           PLANT_CHECKS[name])
+        object.__setattr__(self, 'sensor_offset',
+                           tuple(float(v) for v in cast(Iterable[float], offset)))  # checked
         require('start_range', checks.in_range(0, 0.2))
         noise: object = self.sensor_noise
         if checks.is_number(noise):
@@ -128,6 +161,11 @@ class BulletCartPoleConfig:
                            tuple(float(v) for v in cast(Iterable[float], noise)))  # checked
         require('actuator_noise', checks.non_negative)
         require('gui', checks.boolean)
+
+    @property
+    def plant(self) -> Plant:
+        """The plant fields as one Plant."""
+        return Plant(**{name: getattr(self, name) for name in PLANT_FIELDS})
 
     @property
     def substeps(self) -> int:
@@ -183,26 +221,43 @@ class BulletCartPole:
         # numSubSteps=0: one stepSimulation call is exactly one physics step of physics_dt.
         p.setPhysicsEngineParameter(fixedTimeStep=cfg.physics_dt, numSubSteps=0,
                                     physicsClientId=cid)
-        path = os.path.join(pybullet_data.getDataPath(), URDF_NAME)
-        self._body = p.loadURDF(path, useFixedBase=True, physicsClientId=cid)
-        joints = {}
-        for index in range(p.getNumJoints(self._body, physicsClientId=cid)):
-            info = p.getJointInfo(self._body, index, physicsClientId=cid)
-            joints[info[1].decode()] = index
-        self._cart = joints[CART_JOINT]
-        self._pole = joints[POLE_JOINT]
-        self._joints = [self._cart, self._pole]
-        for link in (-1, self._cart, self._pole):
-            p.changeDynamics(self._body, link, linearDamping=0.0, angularDamping=0.0,
-                             jointDamping=0.0, physicsClientId=cid)
-        # The default velocity motors would brake both joints: disable them.
-        p.setJointMotorControlArray(self._body, self._joints, p.VELOCITY_CONTROL,
-                                    forces=[0.0, 0.0], physicsClientId=cid)
+        self._body = -1
+        self._load_body()
         if cfg.gui:
             p.configureDebugVisualizer(p.COV_ENABLE_GUI, 0, physicsClientId=cid)
             p.resetDebugVisualizerCamera(cameraDistance=6.0, cameraYaw=0.0, cameraPitch=-5.0,
                                          cameraTargetPosition=[0.0, 0.0, 0.5],
                                          physicsClientId=cid)
+
+    def _load_body(self) -> None:
+        """Load the URDF of the config's pole and cart (replacing the body there is, if any)."""
+        cfg, cid = self.config, self._client
+        text = cartpole_urdf(pole_length=cfg.pole_length, pole_mass=cfg.pole_mass,
+                             cart_mass=cfg.cart_mass)
+        # loadURDF reads a file: a private temporary one, removed once loaded.
+        handle, path = tempfile.mkstemp(suffix='.urdf', prefix='cartpole-')
+        try:
+            with os.fdopen(handle, 'w') as f:
+                f.write(text)
+            body = p.loadURDF(path, useFixedBase=True, physicsClientId=cid)
+        finally:
+            os.unlink(path)
+        if self._body >= 0:
+            p.removeBody(self._body, physicsClientId=cid)
+        self._body = body
+        joints = {}
+        for index in range(p.getNumJoints(body, physicsClientId=cid)):
+            info = p.getJointInfo(body, index, physicsClientId=cid)
+            joints[info[1].decode()] = index
+        self._cart = joints[CART_JOINT]
+        self._pole = joints[POLE_JOINT]
+        self._joints = [self._cart, self._pole]
+        for link in (-1, self._cart, self._pole):
+            p.changeDynamics(body, link, linearDamping=0.0, angularDamping=0.0,
+                             jointDamping=0.0, physicsClientId=cid)
+        # The default velocity motors would brake both joints: disable them.
+        p.setJointMotorControlArray(body, self._joints, p.VELOCITY_CONTROL,
+                                    forces=[0.0, 0.0], physicsClientId=cid)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -255,10 +310,16 @@ class BulletCartPole:
         if cfg.actuator_noise:
             force += self.np_random.normal(0.0, cfg.actuator_noise)
         applied = min(max(force, -cfg.force_limit), cfg.force_limit)
+        if cfg.actuator_gain != 1.0:
+            applied *= cfg.actuator_gain
         body, cart, cid = self._body, self._cart, self._client
+        friction = cfg.friction
         for _ in range(cfg.substeps):
+            total = applied
+            if friction:
+                total -= friction * p.getJointState(body, cart, physicsClientId=cid)[1]
             # A TORQUE_CONTROL command lasts one physics step: re-apply it before each.
-            p.setJointMotorControl2(body, cart, p.TORQUE_CONTROL, force=applied,
+            p.setJointMotorControl2(body, cart, p.TORQUE_CONTROL, force=total,
                                     physicsClientId=cid)
             p.stepSimulation(physicsClientId=cid)
         (x, x_dot, *_), (theta, theta_dot, *_) = p.getJointStates(body, self._joints,
@@ -268,16 +329,36 @@ class BulletCartPole:
         self._observation = self._observe()
         return self._observation.copy(), applied
 
+    @property
+    def plant(self) -> Plant:
+        """The plant simulated now."""
+        return self.config.plant
+
+    def set_plant(self, plant: Plant) -> None:
+        """Simulate ``plant`` from the next step on (reconfigure with its fields)."""
+        changed = plant.differences(self.config.plant)
+        if changed:
+            self.reconfigure(**{name: getattr(plant, name) for name in changed})
+
     def reconfigure(self, **changes: Any) -> None:
-        """Change force_limit, gravity, start_range or the noises of a live model."""
+        """Change force_limit, start_range, the noises or the plant's fields of a live model,
+        effective from the next step (a new pole or cart mass, or pole length, loads a new body
+        in the same joint state)."""
+        self._check_open()
         fixed = sorted(set(changes) & set(_STRUCTURAL))
         if fixed:
             raise ValueError(f'{", ".join(fixed)} cannot change on a live model; build a new one')
         unknown = sorted(set(changes) - {f.name for f in fields(BulletCartPoleConfig)})
         if unknown:
             raise ValueError(f'unknown BulletCartPoleConfig fields: {", ".join(unknown)}')
-        self.config = replace(self.config, **changes)
-        p.setGravity(0.0, 0.0, -self.config.gravity, physicsClientId=self._client)
+        old, self.config = self.config, replace(self.config, **changes)
+        cid = self._client
+        p.setGravity(0.0, 0.0, -self.config.gravity, physicsClientId=cid)
+        if any(getattr(old, name) != getattr(self.config, name) for name in _BODY):
+            states = p.getJointStates(self._body, self._joints, physicsClientId=cid)
+            self._load_body()
+            for joint, (position, velocity, *_) in zip(self._joints, states):
+                p.resetJointState(self._body, joint, position, velocity, physicsClientId=cid)
 
     def render_rgb(self, width: int = 600, height: int = 400) -> NDArray[np.uint8]:
         """An RGB image (height, width, 3) uint8 from a fixed camera; works headless."""
@@ -318,7 +399,11 @@ class BulletCartPole:
             raise RuntimeError('this BulletCartPole is closed')
 
     def _observe(self) -> F64:
+        observed = self._state.copy()
+        offset = cast('tuple[float, ...]', self.config.sensor_offset)  # a tuple after init
+        if any(offset):
+            observed += offset
         noise = cast('tuple[float, ...]', self.config.sensor_noise)  # a tuple after __post_init__
         if any(noise):
-            return self._state + self.np_random.normal(0.0, noise)
-        return self._state.copy()
+            observed += self.np_random.normal(0.0, noise)
+        return observed

@@ -7,6 +7,11 @@ cart 1 kg, pole 0.1 kg of half-length 0.5 m, termination at |x| > 2.4 m or |thet
 CartPole-v1). With actions of +-1 it follows CartPole-v1's trajectory exactly: every step runs
 gymnasium's own ``CartPoleEnv.step`` with the force magnitude set for that step.
 
+Two plant fields that gymnasium's equations lack are fields here (``plant_env.PlantWrapper``
+sets them, with the others): ``actuator_gain`` (the force is actuator_gain x clip(action) x
+force_limit, default 1) and ``friction`` (the cart's viscous friction: -friction x_dot newtons
+are added to the force of the step, x_dot the velocity at its start, default 0).
+
 Rendering is gymnasium's classic-control renderer (render modes 'human' and 'rgb_array'), which
 needs pygame: ``pip install 'memsnn_controller[render]'``.
 """
@@ -29,6 +34,8 @@ class ContinuousCartPoleEnv(CartPoleEnv):
         checks.require('force_limit', force_limit, checks.positive)
         super().__init__(render_mode=render_mode)
         self.force_limit = float(force_limit)
+        self.actuator_gain = 1.0
+        self.friction = 0.0
         self._discrete_space = self.action_space
         self.action_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
 
@@ -40,6 +47,10 @@ class ContinuousCartPoleEnv(CartPoleEnv):
         if value.shape != (1,) or not math.isfinite(value[0]):
             raise ValueError(f'action must be one finite value in [-1, 1], got {action!r}')
         force = min(max(float(value[0]), -1.0), 1.0) * self.force_limit
+        if self.actuator_gain != 1.0:
+            force *= self.actuator_gain
+        if self.friction and self.state is not None:
+            force -= self.friction * float(self.state[1])
         # gymnasium's step pushes with +-force_mag for the discrete action: set the magnitude,
         # and let its own equations and rules do the rest.
         self.force_mag = abs(force)

@@ -40,8 +40,11 @@ theta_dot)}`` for an exact start.
 
 ``gymnasium.make(id, render_mode=None, config=None, **fields)``: ``config`` is a
 BulletCartPoleConfig, ``fields`` override any of its fields (control_period, physics_substeps,
-force_limit, gravity, start_range, sensor_noise, actuator_noise, gui). ``render_mode`` may be
-'rgb_array' (headless, PyBullet's TinyRenderer); for a live view pass ``gui=True``.
+force_limit, start_range, sensor_noise, actuator_noise, gui, and the plant's: pole_mass,
+pole_length, cart_mass, gravity, friction, actuator_gain, sensor_offset). ``render_mode`` may be
+'rgb_array' (headless, PyBullet's TinyRenderer); for a live view pass ``gui=True``. To change the
+plant while the environment runs, wrap it in ``plant_env.PlantWrapper`` (``set_plant``, or
+``reset(options={'plant': ...})``).
 
 ``info`` holds ``applied_force``: the force in newtons applied during the step.
 """

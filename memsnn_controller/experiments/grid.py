@@ -7,6 +7,7 @@ A run is described by a picklable ``spec`` dict:
                                   # the sweep's --set ones, then the variant's
      'base_config': None,         # or an AgentConfig.to_dict() to start from (--config)
      'episodes': 1000, 'env': 'CartPole-v1', 'checkpoint_every': 100,
+     'plant_changes': [],         # memsnn-train's --plant-change texts (envs/plant.py)
      'out_dir': 'DIR/runs/sparse__ppx__default__s0'}
 
 ``run_trial(spec)`` is a pure top-level function: it trains the run (resuming it from its
@@ -61,6 +62,7 @@ class RunSpec(TypedDict):
     episodes: int
     env: str
     checkpoint_every: int
+    plant_changes: list[str]
     out_dir: str
 
 
@@ -102,6 +104,30 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
         if '=' not in a or not a.split('=', 1)[0].strip():
             raise GridError(f'--variant {text!r}: {a!r} is not KEY=VALUE')
     return name, assignments
+
+
+def plant_variants(texts: Iterable[str]) -> dict[str, list[str]]:
+    """--plant-variant 'NAME=CHANGE' texts -> {NAME: [CHANGE, ...]}: a NAME given again adds
+    its change to the same variant; 'NAME=' alone is a variant without changes. Each variant's
+    changes are checked as one schedule (PlantChangeError, a GridError here)."""
+    from memsnn_controller.envs.plant import PlantChangeError, parse_plant_schedule
+
+    out: dict[str, list[str]] = {}
+    for text in texts:
+        name, sep, change = text.partition('=')
+        name = name.strip()
+        if not sep or not _NAME.match(name) or '__' in name:
+            raise GridError(f'--plant-variant {text!r}: expected NAME=EPISODE:FIELD=VALUE[,...] '
+                            f'with NAME made of letters, digits and _ . + - (no "__")')
+        out.setdefault(name, [])
+        if change.strip():
+            out[name].append(change.strip())
+    for name, changes in out.items():
+        try:
+            parse_plant_schedule(changes)
+        except PlantChangeError as exc:
+            raise GridError(f'--plant-variant {name}: {exc}') from None
+    return out
 
 
 def parse_seeds(tokens: str | Iterable[object]) -> list[int]:
@@ -156,9 +182,12 @@ def build_specs(rewards: Sequence[str], devices: Sequence[str], seeds: Iterable[
                 episodes: int, env: str, out_dir: str,
                 variants: Mapping[str, Sequence[str]] | None = None,
                 overrides: Iterable[str] = (), base_config: dict[str, Any] | None = None,
-                checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY) -> list[RunSpec]:
-    """Every run of the grid, seeds outermost (so early results cover every reward)."""
+                checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+                plant_changes: Mapping[str, Sequence[str]] | None = None) -> list[RunSpec]:
+    """Every run of the grid, seeds outermost (so early results cover every reward).
+    plant_changes: each variant's plant changes (variant name -> texts; none if absent)."""
     variants = variants or {DEFAULT_VARIANT: []}
+    plant_changes = plant_changes or {}
     specs: list[RunSpec] = []
     for seed in seeds:
         for reward in rewards:
@@ -169,6 +198,7 @@ def build_specs(rewards: Sequence[str], devices: Sequence[str], seeds: Iterable[
                         'seed': int(seed), 'overrides': list(overrides) + list(assignments),
                         'base_config': base_config, 'episodes': int(episodes), 'env': env,
                         'checkpoint_every': int(checkpoint_every),
+                        'plant_changes': list(plant_changes.get(variant, ())),
                         'out_dir': os.path.join(out_dir, RUNS_FOLDER,
                                                 run_name(reward, device, variant, seed))})
     return specs
@@ -212,6 +242,10 @@ def finished_summary(spec: RunSpec, config: 'AgentConfig | None' = None) -> Any:
                 spec['seed']:
             raise GridError(f'{out}: holds a finished run on env {run.get("env")!r}, seed '
                             f'{run.get("seed")}; remove it or use another --out')
+        if run.get('plant_changes', []) != list(spec.get('plant_changes', [])):
+            raise GridError(f'{out}: holds a finished run with the plant changes '
+                            f'{run.get("plant_changes") or "(none)"}; remove it or use another '
+                            f'--out')
     return summary
 
 
@@ -253,7 +287,8 @@ def run_trial(spec: RunSpec, should_stop: Callable[[], bool] | None = None) -> R
             summary = train(config, seed=spec['seed'], env_id=spec['env'],
                             episodes=spec['episodes'], out_dir=out, resume=resume,
                             progress=False, checkpoint_every=every, should_stop=should_stop,
-                            handle_signals=False, log=log)
+                            handle_signals=False, log=log,
+                            plant_changes=list(spec.get('plant_changes', [])))
         except TrainingInterrupted as exc:
             log(str(exc))
             raise

@@ -52,11 +52,17 @@ def _split_partial(x: NDArray[np.int64], y: NDArray[np.float64], window: int = m
 
 
 def plot_learning_curve(lengths: ArrayLike, path: str | os.PathLike[str],
-                        title: str | None = None) -> None:
-    """One run: episode lengths, the trailing-100 mean and the reference lines."""
+                        title: str | None = None,
+                        marks: Mapping[int, str] | None = None) -> None:
+    """One run: episode lengths, the trailing-100 mean and the reference lines; ``marks``
+    (episode -> label, e.g. the plant changes) draws a dotted vertical line before each."""
     lengths = np.asarray(lengths, dtype=np.float64)
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
+    for episode, label in (marks or {}).items():
+        ax.axvline(episode - 0.5, color='tab:red', linestyle=':', linewidth=1.0)
+        ax.text(episode, 510, label, color='tab:red', fontsize=7, rotation=90, va='top',
+                ha='left')
     x = np.arange(lengths.size)
     if lengths.size:
         ax.plot(x, lengths, color='tab:blue', alpha=0.3, linewidth=0.8, label='episode length')

@@ -7,6 +7,11 @@ learning state, random stream included, is checkpointed; so a run resumed from a
 (``resume=True``) continues exactly as the uninterrupted run would have, episode for episode.
 Checkpoints are written atomically every ``checkpoint_every`` episodes and at the end.
 
+Plant changes (``plant_changes``: texts ``EPISODE:FIELD=VALUE[,...]``, envs/plant.py): the
+environment is wrapped in envs.plant_env.PlantWrapper and, before episode k resets, gets the plant
+of the schedule at k (so a resumed run starts on the plant its episode had); run.json records
+the schedule, and a resume must give the same one (or none: the recorded one is used).
+
 Stopping: the first SIGINT (Ctrl-C) or SIGTERM, or ``should_stop()`` returning true, lets the
 running episode finish (at most 500 steps, a fraction of a second), saves a checkpoint and
 raises TrainingInterrupted; a second signal aborts at once (KeyboardInterrupt inside the
@@ -25,7 +30,7 @@ Box space, writing one float into a preallocated array): no allocation of its ow
 no dicts. Bookkeeping (CSV row, progress bar, checkpoints, stop checks) runs once per episode.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 import math
 import os
 import sys
@@ -217,7 +222,7 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
           checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
           should_stop: Callable[[], bool] | None = None, handle_signals: bool | None = None,
           log: Callable[[str], object] | None = None,
-          figures: bool = False) -> metrics.Summary:
+          figures: bool = False, plant_changes: Sequence[str] | None = None) -> metrics.Summary:
     """Train one agent online for ``episodes`` episodes (in total, counting a resumed run's
     earlier ones) and return the summary dict (metrics.SUMMARY_KEYS), also written to
     ``out_dir``/summary.json. See the module docstring and runfolder.py for the files.
@@ -230,6 +235,8 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
     log: a callable taking one message line (default: stderr, above the progress bar).
     figures: at the end, also write the look inside the network (inside.py: tick_raster.png,
     policy.png, value.png, wear.png; a few seconds).
+    plant_changes: the schedule of plant changes (see the module docstring); None with resume
+    takes the run's own.
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
         raise ValueError(f'episodes must be an integer >= 0, got {episodes!r}')
@@ -242,10 +249,13 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
     if handle_signals is None:
         handle_signals = threading.current_thread() is threading.main_thread()
     with rf.RunLock(out_dir):
+        changes = _plant_changes(out_dir, resume, plant_changes)
         env = make_env(env_id)
         try:
-            summary = _train(config, int(seed), env_id, env, episodes, out_dir, resume, progress,
-                             checkpoint_every, should_stop, handle_signals, log)
+            plants = PlantSchedulePlayer(env, env_id, changes) if changes else None
+            summary = _train(config, int(seed), env_id, plants.env if plants else env, episodes,
+                             out_dir, resume, progress, checkpoint_every, should_stop,
+                             handle_signals, log, plants)
         finally:
             env.close()
         if figures:
@@ -257,10 +267,64 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
         return summary
 
 
+def _plant_changes(out_dir: str, resume: bool, given: Sequence[str] | None) -> list[str]:
+    """The run's plant changes: those given, or with resume those in run.json (a resume that
+    gives others is refused)."""
+    recorded = None
+    run_file = os.path.join(out_dir, rf.RUN_FILE)
+    if resume and os.path.exists(run_file):
+        recorded = rf.read_json(run_file).get('plant_changes', [])
+    if given is None:
+        return list(recorded or [])
+    if recorded is not None and list(given) != list(recorded):
+        raise TrainingError(f'{out_dir}: trained with the plant changes {recorded or "(none)"}, '
+                            f'not {list(given) or "(none)"}')
+    return list(given)
+
+
+class PlantSchedulePlayer:
+    """Wraps ``env`` in a PlantWrapper and sets the schedule's plant of each episode."""
+
+    def __init__(self, env: 'gymnasium.Env[Any, Any]', env_id: str,
+                 texts: Sequence[str]) -> None:
+        from memsnn_controller.envs.plant import PlantChangeError, parse_plant_schedule
+        from memsnn_controller.envs.plant_env import PlantWrapper
+
+        try:
+            self.schedule = parse_plant_schedule(texts)
+            self.env = PlantWrapper(env)
+            self.schedule.check(self.env.original)
+        except PlantChangeError as exc:
+            raise TrainingError(str(exc)) from None
+        except ValueError as exc:
+            raise TrainingError(f'env {env_id!r}: --plant-change: {exc}') from None
+        self._at = set(self.schedule.episodes())
+        self._started = False
+
+    def start(self, episode: int) -> str | None:
+        """Set the plant of ``episode`` (the first of a session, or one a change starts);
+        returns a line saying what changed, or None."""
+        if episode in self._at or not self._started:
+            self._started = True
+            plant = self.schedule.plant_at(episode, self.env.original)
+            changed = plant.differences(self.env.plant)
+            self.env.set_plant(plant)
+            if changed:
+                values = plant.values()
+                return f'episode {episode}: plant ' + ', '.join(
+                    f'{name}={values[name]}' for name in changed)
+        return None
+
+    def marks(self) -> dict[int, str]:
+        """{episode: the change's text} for the learning curve."""
+        return {c.episode: c.text.split(':', 1)[1] for c in self.schedule.changes}
+
+
 def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[Any, Any]',
            episodes: int, out_dir: str, resume: bool, progress: bool, checkpoint_every: int,
            should_stop: Callable[[], bool] | None, handle_signals: bool,
-           log: Callable[[str], object]) -> metrics.Summary:
+           log: Callable[[str], object],
+           plants: PlantSchedulePlayer | None = None) -> metrics.Summary:
     _check_observation_space(env, env_id)
     adapter = ActionAdapter(env.action_space, config.actor.force_limit)
     agent = _open_agent(config, seed, env_id, out_dir, resume)
@@ -269,9 +333,12 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
     checkpoint = os.path.join(out_dir, rf.CHECKPOINT_FILE)
     summary_path = os.path.join(out_dir, rf.SUMMARY_FILE)
     rf.write_config(os.path.join(out_dir, rf.CONFIG_FILE), config)
-    rf.write_json(os.path.join(out_dir, rf.RUN_FILE), {
+    run_info: dict[str, Any] = {
         'env': env_id, 'seed': seed, 'episodes': episodes, 'checkpoint_every': checkpoint_every,
-        'package_version': __version__})
+        'package_version': __version__}
+    if plants is not None:
+        run_info['plant_changes'] = plants.schedule.texts()
+    rf.write_json(os.path.join(out_dir, rf.RUN_FILE), run_info)
     if resume:
         log(f'{out_dir}: resuming after episode {start - 1} ({start} done, {episodes} asked)')
     if start < episodes and os.path.exists(summary_path):
@@ -300,6 +367,10 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
             act, scale, lo, hi = adapter.buffer, adapter.scale, adapter.low, adapter.high
         t0 = t_prev = time.perf_counter()
         while k < episodes:
+            if plants is not None:
+                change = plants.start(k)
+                if change:
+                    log(change)
             obs, _ = env_reset(seed=episode_seed(seed, k))
             agent.reset()
             if discrete:
@@ -327,7 +398,7 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
                     episode_log.sync()
                     agent.save(checkpoint)
                     saved_at = k
-                _plot(agent, env_id, seed, config, out_dir)
+                _plot(agent, env_id, seed, config, out_dir, plants)
                 raise TrainingInterrupted(
                     f'{out_dir}: stopped after episode {k - 1}; checkpoint saved, resume to '
                     f'continue', episodes=k, checkpointed=True)
@@ -350,17 +421,19 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
                                 device_writes=agent.device_writes(),
                                 energy=energy.summary(agent.activity, agent.episodes,
                                                       agent.network.n_post, config))
-    _plot(agent, env_id, seed, config, out_dir)
+    _plot(agent, env_id, seed, config, out_dir, plants)
     rf.write_json(summary_path, summary)
     return summary
 
 
-def _plot(agent: 'Agent', env_id: str, seed: int, config: 'AgentConfig', out_dir: str) -> None:
+def _plot(agent: 'Agent', env_id: str, seed: int, config: 'AgentConfig', out_dir: str,
+          plants: PlantSchedulePlayer | None = None) -> None:
     from memsnn_controller.experiments.plots import plot_learning_curve
 
     plot_learning_curve(agent.episode_lengths, os.path.join(out_dir, rf.CURVE_FILE),
                         title=f'{env_id}, seed {seed}, reward {config.reward.name}, '
-                              f'device {config.device.model}')
+                              f'device {config.device.model}',
+                        marks=plants.marks() if plants is not None else None)
 
 
 def resolve_config(config_path: rf.PathLike | None = None, reward: str | None = None,

@@ -1,10 +1,14 @@
 """The simulator node's parameters (node ``cartpole_sim``), pure Python: the node,
 memsnn-bringup and the tests share this one definition (ros/parameters.py says how).
 
-Every parameter is described in its spec; the physics ones are read-only after start.
+Every parameter is described in its spec; the ones that shape the physics client (mode,
+control_period, physics_substeps, gui, seed) and the joint names are read-only after start. The
+plant's (pole_mass, pole_length, cart_mass, gravity, friction, actuator_gain, sensor_offset;
+envs/plant.py) change while the node runs, from the next step on.
 """
 
 from memsnn_controller.common import checks
+from memsnn_controller.envs import plant
 from memsnn_controller.ros.conversions import CART_JOINT, POLE_JOINT
 from memsnn_controller.ros.parameters import ParameterSpec, ParameterTable
 
@@ -32,6 +36,26 @@ SPECS = (
     ParameterSpec('force_limit', 10.0,
                   'largest cart force magnitude in N; commands beyond it are clipped; > 0',
                   checks.above_zero(1e6, ' N')),
+    ParameterSpec('pole_mass', plant.Plant.pole_mass,
+                  'mass of the pole in kg (the URDF link; a new body is loaded in the same '
+                  'state); (0, 100]', plant.CHECKS['pole_mass']),
+    ParameterSpec('pole_length', plant.Plant.pole_length,
+                  'length of the whole pole in m (the URDF link; CartPole-v1: 1.0, half-length '
+                  '0.5); (0, 10]', plant.CHECKS['pole_length']),
+    ParameterSpec('cart_mass', plant.Plant.cart_mass,
+                  'mass of the cart in kg (the URDF link); (0, 1000]', plant.CHECKS['cart_mass']),
+    ParameterSpec('gravity', plant.Plant.gravity, 'gravity in m/s^2, downward; [0, 100]',
+                  plant.CHECKS['gravity']),
+    ParameterSpec('friction', plant.Plant.friction,
+                  "viscous friction of the cart on its track in N per m/s: a force -friction x "
+                  "x_dot beside the motor's; [0, 1000]", plant.CHECKS['friction']),
+    ParameterSpec('actuator_gain', plant.Plant.actuator_gain,
+                  'the motor applies actuator_gain x the command clipped to force_limit (0.6: '
+                  'a motor 40 % weaker); [0, 10]', plant.CHECKS['actuator_gain']),
+    ParameterSpec('sensor_offset', [0.0, 0.0, 0.0, 0.0],
+                  'offsets added to the published x [m], x_dot [m/s], theta [rad], theta_dot '
+                  '[rad/s] (a sensor bias); each in [-10, 10]; episodes end on the true state',
+                  plant.CHECKS['sensor_offset']),
     ParameterSpec('command_timeout', 0.1,
                   'lockstep: wall-clock seconds to wait for the command answering a state '
                   'before stepping with the held command; (0, 60]',
@@ -77,6 +101,9 @@ def _relations(name, value, p):
             return 'must differ from the other joint name'
     return None
 
+
+# The parameters that are plant.Plant's fields, by the same names.
+PLANT_PARAMETERS = plant.FIELDS
 
 TABLE = ParameterTable(NODE_NAME, SPECS, relations=_relations, related=('pole_joint',))
 PARAMETERS = TABLE.specs

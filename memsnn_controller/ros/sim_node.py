@@ -26,8 +26,11 @@ next tick starts a new one. Each finished episode is reported on ``~/episodes``
 rejected commands, mode) on /diagnostics every ``status_period`` seconds.
 
 Parameters are listed in ``sim_config`` (and in docs/ros.md, section 2.1); each
-is validated when declared and when set (``node_parameters``), and the physics ones are
-read-only after start. The process entry point is ``memsnn_controller.apps.sim_node``.
+is validated when declared and when set (``node_parameters``). Those that shape the physics
+client are read-only after start; the plant's (pole_mass, pole_length, cart_mass, gravity,
+friction, actuator_gain, sensor_offset) act from the next step after a set, in the same state
+(a new mass or length loads the new URDF body). The process entry point is
+``memsnn_controller.apps.sim_node``.
 """
 
 import time
@@ -41,10 +44,11 @@ from std_msgs.msg import Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
 from memsnn_controller.envs.bullet_cartpole import BulletCartPoleConfig
+from memsnn_controller.envs.plant import Plant, plant_from
 from memsnn_controller.envs.simulation import CartPoleSimulation
 from memsnn_controller.ros import conversions, qos, sim_config
 from memsnn_controller.ros.node_parameters import DeclaredParameters
-from memsnn_controller.ros.sim_config import NODE_NAME
+from memsnn_controller.ros.sim_config import NODE_NAME, PLANT_PARAMETERS
 
 # At most one warning per this many seconds for rejected commands and for command timeouts.
 LOG_INTERVAL_S = 2.0
@@ -66,11 +70,12 @@ class CartPoleSimNode(Node):
                                           on_change=self._apply_parameters)
         p = self._params.values()
 
+        plant = plant_from(p)
         config = BulletCartPoleConfig(
             control_period=p['control_period'], physics_substeps=p['physics_substeps'],
             force_limit=p['force_limit'], start_range=p['start_range'],
             sensor_noise=tuple(p['sensor_noise']), actuator_noise=p['actuator_noise'],
-            gui=p['gui'])
+            gui=p['gui'], **{name: getattr(plant, name) for name in PLANT_PARAMETERS})
         self._sim = CartPoleSimulation(
             config, max_episode_steps=p['max_episode_steps'], auto_reset=p['auto_reset'],
             reset_pause=p['reset_pause'], seed=None if p['seed'] < 0 else p['seed'])
@@ -132,8 +137,10 @@ class CartPoleSimNode(Node):
             value = p[name]
             if name in ('force_limit', 'actuator_noise', 'start_range'):
                 model_changes[name] = value
-            elif name == 'sensor_noise':
+            elif name in ('sensor_noise', 'sensor_offset'):
                 model_changes[name] = tuple(value)
+            elif name in PLANT_PARAMETERS:
+                model_changes[name] = value
             elif name in ('max_episode_steps', 'auto_reset', 'reset_pause'):
                 setattr(self._sim, name, value)
             elif name == 'publish_clock':
@@ -310,6 +317,7 @@ class CartPoleSimNode(Node):
                 'stale_commands': self._stale,
                 'rejected_commands': self._rejected,
                 'held_command': f'{self._held:g}',
+                'plant': _plant_text(sim.model.plant),
             }, level=DiagnosticStatus.WARN if troubled else DiagnosticStatus.OK,
             hardware_id='pybullet'))
 
@@ -318,3 +326,9 @@ class CartPoleSimNode(Node):
             self._sim.close()
         super().destroy_node()
 
+
+
+def _plant_text(plant):
+    """The plant's fields that differ from CartPole-v1's ('field=value, ...'), or 'original'."""
+    changed = plant.differences(Plant())
+    return ', '.join(f'{name}={getattr(plant, name)}' for name in changed) or 'original'

@@ -5,7 +5,7 @@ import signal
 import sys
 import time
 
-from exp_support import TINY_ARGS, cli_env, data_rows, header, is_png, run_module, warm_numba
+from exp_support import TINY, TINY_ARGS, cli_env, data_rows, header, is_png, run_module, warm_numba
 import pytest
 
 from memsnn_controller.common.processes import ManagedProcess
@@ -187,3 +187,47 @@ def test_results_csv_round_trip(tmp_path):
     assert rows[0]['episodes'] == 3 and rows[0]['first_195'] is None
     assert rows[0]['wall_s'] == 1.5
     assert report.latest_rows(rows) == [rows[1]]
+
+
+def test_plant_variants_are_a_grid_axis(tmp_path, capsys):
+    from memsnn_controller.apps.compare import build_parser, main, plan
+
+    def specs(*args):
+        return plan(build_parser().parse_args(['--rewards', 'sparse', '--seeds', '1',
+                                               '--out', str(tmp_path / 'p'), *args]))
+
+    runs, settings = specs('--plant-variant', 'none=', '--plant-variant',
+                           'weak=3:actuator_gain=0.6', '--plant-variant', 'weak=5:original',
+                           '--plant-change', '1:gravity=9')
+    assert [(s['variant'], s['plant_changes']) for s in runs] == [
+        ('none', ['1:gravity=9']), ('weak', ['1:gravity=9', '3:actuator_gain=0.6', '5:original'])]
+    assert settings['plant_changes']['weak'][1] == '3:actuator_gain=0.6'
+    runs, _ = specs('--variant', 'a=', '--variant', 'b=actor.eta=0.01',
+                    '--plant-variant', 'heavy=2:pole_mass=x2')
+    assert [(s['variant'], s['overrides'], s['plant_changes']) for s in runs] == [
+        ('a+heavy', [], ['2:pole_mass=x2']),
+        ('b+heavy', ['actor.eta=0.01'], ['2:pole_mass=x2'])]
+    for args, text in ((['--plant-variant', 'w=3:gain=1'], "--plant-variant w: --plant-change "
+                        "'3:gain=1': unknown field 'gain'"),
+                       (['--plant-variant', 'w=3:gravity=1', '--plant-variant', 'w=2:gravity=2'],
+                        'episodes must increase'),
+                       (['--plant-change', '5:gravity=1', '--plant-variant', 'w=2:gravity=2'],
+                        'episodes must increase'),
+                       (['--plant-variant', 'a__b=1:gravity=2'], 'expected NAME=')):
+        assert main(['--out', str(tmp_path / 'bad'), '--rewards', 'sparse', *args]) == 2
+        assert text in capsys.readouterr().err, args
+    assert not (tmp_path / 'bad').exists()
+
+    # A run: the variant's plant changes reach memsnn-train's run.json; a finished run with
+    # other changes is not reused.
+    out = tmp_path / 'run'
+    assert main(['--rewards', 'sparse', '--seeds', '1', '--episodes', '3', '--jobs', '1',
+                 '--no-progress', '--out', str(out),
+                 '--plant-variant', 'weak=1:actuator_gain=0.5', *TINY_ARGS]) == 0
+    folder = out / 'runs' / 'sparse__ppx__weak__s0'
+    assert rf.read_json(folder / rf.RUN_FILE)['plant_changes'] == ['1:actuator_gain=0.5']
+    spec = dict(grid.build_specs(['sparse'], ['ppx'], [0], 3, 'CartPole-v1', str(out),
+                                 variants={'weak': list(TINY)})[0])
+    with pytest.raises(grid.GridError, match='plant changes'):
+        grid.finished_summary(spec)
+    assert 'plant changes `weak: 1:actuator_gain=0.5`' in (out / report.RESULTS_MD).read_text()

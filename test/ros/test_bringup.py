@@ -131,10 +131,15 @@ def test_the_config_files_are_found():
 def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
     out = tmp_path / 'run'
     proc = spawn(bringup_argv('--episodes', '25', '--target', '0', '--out', str(out),
-                              '--record'), name='bringup')
+                              '--record', '--plant-change', '10:pole_length=x1.5,gravity=9'),
+                 name='bringup')
     assert proc.wait(timeout=180) == 0, proc.log_text()
     log = proc.log_text()
     assert 'episode budget of 25 reached' in log and 'Traceback' not in log
+    # The plant change went to the simulator over ROS, and the simulator took it.
+    assert 'episode 10: plant of /cartpole_sim set: pole_length=1.5, gravity=9.0' in log
+    assert json.loads((out / 'run.json').read_text())['plant_changes'] == [
+        '10:pole_length=x1.5,gravity=9']
     for name in RUN_FILES:
         assert (out / name).is_file(), name
     summary = json.loads((out / 'summary.json').read_text())
@@ -183,8 +188,10 @@ def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
 
 def test_separate_processes_and_ctrl_c(spawn, tmp_path):
     out = tmp_path / 'run'
+    # A change at episode 0 is sent as soon as the simulator's process answers.
     proc = spawn(bringup_argv('--processes', '--episodes', '100000', '--out', str(out),
-                              '--record', '--no-figures', '--no-video'), name='bringup')
+                              '--record', '--no-figures', '--no-video',
+                              '--plant-change', '0:pole_mass=x2'), name='bringup')
     deadline = time.monotonic() + 120
     while csv_rows(out / 'episodes.csv') < 10:
         assert proc.running(), proc.log_text()
@@ -194,6 +201,7 @@ def test_separate_processes_and_ctrl_c(spawn, tmp_path):
     assert proc.wait(timeout=60) == 0, proc.log_text()
     log = proc.log_text()
     assert 'stopped by SIGINT' in log and 'Traceback' not in log
+    assert 'episode 0: plant of /cartpole_sim set: pole_mass=0.2' in log
     for name in RUN_FILES + ('sim_node.log', 'controller_node.log'):
         assert (out / name).is_file(), name
     summary = json.loads((out / 'summary.json').read_text())
@@ -217,14 +225,85 @@ def test_a_resumed_recording_gets_a_new_bag_folder(tmp_path):
     assert ctrl['record_path'] == ''
 
 
-def test_bad_options_exit_with_one_line(spawn, tmp_path):
-    proc = spawn(bringup_argv('--set', 'actor.eta=-1', '--out', str(tmp_path / 'x')),
-                 name='bringup')
+@pytest.mark.parametrize('argv, words', [
+    (('--set', 'actor.eta=-1'), 'actor.eta'),
+    (('--plant-change', '5:pole_mass=heavy'), "'5:pole_mass=heavy': pole_mass=heavy: expected"),
+    (('--plant-change', '5:pole_mass=x0'), 'plant.pole_mass'),
+    (('--plant-change', '5:gravity=1', '--plant-change', '4:gravity=2'), 'episodes must increase'),
+])
+def test_bad_options_exit_with_one_line(spawn, tmp_path, argv, words):
+    proc = spawn(bringup_argv(*argv, '--out', str(tmp_path / 'x')), name='bringup')
     assert proc.wait(timeout=60) == 2
     errors = [line for line in proc.log_text().splitlines()
               if line.startswith('memsnn-bringup: error:')]
-    assert len(errors) == 1 and 'actor.eta' in errors[0]
+    assert len(errors) == 1 and words in errors[0], errors
     assert not (tmp_path / 'x').exists()
+
+
+def test_the_plant_changer_sets_the_simulators_parameters_over_ros(rclpy_context):
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from memsnn_controller.apps.bringup.plants import PlantChanger, schedule_of
+    from memsnn_controller.envs.plant import Plant
+    from memsnn_controller.ros import sim_config
+    from memsnn_controller.ros.sim_node import CartPoleSimNode
+
+    executor = SingleThreadedExecutor(context=rclpy_context)
+    sim = CartPoleSimNode(context=rclpy_context)
+    node = rclpy.create_node('bringup_test', context=rclpy_context)
+    executor.add_node(sim)
+    executor.add_node(node)
+    lines = []
+    try:
+        schedule, original = schedule_of(['2:pole_length=x1.5', '4:actuator_gain=0.6',
+                                          '6:original'], sim_config.defaults())
+        # A run resumed at episode 3 first sets the plant of episode 3.
+        changer = PlantChanger(node, schedule, original, 3, lines.append)
+
+        def spin_until_answered():
+            deadline = time.monotonic() + 10
+            while changer.busy and time.monotonic() < deadline:
+                executor.spin_once(timeout_sec=0.05)
+                changer.check()
+
+        spin_until_answered()
+        model = sim._sim.model
+        assert model.plant == Plant(pole_length=1.5)
+        changer.update(3)
+        assert not changer.busy      # nothing due before episode 4
+        changer.update(5)
+        spin_until_answered()
+        assert model.plant == Plant(pole_length=1.5, actuator_gain=0.6)
+        assert sim.get_parameter('actuator_gain').value == 0.6
+        changer.update(6)
+        spin_until_answered()
+        assert model.plant == Plant()
+        assert lines == ['episode 3: plant of /cartpole_sim set: pole_length=1.5',
+                         'episode 4: plant of /cartpole_sim set: actuator_gain=0.6',
+                         'episode 6: plant of /cartpole_sim set: pole_length=1.0, '
+                         'actuator_gain=1.0']
+    finally:
+        node.destroy_node()
+        sim.destroy_node()
+        executor.shutdown()
+
+
+def test_a_resumed_run_keeps_its_plant_changes(tmp_path):
+    from memsnn_controller.apps.bringup.job import _plant_changes
+
+    out = tmp_path / 'run'
+    out.mkdir()
+    rf.write_json(out / rf.RUN_FILE, {'plant_changes': ['300:pole_length=x1.5']})
+    assert _plant_changes(options(tmp_path, '--resume'), str(out)) == ['300:pole_length=x1.5']
+    assert _plant_changes(options(tmp_path, '--resume', '--plant-change',
+                                  '300:pole_length=x1.5'), str(out)) == ['300:pole_length=x1.5']
+    with pytest.raises(BringupError, match='run with the plant changes'):
+        _plant_changes(options(tmp_path, '--resume', '--plant-change', '200:gravity=9'),
+                       str(out))
+    # A fresh run takes the option as given.
+    assert _plant_changes(options(tmp_path, '--plant-change', '5:gravity=9'),
+                          str(tmp_path / 'new')) == ['5:gravity=9']
 
 
 def test_options_are_parsed():

@@ -12,6 +12,7 @@ from rclpy.parameter import Parameter
 from sim_test_client import SimClient, balance
 import yaml
 
+from memsnn_controller.envs.plant import Plant
 from memsnn_controller.envs.simulation import CartPoleSimulation
 from memsnn_controller.ros.sim_config import PARAMETERS, validate_parameter
 from memsnn_controller.ros.sim_node import CartPoleSimNode, SimParameterError
@@ -53,7 +54,9 @@ def test_yaml_and_docs_cover_every_parameter():
     ('mode', 'warp'), ('control_period', 0.0), ('physics_substeps', -1), ('seed', -2),
     ('force_limit', -1.0), ('command_timeout', 0.0), ('reset_pause', -0.1),
     ('max_episode_steps', -5), ('sensor_noise', [0.1, 0.1]), ('actuator_noise', float('nan')),
-    ('start_range', 0.5), ('cart_joint', ' '), ('status_period', 0.0),
+    ('start_range', 0.5), ('cart_joint', ' '), ('status_period', 0.0), ('pole_mass', 0.0),
+    ('pole_length', 20.0), ('cart_mass', -1.0), ('gravity', -9.8), ('friction', -1.0),
+    ('actuator_gain', 11.0), ('sensor_offset', [0.0, 0.0, 20.0, 0.0]),
 ])
 def test_bad_values_are_rejected_at_start_with_the_name(rclpy_context, name, value):
     with pytest.raises(SimParameterError, match=name):
@@ -76,6 +79,40 @@ def test_runtime_changes_are_validated_and_physics_is_read_only(rclpy_context):
         assert node.get_parameter('force_limit').value == 4.0
     finally:
         node.destroy_node()
+
+
+def test_plant_parameters_change_the_running_simulation_from_the_next_step(rclpy_context):
+    node = make_node(rclpy_context, seed=3)
+    try:
+        model = node._sim.model
+        node._advance()
+        state = model.state
+        bad = node.set_parameters([Parameter('pole_length', value=0.0)])[0]
+        assert not bad.successful and 'pole_length' in bad.reason
+        changes = {'pole_mass': 0.2, 'pole_length': 1.5, 'cart_mass': 2.0, 'gravity': 14.7,
+                   'friction': 0.5, 'actuator_gain': 0.6, 'sensor_offset': [0.0, 0.0, 0.01, 0.0]}
+        results = node.set_parameters([Parameter(k, value=v) for k, v in changes.items()])
+        assert all(result.successful for result in results)
+        # Applied at once, in the same state (the new body carries the joint state over).
+        assert model.plant == Plant(**changes)
+        np.testing.assert_allclose(model.state, state)
+        node._held = 5.0
+        node._advance()
+        assert node._sim.applied_force == pytest.approx(3.0)      # the gain
+        np.testing.assert_allclose(node._sim.observation - model.state, [0, 0, 0.01, 0])
+        assert 'pole_length=1.5' in _status(node)['plant']
+        node.set_parameters([Parameter(k, value=getattr(Plant(), k) if k != 'sensor_offset'
+                                       else [0.0] * 4) for k in changes])
+        assert model.plant == Plant() and _status(node)['plant'] == 'original'
+    finally:
+        node.destroy_node()
+
+
+def _status(node):
+    published = []
+    node._diag_pub.publish = published.append
+    node._publish_status()
+    return {kv.key: kv.value for kv in published[-1].status[0].values}
 
 
 def test_controller_on_the_same_executor_matches_the_plain_loop(rclpy_context):

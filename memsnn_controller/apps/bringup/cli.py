@@ -5,6 +5,7 @@
     memsnn-bringup --mode realtime --gui              # wall-clock rate, PyBullet's window
     memsnn-bringup --processes                        # each node in its own process
     memsnn-bringup --out runs/ros_angle_s3 --resume --episodes 600
+    memsnn-bringup --target 0 --episodes 600 --plant-change 300:pole_length=x1.5
 
 Starts the nodes of launch/cartpole_sim.launch.py from the same parameter files
 (config/simulator.yaml and config/controller.yaml, found inside the installed package), then
@@ -26,7 +27,9 @@ trained agent balancing with learning frozen (--no-figures, --no-video skip them
 It stops after --episodes episodes in total (a resumed run's included) or as soon as the
 trailing-100 mean episode length reaches --target (full windows of 100, as memsnn-train's
 metrics); Ctrl-C (or SIGTERM) stops too. Stopping deactivates the controller (0 N on the wire),
-saves the checkpoint and writes the outputs. Exit codes: 0 finished or stopped; 1 a node failed
+saves the checkpoint and writes the outputs. --plant-change (memsnn-train's) sets the
+simulator's plant parameters over ROS when their episode comes (plants.py). Exit codes: 0
+finished or stopped; 1 a node failed
 while running; 2 bad arguments, parameters, configuration or run folder (one line on stderr).
 
 DDS discovery stays on this machine: ROS_AUTOMATIC_DISCOVERY_RANGE defaults to LOCALHOST here
@@ -75,6 +78,11 @@ def build_parser():
     p.add_argument('--params-file', action='append', default=[], metavar='YAML',
                    help='a ROS 2 parameter file with sections cartpole_sim and/or '
                         "memsnn_controller, applied after the package's (repeatable)")
+    p.add_argument('--plant-change', dest='plant_changes', action='append', default=None,
+                   metavar='EPISODE:FIELD=VALUE[,FIELD=VALUE]',
+                   help="set the simulator's plant from episode EPISODE on, over ROS "
+                        "(memsnn-train's --plant-change; repeatable; with --resume, default: "
+                        "the run's own)")
     p.add_argument('--gui', action='store_true', help="open PyBullet's GUI (needs a display)")
     p.add_argument('--processes', action='store_true',
                    help='run each node in its own process instead of all in this one')

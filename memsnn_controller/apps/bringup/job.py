@@ -15,6 +15,7 @@ from memsnn_controller.apps.bringup import PARAMS_FILE, PROG, BringupError, Node
 from memsnn_controller.apps.bringup.monitor import Monitor
 from memsnn_controller.apps.bringup.outputs import Recorder, finish, prepare
 from memsnn_controller.apps.bringup.params import resolve_parameters
+from memsnn_controller.apps.bringup.plants import PlantChanger, schedule_of
 from memsnn_controller.apps.bringup.runners import ChildProcessNodes, InProcessNodes
 from memsnn_controller.common.stop import StopSignals
 from memsnn_controller.experiments import metrics
@@ -37,6 +38,8 @@ def run(args):
         if not os.path.exists(base):
             base = None
     sim, ctrl = resolve_parameters(args, base)
+    args.plant_changes = _plant_changes(args, out)
+    plants = schedule_of(args.plant_changes, sim)
     try:
         config = controller_config.build_agent_config(ctrl)
     except (ValueError, OSError) as exc:
@@ -46,12 +49,28 @@ def run(args):
     with rf.RunLock(out):
         episode_log, start, params_path = prepare(out, args, sim, ctrl, config)
         try:
-            return _run_nodes(args, out, sim, ctrl, config, episode_log, start, params_path)
+            return _run_nodes(args, out, sim, ctrl, config, episode_log, start, params_path,
+                              plants)
         finally:
             episode_log.close()
 
 
-def _run_nodes(args, out, sim, ctrl, config, episode_log, start, params_path):
+def _plant_changes(args, out):
+    """The run's plant changes: --plant-change, or with --resume and none given the run's own
+    (a resume that gives others is refused)."""
+    recorded = None
+    run_file = os.path.join(out, rf.RUN_FILE)
+    if args.resume and os.path.exists(run_file):
+        recorded = rf.read_json(run_file).get('plant_changes', [])
+    if args.plant_changes is None:
+        return list(recorded or [])
+    if recorded is not None and list(args.plant_changes) != list(recorded):
+        raise BringupError(f'{out}: run with the plant changes {recorded or "(none)"}, not '
+                           f'{args.plant_changes or "(none)"}')
+    return list(args.plant_changes)
+
+
+def _run_nodes(args, out, sim, ctrl, config, episode_log, start, params_path, plants):
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.signals import SignalHandlerOptions
@@ -90,8 +109,12 @@ node, spin_until, monitor, params_path, out, log)
     recorder = Recorder(episode_log, lengths, episode_log.last_elapsed)
     reason = failure = outcome = None
     bar = None
+    changer = None
     try:
         nodes.start()
+        schedule, original = plants
+        if schedule:
+            changer = PlantChanger(node, schedule, original, start, log)
         recorder.t0 = time.monotonic()
         bar = tqdm(total=args.episodes, initial=min(start, args.episodes), unit='ep',
                    disable=args.no_progress, dynamic_ncols=True, file=sys.stderr,
@@ -104,7 +127,10 @@ node, spin_until, monitor, params_path, out, log)
             if taken:
                 bar.update(len(taken))
                 bar.set_postfix_str(_postfix(taken[-1], lengths, monitor), refresh=False)
-            reason = _stop_reason(args, recorder.episodes_seen(monitor.episodes), lengths, stop)
+            seen = recorder.episodes_seen(monitor.episodes)
+            if changer is not None:
+                changer.update(seen)
+            reason = _stop_reason(args, seen, lengths, stop)
             if not warned_stall and time.monotonic() - monitor.last_progress > STALL_WARNING_S:
                 warned_stall = True
                 log(f'no episode has ended for {STALL_WARNING_S:.0f} s (controller: '
@@ -119,7 +145,9 @@ node, spin_until, monitor, params_path, out, log)
             if recorder.t0 is not None:
                 outcome = finish(out, sim['mode'], nodes, monitor, spin_until, recorder, config,
                                  ctrl, reason, failure, log,
-                                 make_extras=(not args.no_figures, not args.no_video))
+                                 make_extras=(not args.no_figures, not args.no_video),
+                                 marks={c.episode: c.text.split(':', 1)[1]
+                                        for c in plants[0].changes})
         finally:
             nodes.shutdown()
             executor.shutdown()

@@ -2,7 +2,8 @@
 
     DIR/params.yaml        both nodes' resolved parameters (a ROS 2 parameter file)
     DIR/config.yaml        the controller's AgentConfig
-    DIR/run.json           what was run (mode, seed, episodes, target, processes, version)
+    DIR/run.json           what was run (mode, seed, episodes, target, processes, version,
+                           plant changes)
     DIR/episodes.csv       one row per episode report, in index order
     DIR/checkpoint.npz     the controller's (its checkpoint_path)
     DIR/summary.json, DIR/learning_curve.png   at the end
@@ -47,7 +48,9 @@ def prepare(out, args, sim, ctrl, config):
     rf.write_json(os.path.join(out, rf.RUN_FILE), {
         'env': f'ros:{SIM_NODE}', 'mode': sim['mode'], 'seed': ctrl['seed'],
         'episodes': args.episodes, 'target': args.target, 'processes': bool(args.processes),
-        'package_version': __version__})
+        'package_version': __version__,
+        **({'plant_changes': args.plant_changes} if getattr(args, 'plant_changes', None)
+           else {})})
     summary_path = os.path.join(out, rf.SUMMARY_FILE)
     if os.path.exists(summary_path):
         os.unlink(summary_path)  # the run goes on: no longer finished
@@ -110,10 +113,10 @@ class Recorder:
 
 
 def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason, failure,
-            log, make_extras=(True, True)):
+            log, make_extras=(True, True), marks=None):
     """Deactivate (0 N), save the checkpoint, write the outputs (and, as ``make_extras`` =
     (figures, video) asks, extras.py's), print the summary; returns the exit code (1 after a
-    node failure)."""
+    node failure). ``marks``: {episode: label} on the learning curve (the plant changes)."""
     from memsnn_controller.experiments.plots import plot_learning_curve
     from memsnn_controller.snn import energy
     from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
@@ -162,7 +165,8 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
                                 energy=estimate, device_writes=device_writes)
     plot_learning_curve(all_lengths, os.path.join(out, rf.CURVE_FILE),
                         title=f'ROS bringup ({mode}): reward {config.reward.name}, '
-                              f'device {config.device.model}, seed {ctrl["seed"]}')
+                              f'device {config.device.model}, seed {ctrl["seed"]}',
+                        marks=marks)
     rf.write_json(os.path.join(out, rf.SUMMARY_FILE), summary)
     figures, video = make_extras
     extra_files = extras.write_figures_and_video(out, checkpoint, f'ROS bringup, seed '

@@ -1,0 +1,103 @@
+"""The plant's fields and schedules of changes: values, factors, order, and errors that name
+the problem."""
+
+import pytest
+
+from memsnn_controller.envs.plant import (
+    FIELDS,
+    Factor,
+    Plant,
+    PlantChangeError,
+    parse_plant_change,
+    parse_plant_schedule,
+    plant_from,
+)
+
+
+def test_the_default_plant_is_cartpole_v1s_system():
+    plant = Plant()
+    assert (plant.pole_mass, plant.pole_length, plant.cart_mass, plant.gravity) == \
+        (0.1, 1.0, 1.0, 9.8)
+    assert (plant.friction, plant.actuator_gain, plant.offset) == (0.0, 1.0, (0.0,) * 4)
+    assert FIELDS == ('pole_mass', 'pole_length', 'cart_mass', 'gravity', 'friction',
+                      'actuator_gain', 'sensor_offset')
+
+
+@pytest.mark.parametrize('field, value', [
+    ('pole_mass', 0.0), ('pole_length', -1.0), ('cart_mass', float('nan')), ('gravity', -9.8),
+    ('friction', -0.1), ('actuator_gain', 11.0), ('sensor_offset', (0.0, 0.1)),
+    ('sensor_offset', 20.0), ('pole_mass', True),
+])
+def test_bad_fields_are_named(field, value):
+    with pytest.raises(ValueError, match=f'plant.{field}'):
+        Plant(**{field: value})
+
+
+def test_replace_values_and_differences():
+    plant = Plant().replace(pole_mass=0.2, sensor_offset=0.01)
+    assert plant.offset == (0.01,) * 4
+    assert plant.differences(Plant()) == ['pole_mass', 'sensor_offset']
+    assert plant.values()['sensor_offset'] == [0.01] * 4
+    assert plant_from({'gravity': 3.0, 'seed': 1}) == Plant(gravity=3.0)
+    with pytest.raises(ValueError, match='unknown field mass'):
+        Plant().replace(mass=2.0)
+
+
+def test_a_change_sets_values_and_factors():
+    change = parse_plant_change('300:pole_mass=x2,gravity=14.7,sensor_offset=[0, 0, 0.01, 0]')
+    assert change.episode == 300 and change.text == \
+        '300:pole_mass=x2,gravity=14.7,sensor_offset=[0, 0, 0.01, 0]'
+    assert dict(change.values) == {'pole_mass': Factor(2.0), 'gravity': 14.7,
+                                   'sensor_offset': (0.0, 0.0, 0.01, 0.0)}
+    original = Plant(pole_mass=0.5)
+    plant = change.apply(Plant(), original)
+    assert plant.pole_mass == 1.0 and plant.gravity == 14.7 and plant.offset[2] == 0.01
+    # A factor multiplies the original value exactly as a scaled field would.
+    assert parse_plant_change('0:gravity=x1.5').apply(Plant(), Plant()).gravity == 9.8 * 1.5
+
+
+def test_a_schedule_accumulates_and_original_restores():
+    schedule = parse_plant_schedule(['100:pole_length=x1.5', '200:actuator_gain=0.6',
+                                     '300:original', '400:friction=0.5'])
+    base = Plant()
+    assert schedule.plant_at(99, base) == base
+    assert schedule.plant_at(100, base) == Plant(pole_length=1.5)
+    assert schedule.plant_at(250, base) == Plant(pole_length=1.5, actuator_gain=0.6)
+    assert schedule.plant_at(350, base) == base
+    assert schedule.plant_at(10**6, base) == Plant(friction=0.5)
+    assert schedule.episodes() == [100, 200, 300, 400] and bool(schedule)
+    assert parse_plant_schedule(schedule.texts()) == schedule
+    assert not parse_plant_schedule(None)
+
+
+@pytest.mark.parametrize('text, message', [
+    ('300', 'expected EPISODE:FIELD=VALUE'),
+    ('abc:gravity=1', 'expected EPISODE:FIELD=VALUE'),
+    ('-5:gravity=1', 'the episode must be >= 0'),
+    ('300:mass=2', "unknown field 'mass'"),
+    ('300:', 'no FIELD=VALUE'),
+    ('300:gravity', "'gravity' is not FIELD=VALUE"),
+    ('300:gravity=heavy', 'gravity=heavy: expected a number or xF'),
+    ('300:gravity=-1', r'gravity must be in \[0.0, 100.0\] m/s\^2 \(got -1\)'),
+    ('300:pole_mass=x-2', 'a factor xF needs a number F >= 0'),
+    ('300:sensor_offset=[1, 2]', 'sensor_offset=\\[1, 2\\]: expected one number or four'),
+    ('300:sensor_offset=x2', 'expected one number or four'),
+    ('300:gravity=1,gravity=2', 'gravity is given twice'),
+])
+def test_bad_changes_name_the_problem(text, message):
+    with pytest.raises(PlantChangeError, match=message) as err:
+        parse_plant_change(text)
+    assert str(err.value).startswith(f'--plant-change {text!r}')
+
+
+def test_episodes_must_increase():
+    with pytest.raises(PlantChangeError, match="episodes must increase.*comes after '300:"):
+        parse_plant_schedule(['300:gravity=5', '200:gravity=6'])
+    with pytest.raises(PlantChangeError, match='episodes must increase'):
+        parse_plant_schedule(['300:gravity=5', '300:gravity=6'])
+
+
+def test_a_factor_out_of_range_is_caught_against_the_original():
+    schedule = parse_plant_schedule(['10:pole_mass=x0'])
+    with pytest.raises(PlantChangeError, match="'10:pole_mass=x0'.*plant.pole_mass"):
+        schedule.check(Plant())
