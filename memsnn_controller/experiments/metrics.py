@@ -32,7 +32,8 @@ LEVELS = (195, 475)
 # The summary's keys, in the order of tables and CSV columns.
 SUMMARY_KEYS = ('episodes', 'first_195', 'first_475', 'best_trailing100', 'final_trailing100',
                 'min_after_475', 'env_steps', 'writes_per_synapse',
-                'writes_per_synapse_per_episode', 'wall_s') + energy_estimate.SUMMARY_KEYS
+                'writes_per_synapse_per_episode', 'device_writes_max', 'device_writes_p99',
+                'wall_s') + energy_estimate.SUMMARY_KEYS
 
 
 class Summary(TypedDict):
@@ -47,6 +48,8 @@ class Summary(TypedDict):
     env_steps: int
     writes_per_synapse: float
     writes_per_synapse_per_episode: float | None
+    device_writes_max: int | None
+    device_writes_p99: float | None
     wall_s: float
     energy_estimate_nj_per_tick: float | None
     energy_estimate_read_nj_per_tick: float | None
@@ -125,12 +128,15 @@ def min_after(lengths: ArrayLike, level: float, window: int = WINDOW) -> float |
 
 
 def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
-              wall_s: float = 0.0, energy: 'EnergySummary | None' = None) -> Summary:
+              wall_s: float = 0.0, energy: 'EnergySummary | None' = None,
+              device_writes: ArrayLike | None = None) -> Summary:
     """The summary dict of a run (keys ``SUMMARY_KEYS``; None where a metric is undefined).
 
     ``writes_per_synapse`` counts device writes per synapse over the whole run (both devices of a
     differential pair, as Agent.writes_per_synapse); ``..._per_episode`` divides it by the number
-    of episodes. ``energy``: snn.energy.summary of the run (the energy estimate per tick and per
+    of episodes. ``device_writes``: the write count of every device (Agent.device_writes), whose
+    maximum and 99th percentile say how unevenly the wear falls (None: not known). ``energy``:
+    snn.energy.summary of the run (the energy estimate per tick and per
     episode, the measured tick time); None where it is not known.
     """
     a = _lengths(lengths)
@@ -138,6 +144,7 @@ def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
         raise ValueError(f'n_synapses must be > 0, got {n_synapses}')
     per_synapse = float(total_writes) / n_synapses
     e: EnergySummary = energy or {}
+    wear_max, wear_p99 = device_wear(device_writes)
     return {
         'episodes': int(a.size),
         'first_195': first_reaching(a, 195),
@@ -148,6 +155,8 @@ def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
         'env_steps': int(a.sum()),
         'writes_per_synapse': per_synapse,
         'writes_per_synapse_per_episode': per_synapse / a.size if a.size else None,
+        'device_writes_max': wear_max,
+        'device_writes_p99': wear_p99,
         'wall_s': float(wall_s),
         'energy_estimate_nj_per_tick': e.get('energy_estimate_nj_per_tick'),
         'energy_estimate_read_nj_per_tick': e.get('energy_estimate_read_nj_per_tick'),
@@ -157,6 +166,16 @@ def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
         'energy_estimate_uj_per_episode': e.get('energy_estimate_uj_per_episode'),
         'tick_us': e.get('tick_us'),
     }
+
+
+def device_wear(device_writes: ArrayLike | None) -> tuple[int | None, float | None]:
+    """(max, 99th percentile) of the writes per device; (None, None) when not known or empty."""
+    if device_writes is None:
+        return None, None
+    counts = np.asarray(device_writes, dtype=np.int64).ravel()
+    if counts.size == 0:
+        return None, None
+    return int(counts.max()), float(np.percentile(counts, 99))
 
 
 def format_summary(summary: Summary, out: str) -> str:
@@ -177,7 +196,15 @@ def format_summary(summary: Summary, out: str) -> str:
             f'{show(summary["min_after_475"])}\n'
             f'  writes per synapse {summary["writes_per_synapse"]:.4g} '
             f'({show(summary["writes_per_synapse_per_episode"], 4)} per episode)'
+            + _wear_text(summary)
             + _energy_line(summary))
+
+
+def _wear_text(summary: Summary) -> str:
+    top, p99 = summary.get('device_writes_max'), summary.get('device_writes_p99')
+    if top is None or p99 is None:
+        return ''
+    return f', per device max {top}, 99th percentile {p99:.4g}'
 
 
 def _energy_line(summary: Summary) -> str:

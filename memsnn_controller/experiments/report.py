@@ -116,6 +116,8 @@ _METRICS = (  # (column, header, digits)
     ('min_after_475', 'min after 475', 1),
     ('writes_per_synapse_per_episode', 'writes/synapse/episode', 3),
     ('writes_per_synapse', 'writes/synapse', 1),
+    ('device_writes_max', 'max writes/device', 0),
+    ('device_writes_p99', 'p99 writes/device', 0),
     ('env_steps', 'env steps', 0),
     ('wall_s', 'wall s', 0),
     # An estimate (snn/energy.py; docs/science.md section 14), beside the measured tick time.

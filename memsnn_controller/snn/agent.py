@@ -89,6 +89,7 @@ class Agent:
         self._ep_activity = [0, 0, 0, 0]
         self._untimed_ticks = 0
         self.modulator_baseline = 0.0
+        self._armed: bool | None = None  # reopening armed (_reopen_armed); None: not yet known
         self.in_episode = False
         self._prev = np.zeros(4)
         self._obs_buffer = np.zeros(4)
@@ -102,9 +103,7 @@ class Agent:
         """Start a new episode (annealing, membranes, traces, the reward's episode state)."""
         learning = self.config.learning
         if learning.anneal:
-            perf = self.trailing_mean(learning.anneal_window) / learning.anneal_target_length
-            self.network.set_rate_scales(max(learning.eta_floor, 1.0 - perf),
-                                         max(learning.noise_floor, 1.0 - perf))
+            self._anneal()
         self.network.reset_state(clear_traces=learning.reset_traces_each_episode)
         self.reward_fn.reset()
         self.in_episode = True
@@ -114,6 +113,59 @@ class Agent:
         self._ep_writes = 0
         self._activity = self._run_activity()
         self._ep_activity = [0, 0, 0, 0]
+
+    def _anneal(self) -> None:
+        """Set the rate and noise scales (and, when reopening, the dead zone) from the episode
+        lengths so far (docs/science.md section 9):
+
+            p_L = mean of the last anneal_window lengths / anneal_target_length
+            eta_scale = max(eta_floor, 1 - p_L),  noise_scale = max(noise_floor, 1 - p_L)
+
+        Reopening (reopen_window > 0), armed once p_L has reached reopen_after, looks at the
+        short window's shortfall d = 1 - p_S (p_S: the mean of the last reopen_window lengths /
+        anneal_target_length) whenever p_S < p_L:
+
+            eta_scale   >= min(reopen_eta_max, reopen_gain d)
+            noise_scale >= min(1, d)                                  (reopen_noise)
+            dead zone    = dead_zone max(0, 1 - reopen_dead_zone_gain d)
+
+        A plant change shows first in the last few episodes: the long window keeps a solved
+        policy's rates at their floor through one bad episode, the short one reopens them within
+        reopen_window episodes of a lasting drop. It reads episode lengths only.
+        """
+        learning = self.config.learning
+        target = learning.anneal_target_length
+        perf = self.trailing_mean(learning.anneal_window) / target
+        eta_scale = max(learning.eta_floor, 1.0 - perf)
+        noise_scale = max(learning.noise_floor, 1.0 - perf)
+        if learning.reopen_window:
+            dead_zone = learning.dead_zone
+            if self._reopen_armed():
+                short = self.trailing_mean(learning.reopen_window) / target
+                if short < perf:
+                    d = 1.0 - short
+                    eta_scale = max(eta_scale, min(learning.reopen_eta_max,
+                                                   learning.reopen_gain * d))
+                    if learning.reopen_noise:
+                        noise_scale = max(noise_scale, min(1.0, d))
+                    dead_zone *= max(0.0, 1.0 - learning.reopen_dead_zone_gain * d)
+            self.network.set_dead_zone(dead_zone)
+        self.network.set_rate_scales(eta_scale, noise_scale)
+
+    def _reopen_armed(self) -> bool:
+        """Whether the trailing anneal_window mean has ever reached reopen_after (a fraction of
+        anneal_target_length): the whole history is scanned once, then each new episode."""
+        learning = self.config.learning
+        window = learning.anneal_window
+        level = learning.reopen_after * learning.anneal_target_length * window
+        lengths = self.episode_lengths
+        if self._armed is None:  # a new agent or an imported state: scan the history once
+            sums = np.convolve(lengths, np.ones(window, dtype=np.int64), mode='valid') \
+                if len(lengths) >= window else np.zeros(0)
+            self._armed = bool(np.any(sums >= level))
+        elif not self._armed and len(lengths) >= window:
+            self._armed = sum(lengths[-window:]) >= level
+        return self._armed
 
     def step(self, observation: Observation) -> Decision:
         """Learn from the transition into ``observation``, then choose this tick's action."""
@@ -226,6 +278,11 @@ class Agent:
         """Device writes per synapse so far (both devices of a pair counted)."""
         return self.total_writes / self.n_synapses
 
+    def device_writes(self) -> NDArray[np.uint32]:
+        """Writes of every device so far (w+ devices, then w- devices), flattened."""
+        syn = self.network.synapses
+        return np.concatenate((syn.writes_pos.ravel(), syn.writes_neg.ravel()))
+
     @property
     def activity(self) -> Activity:
         """What the network did so far (energy.Activity: ticks, input spikes, neuron updates,
@@ -286,6 +343,7 @@ class Agent:
         self.modulator_baseline = float(state['scalars'][0])
         self.learning = bool(state['scalars'][1])
         self.reward_fn.import_state({'baseline': float(state['scalars'][2])})
+        self._armed = None
         self.in_episode = False
         self._has_prev = False
 

@@ -368,6 +368,14 @@ class LearningConfig(_Section):
     dead_zone: no write while |M| is below it. anneal: at each episode start, with
       perf = trailing mean episode length / anneal_target_length, scale the learning rates by
       max(eta_floor, 1 - perf) and the actor noise by max(noise_floor, 1 - perf).
+    reopen_window > 0 reopens plasticity after a drop (Agent.reset, docs/science.md section
+      9.1): once the trailing anneal_window mean has reached reopen_after x
+      anneal_target_length, a trailing window of reopen_window episodes whose mean falls below
+      the long one gives the shortfall d = 1 - mean_short / anneal_target_length; the rate
+      scale is then at least min(reopen_eta_max, reopen_gain x d), the noise scale at least
+      min(1, d) (with reopen_noise), and the dead zone dead_zone x max(0, 1 -
+      reopen_dead_zone_gain x d). reopen_window 0 keeps the plain annealing. Before the first
+      solve it changes nothing; it reads episode lengths only, never the plant.
     """
 
     enabled: bool = True
@@ -383,6 +391,12 @@ class LearningConfig(_Section):
     anneal_target_length: float = 500.0
     eta_floor: float = 0.02
     noise_floor: float = 0.5
+    reopen_window: int = 10
+    reopen_after: float = 0.95
+    reopen_gain: float = 4.0
+    reopen_eta_max: float = 2.0
+    reopen_noise: bool = True
+    reopen_dead_zone_gain: float = 4.0
     window_ms: float = 150.0
     tick_gated: bool = False
     history: int = 64
@@ -404,6 +418,12 @@ class LearningConfig(_Section):
         self._require('anneal_target_length', checks.positive)
         self._require('eta_floor', checks.in_range(0, 1))
         self._require('noise_floor', checks.in_range(0, 1))
+        self._require('reopen_window', checks.integer(0))
+        self._require('reopen_after', checks.in_range(0, 1, low_open=True))
+        self._require('reopen_gain', checks.positive)
+        self._require('reopen_eta_max', checks.positive)
+        self._require('reopen_noise', checks.boolean)
+        self._require('reopen_dead_zone_gain', checks.non_negative)
         self._require('window_ms', checks.positive)
         self._require('history', checks.integer(1))
         self._require('tau_plus_ms', checks.positive)

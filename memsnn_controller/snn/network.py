@@ -214,6 +214,11 @@ class Network:
         actor = self.neurons.group <= S.GROUP_RIGHT
         self.neurons.noise[actor] = self.base_noise[actor] * noise_scale
 
+    def set_dead_zone(self, dead_zone: float) -> None:
+        """The write threshold on |M| from the next tick on (the annealing's reopening lowers
+        it for an episode; the config's learning.dead_zone is the unlowered value)."""
+        self.params['dead_zone'] = dead_zone
+
     @property
     def weights(self) -> S.F64:
         """Signed effective weights (n_inputs x n_neurons)."""

@@ -68,6 +68,9 @@ def test_a_run_writes_every_file(reference, config):
                                                       rel=1e-5)
     assert summary['writes_per_synapse'] == pytest.approx(agent.writes_per_synapse())
     assert sum(log['writes']) == agent.total_writes
+    wear = agent.device_writes()
+    assert int(wear.sum()) == agent.total_writes       # every write lands on one device
+    assert summary['device_writes_max'] == int(wear.max()) > 0
     assert log['elapsed_s'] == pytest.approx(list(np.cumsum(log['wall_s'])), abs=1e-5)
     from memsnn_controller.snn.config import AgentConfig
     assert AgentConfig.from_yaml(out / rf.CONFIG_FILE) == config

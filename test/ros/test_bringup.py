@@ -9,6 +9,7 @@ import time
 
 from bags import check_stamps, read_bag
 from controller_test_client import warm_kernels
+import numpy as np
 import pytest
 import yaml
 
@@ -144,6 +145,9 @@ def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
     assert summary['env_steps'] == sum(episodes['length'])
     _, _, arrays = load_checkpoint(out / 'checkpoint.npz')
     assert list(arrays['episode_lengths']) == episodes['length']
+    wear = np.concatenate((arrays['synapses.writes_pos'].ravel(),
+                           arrays['synapses.writes_neg'].ravel()))
+    assert summary['device_writes_max'] == int(wear.max())
     expected = controller_config.build_agent_config(dict(controller_config.defaults()))
     assert AgentConfig.from_yaml(out / 'config.yaml') == expected
     assert json.loads((out / 'run.json').read_text())['mode'] == 'lockstep'

@@ -97,6 +97,99 @@ def test_annealing_scales_rates_by_performance():
     assert agent.network.neurons.eta[0] == pytest.approx(cfg.actor.eta * cfg.learning.eta_floor)
 
 
+REOPEN = SMALL.with_overrides(['learning.reopen_window=10', 'learning.reopen_gain=1',
+                               'learning.reopen_eta_max=1', 'learning.reopen_dead_zone_gain=1'])
+
+
+def _scales(agent, lengths):
+    """(actor eta scale, critic eta scale, actor noise scale, dead zone) after a reset."""
+    agent.episode_lengths = list(lengths)
+    agent.reset()
+    net, cfg = agent.network, agent.config
+    return (net.neurons.eta[0] / cfg.actor.eta, net.neurons.eta[-1] / cfg.critic.eta,
+            net.neurons.noise[0] / cfg.actor.noise, float(net.params['dead_zone']))
+
+
+def test_reopening_off_keeps_the_plain_annealing():
+    agent = Agent(SMALL.with_overrides(['learning.reopen_window=0']), seed=0)
+    eta, _, noise, dead_zone = _scales(agent, [500] * 100 + [100] * 10)
+    perf = (90 * 500 + 10 * 100) / 100 / 500
+    assert eta == pytest.approx(1 - perf) and noise == pytest.approx(0.5)
+    assert dead_zone == SMALL.learning.dead_zone
+
+
+def test_the_default_reopening():
+    # d = 0.8: rates at their cap 2 x eta, noise 0.8, dead zone 0.
+    assert _scales(Agent(SMALL, seed=0), [500] * 100 + [100] * 10) == pytest.approx(
+        (2.0, 2.0, 0.8, 0.0))
+    # One 300-step episode among ten at 500 (d = 0.04): a nudge, not a reopening.
+    assert _scales(Agent(SMALL, seed=0), [500] * 109 + [300]) == pytest.approx(
+        (0.16, 0.16, 0.5, 0.05 * 0.84))
+
+
+def test_reopening_after_a_drop_raises_rates_noise_and_lowers_the_dead_zone():
+    agent = Agent(REOPEN, seed=0)
+    # Solved, then ten short episodes: the short window's shortfall d = 1 - 100/500 = 0.8.
+    eta, critic_eta, noise, dead_zone = _scales(agent, [500] * 100 + [100] * 10)
+    assert eta == pytest.approx(0.8) and critic_eta == pytest.approx(0.8)
+    assert noise == pytest.approx(0.8)
+    assert dead_zone == pytest.approx(0.05 * (1 - 0.8))
+    # Back to 500: the short window no longer reopens; the long one still holds the drop.
+    assert _scales(agent, [500] * 100 + [100] * 10 + [500] * 10) == pytest.approx(
+        (0.08, 0.08, 0.5, 0.05))
+
+
+def test_reopening_gain_cap_and_noise_switch():
+    cfg = REOPEN.with_overrides(['learning.reopen_gain=4', 'learning.reopen_eta_max=2',
+                                 'learning.reopen_noise=false',
+                                 'learning.reopen_dead_zone_gain=4'])
+    eta, _, noise, dead_zone = _scales(Agent(cfg, seed=0), [500] * 100 + [450] * 10)
+    assert eta == pytest.approx(4 * 0.1)         # d = 0.1, below the cap
+    assert noise == pytest.approx(0.5)           # the long window's noise scale
+    assert dead_zone == pytest.approx(0.05 * 0.6)
+    eta, _, _, dead_zone = _scales(Agent(cfg, seed=0), [500] * 100 + [100] * 10)
+    assert eta == pytest.approx(2.0) and dead_zone == 0.0
+
+
+def test_reopening_waits_for_the_first_solve_and_stays_armed():
+    agent = Agent(REOPEN, seed=0)
+    # Never solved: the plain annealing (first-time learning is the plain annealing's).
+    assert _scales(agent, [400] * 100 + [100] * 10)[0] == pytest.approx(1 - 0.74)
+    # Solved once long ago, now poor in both windows: the short one is not below the long one.
+    fresh = Agent(REOPEN, seed=0)
+    assert _scales(fresh, [500] * 100 + [100] * 100)[0] == pytest.approx(0.8)
+    assert fresh._armed
+    # Armed as episodes come in (not only by the scan of an imported history).
+    agent.episode_lengths = [500] * 100
+    agent.reset()
+    agent.end_episode()
+    assert agent._armed
+
+
+def test_the_lowered_dead_zone_reaches_the_writes():
+    # An episode with the dead zone reopened to 0 writes where the unlowered one would not.
+    def writes(lengths):
+        agent = Agent(SMALL.with_overrides(['learning.dead_zone=10']), seed=0)
+        agent.episode_lengths = list(lengths)
+        _rollout(agent, 60)
+        return agent.total_writes
+
+    assert writes([500] * 110) == 0               # |M| never reaches 10
+    assert writes([500] * 100 + [50] * 10) > 0    # d = 0.9: the dead zone is 0
+
+
+def test_reopening_state_follows_an_imported_history():
+    a = Agent(REOPEN, seed=0)
+    _scales(a, [500] * 100 + [200] * 10)
+    b = Agent(REOPEN, seed=0)
+    b.reset()            # armed = False for its own (empty) history
+    b.import_state(a.export_state())
+    b.reset()
+    np.testing.assert_array_equal(a.network.neurons.eta, b.network.neurons.eta)
+    np.testing.assert_array_equal(a.network.neurons.noise, b.network.neurons.noise)
+    assert a.network.params['dead_zone'] == b.network.params['dead_zone'] < 0.05
+
+
 @pytest.mark.parametrize('bad', [[0.0, 0.0, 0.0], [0, 0, float('nan'), 0], [0, 0, 0, float('inf')],
                                  'abcd', None, 5.0, [[0, 0, 0, 0]]])
 def test_bad_observations_raise_clear_errors_and_change_nothing(bad):

@@ -39,6 +39,11 @@ def test_defaults_are_the_section_8_recipe_with_higher_gains():
     ('neuron.reset=2.0', 'neuron.reset'),
     ('actor.nonsense=1', 'actor.nonsense'),
     ('nosection.x=1', 'nosection'),
+    ('learning.reopen_window=-1', 'learning.reopen_window'),
+    ('learning.reopen_after=0', 'learning.reopen_after'),
+    ('learning.reopen_gain=0', 'learning.reopen_gain'),
+    ('learning.reopen_noise=maybe', 'learning.reopen_noise'),
+    ('learning.reopen_dead_zone_gain=-1', 'learning.reopen_dead_zone_gain'),
 ])
 def test_bad_values_name_their_field(override, field):
     with pytest.raises(ConfigError) as err:

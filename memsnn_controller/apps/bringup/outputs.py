@@ -16,6 +16,8 @@ import math
 import os
 import time
 
+import numpy as np
+
 from memsnn_controller import __version__
 from memsnn_controller.apps.bringup import PARAMS_FILE, PROG, SIM_NODE, BringupError, extras
 from memsnn_controller.apps.bringup.params import write_params_file
@@ -131,12 +133,14 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         message = f'cannot save the checkpoint: {exc}'
     log(message)
     checkpoint = ctrl['checkpoint_path']
-    total_writes = activity = None
+    total_writes = activity = device_writes = None
     try:
         _, _, arrays = load_checkpoint(checkpoint)
         recorder.complete(monitor.episodes, arrays['episode_lengths'], ctrl['max_episode_steps'])
         total_writes = int(arrays['counters'][1])
         activity = energy.activity_of_state(arrays)
+        device_writes = np.concatenate((arrays['synapses.writes_pos'].ravel(),
+                                        arrays['synapses.writes_neg'].ravel()))
     except CheckpointError as exc:
         log(f'no usable checkpoint: {exc}')
     if recorder.reconstructed:
@@ -155,7 +159,7 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         tick_us = monitor.status.get('tick_us')
         estimate['tick_us'] = float(tick_us) if tick_us else None
     summary = metrics.summarize(all_lengths, total_writes, synapses, wall_s=elapsed,
-                                energy=estimate)
+                                energy=estimate, device_writes=device_writes)
     plot_learning_curve(all_lengths, os.path.join(out, rf.CURVE_FILE),
                         title=f'ROS bringup ({mode}): reward {config.reward.name}, '
                               f'device {config.device.model}, seed {ctrl["seed"]}')
