@@ -32,7 +32,7 @@ Coding = Literal['regular', 'poisson', 'latency']
 Decoder = Literal['discrete', 'continuous']
 DeviceModel = Literal['ppx', 'nc', 'ideal']
 Rounding = Literal['stochastic', 'nearest', 'accumulate']
-Eligibility = Literal['role', 'window', 'mstdpet']
+Eligibility = Literal['role', 'window', 'mstdpet', 'local']
 Modulator = Literal['td', 'reward']
 
 
@@ -221,10 +221,19 @@ class ActorConfig(_Section):
 
     decoder 'discrete': force = +-force_limit (gymnasium action 1 = right); 'continuous':
     force = force_limit * (n_right - n_left) / (n_right + n_left), 0 when both are silent.
+    bias_spread: each neuron's bias is drawn from bias + U(-bias_spread, bias_spread) (a random
+      stream of its own, so the other draws do not depend on it).
+    inhibition: mutual inhibition between the populations; each population's input current is
+      lowered by I, I <- exp(-dt / inhibition_tau_ms) I + inhibition * (the other population's
+      spikes in the step), I = 0 at each tick start; inhibition_tau_ms 0 keeps the last step only.
+    dead_zone: no actor write while |M| is below it (on top of learning.dead_zone).
+    write_step: the actor's requested changes eta M e are summed per synapse and programmed
+      together once |sum| >= write_step (0: each at once; analog devices only).
     """
 
     neurons_per_side: int = 20
     bias: float = 1.5
+    bias_spread: float = 0.0
     noise: float = 0.02
     gain: float = 4.0
     eta: float = 0.0025
@@ -232,6 +241,10 @@ class ActorConfig(_Section):
     reset_each_tick: bool = True
     decoder: Decoder = 'discrete'
     force_limit: float = 10.0
+    inhibition: float = 0.0
+    inhibition_tau_ms: float = 0.0
+    dead_zone: float = 0.0
+    write_step: float = 0.0
 
     _path = 'actor'
 
@@ -244,6 +257,8 @@ class ActorConfig(_Section):
         self._require('tau_e', checks.positive)
         self._require('decoder', checks.one_of('discrete', 'continuous'))
         self._require('force_limit', checks.positive)
+        for name in ('bias_spread', 'inhibition', 'inhibition_tau_ms', 'dead_zone', 'write_step'):
+            self._require(name, checks.non_negative)
 
 
 @dataclass(frozen=True)
@@ -253,6 +268,9 @@ class CriticConfig(_Section):
     V = value_scale * (count(V+) - count(V-)) / (neurons_per_half * vbase), vbase being the
     spontaneous spike count per neuron per tick. Membranes restart each tick from a fixed per-neuron
     value drawn from ``reset_range`` (a deterministic read-out when noise is 0).
+    dead_zone: no critic write while |M| is below it (on top of learning.dead_zone).
+    write_step: the critic's requested changes are summed per synapse and programmed together
+      once |sum| >= write_step (0: each at once; analog devices only).
     """
 
     enabled: bool = True
@@ -266,6 +284,8 @@ class CriticConfig(_Section):
     reset_range: tuple[float, float] = (0.0, 1.0)
     value_scale: float = 1.5
     gamma: float = 0.95
+    dead_zone: float = 0.0
+    write_step: float = 0.0
 
     _path = 'critic'
 
@@ -279,6 +299,8 @@ class CriticConfig(_Section):
         self._require('reset_range', _pair())
         self._require('value_scale', checks.positive)
         self._require('gamma', checks.in_range(0, 1))
+        self._require('dead_zone', checks.non_negative)
+        self._require('write_step', checks.non_negative)
 
 
 @dataclass(frozen=True)
@@ -337,8 +359,10 @@ class LearningConfig(_Section):
     """Traces, the modulatory signal and the device writes (see snn/plasticity.py).
 
     eligibility: 'role' (presynaptic spikes x the sign of the population's role: +1 chosen action
-      or V+, -1 the other action or V-), 'window' (the device's own pre/post pairing window) or
-      'mstdpet' (Florian 2007).
+      or V+, -1 the other action or V-), 'window' (the device's own pre/post pairing window),
+      'mstdpet' (Florian 2007) or 'local' (the actor's synapses: their own pre/post pairs through
+      the device's window, never the action; the critic's: presynaptic spikes x +1 onto V+, -1
+      onto V-; role_sign is not used).
     modulator: 'td' (the critic's TD error) or 'reward' (the reward minus its moving average;
       no critic).
     dead_zone: no write while |M| is below it. anneal: at each episode start, with
@@ -385,7 +409,7 @@ class LearningConfig(_Section):
     _path = 'learning'
 
     def validate(self) -> None:
-        self._require('eligibility', checks.one_of('role', 'window', 'mstdpet'))
+        self._require('eligibility', checks.one_of('role', 'window', 'mstdpet', 'local'))
         self._require('modulator', checks.one_of('td', 'reward'))
         self._require('dead_zone', checks.non_negative)
         self._require('pre_norm', checks.non_negative)
@@ -489,6 +513,10 @@ class AgentConfig(_Section):
                                              f'{self.neuron.dt_ms} ms')
         _require_that(not (self.learning.modulator == 'td' and not self.critic.enabled),
                       'learning.modulator', "'td' needs critic.enabled = true")
+        for section in ('actor', 'critic'):
+            # Quantized devices have their own register ('accumulate' rounding).
+            _require_that(getattr(self, section).write_step == 0.0 or self.device.levels == 0,
+                          f'{section}.write_step', 'needs analog devices (device.levels = 0)')
 
     @property
     def substeps(self) -> int:

@@ -3,15 +3,20 @@
 One call of ``tick`` for the state s_t of a control tick does, in order:
 1. encode s_t into the active inputs (encoding.encode);
 2. run K = control_period / dt LIF steps (neurons.py has the equations): input spikes add their
-   row of w_eff to the membranes; per-tick resets of membranes and input phases where configured;
-   within-tick eligibility is gathered for the window and MSTDPET rules (plasticity.py);
+   row of w_eff to the membranes; each actor population's current is lowered by the mutual
+   inhibition I driven by the other's spikes (I <- inh_decay I + inhibition n_other, from 0 at
+   each tick start); per-tick resets of membranes and input phases where configured;
+   within-tick eligibility is gathered for the spike-timing rules (window, local, MSTDPET;
+   plasticity.py);
 3. read out the action (more spikes wins, a tie is broken at random), the force and the critic's
    value V(s_t) = value_scale (n+ - n-) / (n_critic vbase), and count the activity (input
    spikes, neuron updates: the energy estimate's inputs); with a raster in the scratch
    (state.spike_raster) every step's input and neuron spikes are recorded in it;
 4. learn from the transition that ended in s_t: M = r + gamma V(s_t) - V(s_{t-1}) (TD; at a
    failure V(s_t) = 0) or the caller's reward signal; when |M| >= dead_zone every device of every
-   live trace row is programmed by eta_j M e_ij through its write law (write_law.program);
+   live trace row is programmed by eta_j M e_ij through its write law (write_law.program), the
+   actor's and the critic's only when |M| also reaches their own dead zone; with a group's
+   write_step the requests are summed per synapse and written once |sum| >= write_step;
 5. fold this tick's eligibility into the traces: e <- lambda e + role_j z_ij (plasticity.py).
 Only live rows (inputs with a recent spike or a trace above trace_eps) are touched, and within a
 row only the column groups (actor, critic) whose trace is still alive, so the cost follows
@@ -55,7 +60,8 @@ def _add_live(i, inputs, carry):
 def _begin_tick(p, neurons, inputs, carry, scratch, n_act):
     """Tick start: counts <- 0; v_j <- reset_value_j, refractory_j <- 0 where reset_each_tick;
     phase_i <- phase0 for the active inputs (phase_reset), which join the live list; with
-    tick_gated the spike rings are emptied (pairs only within the tick)."""
+    tick_gated the spike rings are emptied (pairs only within the tick); the inhibitory
+    currents I <- 0."""
     v = neurons.v
     for j in range(v.shape[0]):
         neurons.count[j] = 0.0
@@ -68,6 +74,8 @@ def _begin_tick(p, neurons, inputs, carry, scratch, n_act):
         if p.phase_reset:
             inputs.phase[i] = p.phase0
         _add_live(i, inputs, carry)
+    scratch.inhibition[0] = 0.0
+    scratch.inhibition[1] = 0.0
     if p.tick_gated:
         for j in range(v.shape[0]):
             neurons.ring.fill[j] = 0
@@ -105,8 +113,9 @@ def _ring_push(ring, row, t):
 @kernel(inline='always')
 def _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, n_act):
     """Input spikes of step k: I_j = sum of w_eff_ij over the inputs i that fire; MSTDPET
-    P+_i <- P+_i exp(-dt/tau_plus) + a_plus s_pre_i; the window rule's LTD half
-    z_ij -= sum over held post spikes of F0 h_-(t - t_post) d_j^(K-1-k). Returns the spike count."""
+    P+_i <- P+_i exp(-dt/tau_plus) + a_plus s_pre_i; the window (and local) rule's LTD half
+    z_ij -= sum over held post spikes of F0 h_-(t - t_post) d_j^(K-1-k) over the paired columns
+    j < paired_columns. Returns the spike count."""
     syn = S.synapse_views(store)
     coding = p.coding
     rate = p.rate_per_step
@@ -146,9 +155,9 @@ def _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, 
             cur[j] += w_eff[j]
         if elig == S.ELIG_MSTDPET:
             inputs.pre_trace[i] += p.a_plus
-        elif elig == S.ELIG_WINDOW:
+        elif elig == S.ELIG_WINDOW or elig == S.ELIG_LOCAL:
             window = p.window_steps
-            for j in range(n_post):
+            for j in range(p.paired_columns):
                 ltd = _ring_sum(neurons.ring, j, t, tables.kminus, window)
                 if ltd != 0.0:
                     syn.tick_elig[i, j] -= ltd * tables.in_tick_weight[k, j]
@@ -193,14 +202,15 @@ def _neuron_step(p, rng, neurons, cur, spiked):
 @kernel(inline='always')
 def _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre):
     """Eligibility of step k, weighted d_j^(K-1-k): MSTDPET zeta_ij = P+_i s_post_j + s_pre_i P-_j
-    with P-_j <- P-_j exp(-dt/tau_minus) - a_minus s_post_j; the window rule's LTP half
-    z_ij += sum over held pre spikes of F0 h_+(t - t_pre) for the neurons j that fired."""
+    with P-_j <- P-_j exp(-dt/tau_minus) - a_minus s_post_j; the window (and local) rule's LTP
+    half z_ij += sum over held pre spikes of F0 h_+(t - t_pre) for the neurons j < paired_columns
+    that fired."""
     syn = S.synapse_views(store)
     elig = p.eligibility
     spiked = scratch.spiked
     spk_post = scratch.post_spikes
     weight = tables.in_tick_weight
-    n_post = spiked.shape[0]
+    n_post = p.paired_columns
     n_post_spk = 0
     for j in range(n_post):
         if spiked[j] > 0.0:
@@ -222,7 +232,7 @@ def _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre):
             i = scratch.pre_spikes[s]
             for j in range(n_post):
                 syn.tick_elig[i, j] += post_trace[j] * weight[k, j]
-    elif elig == S.ELIG_WINDOW:
+    elif elig == S.ELIG_WINDOW or elig == S.ELIG_LOCAL:
         window = p.window_steps
         for m in range(carry.n_live):
             i = inputs.live[m]
@@ -238,12 +248,46 @@ def _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre):
 
 
 @kernel(inline='always')
+def _inhibit(p, scratch):
+    """Mutual inhibition, before the LIF step: I_j -= I_left for the left population's neurons,
+    I_j -= I_right for the right's."""
+    n_a = p.n_actor
+    cur = scratch.current
+    inh_left = scratch.inhibition[0]
+    inh_right = scratch.inhibition[1]
+    for j in range(n_a):
+        cur[j] -= inh_left
+        cur[n_a + j] -= inh_right
+
+
+@kernel(inline='always')
+def _inhibition_update(p, scratch):
+    """After the LIF step: I_left <- inh_decay I_left + inhibition n_right and
+    I_right <- inh_decay I_right + inhibition n_left, n_* the populations' spikes in the step."""
+    n_a = p.n_actor
+    spiked = scratch.spiked
+    n_left = 0.0
+    n_right = 0.0
+    for j in range(n_a):
+        n_left += spiked[j]
+        n_right += spiked[n_a + j]
+    inh = scratch.inhibition
+    inh[0] = p.inh_decay * inh[0] + p.inhibition * n_right
+    inh[1] = p.inh_decay * inh[1] + p.inhibition * n_left
+
+
+@kernel(inline='always')
 def _neural_step(k, t0, pairing, p, rng, store, inputs, neurons, carry, tables, scratch, n_act):
-    """Neural step k of the tick (at time t0 + k): input spikes, the LIF step, and the pairing
-    eligibility of the window and MSTDPET rules; returns the input spikes."""
+    """Neural step k of the tick (at time t0 + k): input spikes, the mutual inhibition, the LIF
+    step, and the pairing eligibility of the spike-timing rules; returns the input spikes."""
     t = t0 + k
     n_pre = _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, n_act)
+    inhibition = p.inhibition > 0.0
+    if inhibition:
+        _inhibit(p, scratch)
     _neuron_step(p, rng, neurons, scratch.current, scratch.spiked)
+    if inhibition:
+        _inhibition_update(p, scratch)
     if pairing:
         _pairing(k, t, p, store, neurons, inputs, carry, tables, scratch, n_pre)
     return n_pre
@@ -309,7 +353,10 @@ def _read_out(p, rng, count, out):
 @kernel(inline='always')
 def _role(p, group, action):
     """role_j: +1 onto V+ and the chosen action's population, -1 onto V- and the other one
-    (+1 everywhere without role_sign)."""
+    (+1 everywhere without role_sign); the local rule never uses the action: -1 onto V-, +1
+    elsewhere (the critic's sign is its population's)."""
+    if p.eligibility == S.ELIG_LOCAL:
+        return -1.0 if group == S.GROUP_V_NEG else 1.0
     if not p.role_sign:
         return 1.0
     if group == S.GROUP_V_POS:
@@ -323,7 +370,12 @@ def _role(p, group, action):
 @kernel
 def _write(M, p, law, rng, store, neurons, inputs, carry):
     """Program every live (row, group) by x = eta_j M e_ij: w+ <- program(w+, x),
-    w- <- program(w-, -x), w_eff = gain_j (s+ w+ - s- w-); returns the writes (state changes)."""
+    w- <- program(w-, -x), w_eff = gain_j (s+ w+ - s- w-); returns the writes (state changes).
+
+    A group is skipped while |M| < its own dead zone (actor_dead_zone, critic_dead_zone). With a
+    group's write_step s > 0 the requests are summed in pending_pos, R <- R + x, and x = R
+    (R <- 0) is programmed once |R| >= s; below it nothing is programmed (x = 0).
+    """
     syn = S.synapse_views(store)
     levels = p.levels
     stochastic = p.stochastic
@@ -341,6 +393,8 @@ def _write(M, p, law, rng, store, neurons, inputs, carry):
     eta = neurons.eta
     gain = neurons.gain
     count = 0
+    open_actor = abs(M) >= p.actor_dead_zone
+    open_critic = abs(M) >= p.critic_dead_zone
     for m in range(carry.n_live):
         i = inputs.live[m]
         trace = syn.trace[i]
@@ -354,11 +408,21 @@ def _write(M, p, law, rng, store, neurons, inputs, carry):
         pending_pos = syn.pending_pos[i]
         pending_neg = syn.pending_neg[i]
         for g in range(2):
-            if inputs.bound[g, i] == 0.0:
+            if inputs.bound[g, i] == 0.0 or not (open_actor if g == 0 else open_critic):
                 continue
             lo, hi = _group_columns(g, split, n_post)
+            step = p.actor_write_step if g == 0 else p.critic_write_step
             for j in range(lo, hi):
                 x = eta[j] * M * trace[j]
+                if step > 0.0:
+                    # Sum the requests; program the sum once it reaches the step.
+                    summed = pending_pos[j] + x
+                    if abs(summed) < step:
+                        pending_pos[j] = summed
+                        x = 0.0
+                    else:
+                        pending_pos[j] = 0.0
+                        x = summed
                 if ideal_path:
                     if x == 0.0 or abs(x) < threshold:
                         continue
@@ -402,20 +466,23 @@ def _write(M, p, law, rng, store, neurons, inputs, carry):
 @kernel
 def _update_traces(t_now, action, p, store, neurons, inputs, carry, scratch, n_act):
     """Traces: e_ij <- lambda_j e_ij + role_j z_ij over the live (row, group) parts, with
-    z_ij = n_pre_i / pre_norm for the role rule; a part whose max |e| falls below trace_eps is
-    zeroed, and a row with no live part, silent for more than pair_span steps, leaves the live
-    list."""
+    z_ij = n_pre_i / pre_norm for the role rule (and the local rule's critic columns); a part
+    whose max |e| falls below trace_eps is zeroed, and a row with no live part, silent for more
+    than pair_span steps, leaves the live list."""
     syn = S.synapse_views(store)
     n_post = syn.trace.shape[1]
     split = 2 * p.n_actor
-    if p.eligibility == S.ELIG_ROLE:
-        # z_ij = n_pre_i / pre_norm for the rows that spiked (the role sign comes below).
+    elig = p.eligibility
+    if elig == S.ELIG_ROLE or elig == S.ELIG_LOCAL:
+        # z_ij = n_pre_i / pre_norm for the rows that spiked (the role sign comes below); the
+        # local rule's actor columns have their pairing-window eligibility instead.
         pre_norm = p.pre_norm
+        first = split if elig == S.ELIG_LOCAL else 0
         for a in range(n_act):
             if scratch.active_spikes[a] > 0.0:
                 i = scratch.active[a]
                 z = scratch.active_spikes[a] / pre_norm
-                for j in range(n_post):
+                for j in range(first, n_post):
                     syn.tick_elig[i, j] += z
     eps = p.trace_eps
     span = p.pair_span

@@ -47,7 +47,8 @@ class Network:
         self.n_post: int = 2 * self.n_actor + 2 * self.n_critic
         # The build draws (critic biases, then devices) come from their own stream.
         build_rng = np.random.default_rng([self.seed, 0x5EED])
-        history = config.learning.history if config.learning.eligibility == 'window' else 1
+        history = (config.learning.history if config.learning.eligibility in ('window', 'local')
+                   else 1)
         self.neurons = self._neurons(build_rng, history)
         self.params = build_params(config, self)
         self.synapse_store = self._synapses(build_rng)
@@ -70,7 +71,7 @@ class Network:
             active=np.zeros(self.n_in, dtype=np.int64), activation=np.zeros(self.n_in),
             active_spikes=np.zeros(self.n_in), current=np.zeros(self.n_post),
             spiked=np.zeros(self.n_post), pre_spikes=np.zeros(self.n_in, dtype=np.int64),
-            post_spikes=np.zeros(self.n_post, dtype=np.int64),
+            post_spikes=np.zeros(self.n_post, dtype=np.int64), inhibition=np.zeros(2),
             raster_pre=raster_pre, raster_post=raster_post)
         self.carry = S.record(S.CARRY)
         self.rng = new_state(self.seed)
@@ -103,6 +104,10 @@ class Network:
                 constants[name][part] = getattr(section, name)
             constants['trace_decay'][part] = trace_decay(cfg.control_period, section.tau_e)
         constants['bias'][actor] = cfg.actor.bias
+        if cfg.actor.bias_spread > 0.0:
+            # A stream of its own, so that the other draws do not depend on this option.
+            spread = np.random.default_rng([self.seed, 0x5EED, 1]).uniform(-1.0, 1.0, 2 * A)
+            constants['bias'][actor] += cfg.actor.bias_spread * spread
         constants['reset_value'][actor] = cfg.neuron.reset
         if C:
             # V+ and V- share biases and reset values: with equal weights V is exactly 0.

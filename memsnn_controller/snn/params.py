@@ -63,9 +63,21 @@ PARAMETERS: tuple[Parameter, ...] = (
     ('post_decay', F8, lambda c, net: math.exp(-c.neuron.dt_ms / c.learning.tau_minus_ms)),
     ('a_plus', F8, lambda c, net: c.learning.a_plus),
     ('a_minus', F8, lambda c, net: c.learning.a_minus),
+    # Columns that pair pre and post spikes (window, local, MSTDPET): the local rule's actor
+    # alone (its critic takes presynaptic counts), every column otherwise.
+    ('paired_columns', I8, lambda c, net: (2 * net.n_actor if c.learning.eligibility == 'local'
+                                           else net.n_post)),
+    # Mutual inhibition between the actor populations: I <- inh_decay I + inhibition n_other.
+    ('inhibition', F8, lambda c, net: c.actor.inhibition),
+    ('inh_decay', F8, lambda c, net: (math.exp(-c.neuron.dt_ms / c.actor.inhibition_tau_ms)
+                                      if c.actor.inhibition_tau_ms > 0.0 else 0.0)),
     # Modulator and the device write (devices.py, write_law.py).
     ('modulator', I8, lambda c, net: MODULATORS[c.learning.modulator]),
     ('dead_zone', F8, lambda c, net: c.learning.dead_zone),
+    ('actor_dead_zone', F8, lambda c, net: c.actor.dead_zone),      # a group's own dead zone
+    ('critic_dead_zone', F8, lambda c, net: c.critic.dead_zone),
+    ('actor_write_step', F8, lambda c, net: c.actor.write_step),    # 0: write each request
+    ('critic_write_step', F8, lambda c, net: c.critic.write_step),
     ('levels', I8, lambda c, net: c.device.levels),                  # 0: analog
     ('stochastic', BOOL, lambda c, net: c.device.rounding == 'stochastic'),
     ('accumulate', BOOL, lambda c, net: c.device.rounding == 'accumulate'),

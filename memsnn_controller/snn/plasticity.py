@@ -4,11 +4,16 @@ Each synapse ij (input i onto neuron j) keeps an eligibility trace e_ij. Within 
 period T the rule gathers a tick eligibility z_ij; at the end of the tick
     e_ij <- lambda_j e_ij + role_j z_ij,      lambda_j = exp(-T / tau_e_j),
 with role_j = +1 onto the chosen action's population and onto V+, -1 onto the other action's
-population and onto V- (all +1 when ``role_sign`` is off). A global modulatory signal M (the TD
-error of the critic, or the reward minus its moving average) programs the devices:
+population and onto V- (all +1 when ``role_sign`` is off; for the local rule +1 onto both actor
+populations and V+, -1 onto V-: a property of the postsynaptic neuron, never the action).
+A global modulatory signal M (the TD error of the critic, or the reward minus its moving
+average) programs the devices:
     if |M| >= dead_zone:  w+_ij <- program(w+_ij, +eta_j M e_ij),
                           w-_ij <- program(w-_ij, -eta_j M e_ij)
-through the device's state-dependent SET/RESET law, bounded, quantized and noisy (devices.py).
+through the device's state-dependent SET/RESET law, bounded, quantized and noisy (devices.py);
+the actor's (critic's) devices only when |M| also reaches actor.dead_zone (critic.dead_zone).
+With a group's write_step the requests are summed per synapse, R_ij <- R_ij + eta_j M e_ij, and
+programmed as one change x = R_ij (R_ij <- 0) once |R_ij| >= write_step.
 Traces of rows whose magnitude fell below trace_eps (and whose input has been silent longer than
 the rule can still pair) are zeroed and no longer visited.
 
@@ -76,8 +81,27 @@ class MstdpetRule:
         return math.ceil(5.0 * learning.tau_plus_ms / neuron.dt_ms)
 
 
-RULES: dict[str, RoleRule | WindowRule | MstdpetRule] = {
-    'role': RoleRule(), 'window': WindowRule(), 'mstdpet': MstdpetRule()}
+class LocalRule:
+    """Device-local eligibility: each actor synapse's own pre/post pairs, no action sign.
+
+    Actor synapses (onto the left and right populations): the pairing window of WindowRule,
+        z_ij = sum over pairs of F0 h_+(dt) (dt > 0) - F0 h_-(-dt) (dt < 0),
+        e_ij <- lambda_j e_ij + z_ij,
+    so nothing tells a synapse which action was chosen; with mutual inhibition between the
+    populations (actor.inhibition) the losing population falls silent and its synapses pair
+    little or only post-before-pre. Critic synapses: presynaptic spikes with the fixed sign of
+    the postsynaptic population (+1 onto V+, -1 onto V-),
+        z_ij = +-n_pre_i / pre_norm.
+    """
+
+    code = S.ELIG_LOCAL
+
+    def pair_span_steps(self, learning: 'LearningConfig', neuron: 'NeuronConfig') -> float:
+        return math.ceil(learning.window_ms / neuron.dt_ms)
+
+
+RULES: dict[str, RoleRule | WindowRule | MstdpetRule | LocalRule] = {
+    'role': RoleRule(), 'window': WindowRule(), 'mstdpet': MstdpetRule(), 'local': LocalRule()}
 
 
 def trace_decay(control_period: float, tau_e: float) -> float:

@@ -56,12 +56,20 @@ def tick_reference(obs, command, output, params, carry, rng, tables, inputs, neu
             scratch.raster_pre[...] = 0
             scratch.raster_post[...] = 0
         t0 = c.time
+        inhibition = np.zeros(2)   # I onto (left, right), from 0 at each tick start
+        n_a = p.n_actor
         for k in range(p.substeps):
             t = t0 + k
             spk_pre, cur = _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx,
                                          act_a, act_cnt)
+            if p.inhibition > 0.0:
+                cur[:n_a] -= inhibition[0]
+                cur[n_a:2 * n_a] -= inhibition[1]
             spk_post = _neuron_step(p, rng, neurons, cur)
-            _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post)
+            if p.inhibition > 0.0:
+                inhibition = _inhibition_update(p, spk_post, inhibition)
+            _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre,
+                     spk_post[spk_post < p.paired_columns])
             out.input_spikes += spk_pre.size
             if record:
                 scratch.raster_pre[k, spk_pre] = 1
@@ -162,11 +170,12 @@ def _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx, act_a,
     cur = syn.w_eff[spk_pre].sum(axis=0) if spk_pre.size else np.zeros(n_post)
     if elig == S.ELIG_MSTDPET:
         inputs.pre_trace[spk_pre] += p.a_plus
-    elif elig == S.ELIG_WINDOW:
+    elif elig == S.ELIG_WINDOW or elig == S.ELIG_LOCAL:
+        paired = p.paired_columns
         for i in spk_pre:
             ltd = np.array([_ring_sum(neurons.ring, j, t, tables.kminus, p.window_steps)
-                            for j in range(n_post)])
-            syn.tick_elig[i] -= ltd * tables.in_tick_weight[k]
+                            for j in range(paired)])
+            syn.tick_elig[i, :paired] -= ltd * tables.in_tick_weight[k, :paired]
             _ring_push(inputs.ring, i, t)
     return spk_pre, cur
 
@@ -186,8 +195,18 @@ def _neuron_step(p, rng, neurons, cur):
     return np.nonzero(spikes)[0]
 
 
+def _inhibition_update(p, spk_post, inhibition):
+    """Twin of kernels._inhibition_update: (I_left, I_right) <- inh_decay (I_left, I_right)
+    + inhibition (n_right, n_left), n_* the populations' spikes in this step."""
+    n_a = p.n_actor
+    n_left = float(np.sum(spk_post < n_a))
+    n_right = float(np.sum((spk_post >= n_a) & (spk_post < 2 * n_a)))
+    return p.inh_decay * inhibition + p.inhibition * np.array([n_right, n_left])
+
+
 def _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post):
-    """Twin of kernels._pairing: MSTDPET zeta_ij and the window rule's LTP half for step k."""
+    """Twin of kernels._pairing: MSTDPET zeta_ij and the window (and local) rule's LTP half for
+    step k; ``spk_post`` holds the paired columns that fired."""
     weight = tables.in_tick_weight
     if p.eligibility == S.ELIG_MSTDPET:
         neurons.post_trace[:] *= p.post_decay
@@ -197,7 +216,7 @@ def _pairing(k, t, p, syn, neurons, inputs, c, tables, spk_pre, spk_post):
             syn.tick_elig[rows, j] += inputs.pre_trace[rows] * weight[k, j]
         for i in spk_pre:
             syn.tick_elig[i] += neurons.post_trace * weight[k]
-    elif p.eligibility == S.ELIG_WINDOW:
+    elif p.eligibility == S.ELIG_WINDOW or p.eligibility == S.ELIG_LOCAL:
         for i in _live_rows(inputs, c):
             if spk_post.size == 0 or inputs.ring.fill[i] == 0:
                 continue
@@ -243,6 +262,8 @@ def _groups(p, n_post):
 
 def _role_vector(p, group, action):
     """role_j for every neuron (kernels._role, vectorised)."""
+    if p.eligibility == S.ELIG_LOCAL:
+        return np.where(group == S.GROUP_V_NEG, -1.0, 1.0)
     if not p.role_sign:
         return np.ones(group.shape)
     chosen = S.GROUP_RIGHT if action == 1 else S.GROUP_LEFT
@@ -253,7 +274,8 @@ def _role_vector(p, group, action):
 
 
 def _write(M, p, law, rng, syn, neurons, inputs, c):
-    """Twin of kernels._write: program every live (row, group) by eta_j M e_ij."""
+    """Twin of kernels._write: program every live (row, group) by eta_j M e_ij, a group only when
+    |M| reaches its own dead zone, through its write_step register when it has one."""
     levels = p.levels
     stochastic = p.stochastic
     c2c = p.c2c
@@ -261,13 +283,20 @@ def _write(M, p, law, rng, syn, neurons, inputs, c):
     draw_xi = c2c > 0.0
     draw_u = levels >= 2 and stochastic and not accumulate
     per_device = int(draw_xi) + int(draw_u)
+    group_open = (abs(M) >= p.actor_dead_zone, abs(M) >= p.critic_dead_zone)
+    write_step = (p.actor_write_step, p.critic_write_step)
     count = 0
     for i in _live_rows(inputs, c):
         for g, cols in _groups(p, syn.w_pos.shape[1]):
-            if inputs.bound[g, i] == 0.0:
+            if inputs.bound[g, i] == 0.0 or not group_open[g]:
                 continue
             n = syn.trace[i, cols].size
             x = neurons.eta[cols] * M * syn.trace[i, cols]
+            if write_step[g] > 0.0:
+                summed = syn.pending_pos[i, cols] + x
+                fire = np.abs(summed) >= write_step[g]
+                syn.pending_pos[i, cols] = np.where(fire, 0.0, summed)
+                x = np.where(fire, summed, 0.0)
             draws = uniform_np(rng, n * 2 * per_device).reshape(n, 2, per_device)
             xi = normal_from_uniform_np(draws[..., 0]) if draw_xi else np.zeros((n, 2))
             u = draws[..., per_device - 1] if draw_u else np.zeros((n, 2))
@@ -304,10 +333,12 @@ def _write(M, p, law, rng, syn, neurons, inputs, c):
 
 def _update_traces(t_now, action, p, syn, neurons, inputs, c, act_idx, act_cnt):
     """Twin of kernels._update_traces: e <- lambda e + role z, zeroing and live-list upkeep."""
-    if p.eligibility == S.ELIG_ROLE:
+    if p.eligibility in (S.ELIG_ROLE, S.ELIG_LOCAL):
+        # The local rule's actor columns have their pairing eligibility instead.
+        first = 2 * p.n_actor if p.eligibility == S.ELIG_LOCAL else 0
         for i, n in zip(act_idx, act_cnt):
             if n > 0.0:
-                syn.tick_elig[i] += n / p.pre_norm
+                syn.tick_elig[i, first:] += n / p.pre_norm
     role = _role_vector(p, neurons.group, action)
     span = p.pair_span
     m = 0

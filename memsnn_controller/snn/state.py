@@ -48,6 +48,7 @@ CODING_LATENCY = 2
 ELIG_ROLE = 0
 ELIG_WINDOW = 1
 ELIG_MSTDPET = 2
+ELIG_LOCAL = 3
 MOD_TD = 0
 MOD_REWARD = 1
 DECODER_DISCRETE = 0
@@ -119,7 +120,9 @@ class Synapses(NamedTuple):
     w_eff: F64               # gain_j (s+ w+ - s- w-): what an input spike adds to the membrane
     trace: F64               # eligibility trace e
     tick_elig: F64           # eligibility z gathered within the current tick
-    pending_pos: F64         # 'accumulate' rounding: requested change of w+ not yet programmed
+    pending_pos: F64         # 'accumulate' rounding: requested change of w+ not yet programmed;
+    #                          with a group's write_step (analog devices): the pair's summed
+    #                          request eta M e, not yet written
     pending_neg: F64         # ... of w-
     writes_pos: U32          # uint32: programming events that changed w+ (endurance)
     writes_neg: U32          # ... w-
@@ -177,7 +180,9 @@ class Scratch(NamedTuple):
     current: F64                 # input current of each neuron in this step
     spiked: F64                  # 1.0 for the neurons that fired in this step
     pre_spikes: I64              # int64: inputs that fired in this step
-    post_spikes: I64             # int64: neurons that fired in this step
+    post_spikes: I64             # int64: neurons that fired in this step (of the paired columns)
+    inhibition: F64              # (2,): mutual inhibition I onto the left and the right actor
+    #                              population (actor.inhibition), 0 at each tick start
     # The spike raster of the last tick, (K, n_inputs) and (K, n_neurons) uint8 with 1 where
     # that input or neuron fired in step k; (0, n) arrays when recording is off (the default),
     # so the tick writes nothing and tests one shape per tick (spike_raster below).

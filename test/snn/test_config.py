@@ -1,5 +1,7 @@
 """Configuration: defaults, validation naming the bad field, overrides, YAML round trip."""
 
+import os
+
 import pytest
 import yaml
 
@@ -25,6 +27,13 @@ def test_defaults_are_the_section_8_recipe_with_higher_gains():
     ('encoder.segments=[boxes, boxes]', 'encoder.segments'),
     ('encoder.box_edges=[[1, 0], [0], [0], [0]]', 'encoder.box_edges.x'),
     ('learning.eligibility=magic', 'learning.eligibility'),
+    ('actor.inhibition=-0.5', 'actor.inhibition'),
+    ('actor.inhibition_tau_ms=-1', 'actor.inhibition_tau_ms'),
+    ('actor.bias_spread=-0.1', 'actor.bias_spread'),
+    ('actor.dead_zone=-0.01', 'actor.dead_zone'),
+    ('critic.dead_zone=.nan', 'critic.dead_zone'),
+    ('actor.write_step=-1e-4', 'actor.write_step'),
+    ('critic.write_step=.inf', 'critic.write_step'),
     ('reward.name=nope', 'reward.name'),
     ('control_period=0.0205', 'control_period'),
     ('neuron.reset=2.0', 'neuron.reset'),
@@ -102,3 +111,18 @@ def test_device_floor_defaults_by_model():
         == 0.05
     with pytest.raises(ConfigError, match='device.w_floor'):
         AgentConfig().with_overrides(['device.w_floor=1.5'])
+
+
+@pytest.mark.parametrize('section', ['actor', 'critic'])
+def test_a_write_step_needs_analog_devices(section):
+    with pytest.raises(ConfigError, match=f'{section}.write_step'):
+        AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.levels=16'])
+    assert getattr(AgentConfig().with_overrides([f'{section}.write_step=0.001']),
+                   section).write_step == 0.001
+
+
+def test_the_shipped_local_learner_configuration_loads():
+    path = os.path.join(os.path.dirname(__file__), '..', '..', 'config', 'agent_local.yaml')
+    cfg = AgentConfig.from_yaml(path)
+    assert cfg.learning.eligibility == 'local' and cfg.learning.tick_gated
+    assert cfg.actor.inhibition > 0.0

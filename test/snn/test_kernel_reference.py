@@ -32,6 +32,16 @@ CASES = {
     'reward_modulated': ['critic.enabled=false', 'learning.modulator=reward'],
     'carry_over': ['actor.reset_each_tick=false', 'critic.reset_each_tick=false',
                    'encoder.phase_reset=false', 'critic.noise=0.01'],
+    'local_inhibition': ['learning.eligibility=local', 'learning.tick_gated=true',
+                         'actor.bias=3.0', 'actor.inhibition=0.5', 'actor.bias_spread=0.5',
+                         'learning.dead_zone=0.0', 'critic.dead_zone=0.05', 'actor.eta=0.08'],
+    'local_slow_inhibition': ['learning.eligibility=local', 'learning.history=16',
+                              'actor.bias=2.0', 'actor.inhibition=0.3',
+                              'actor.inhibition_tau_ms=5', 'actor.dead_zone=0.02',
+                              'critic.write_step=0.0005'],
+    'write_steps_noisy': ['learning.eligibility=local', 'actor.inhibition=0.25',
+                          'actor.eta=0.08', 'learning.dead_zone=0.0', 'actor.write_step=0.001',
+                          'critic.write_step=0.0002', 'device.c2c_noise=0.1'],
 }
 
 
