@@ -6,7 +6,7 @@
     python -m memsnn_controller.experiments.continual --merge a.json b.json   # one table
     python -m memsnn_controller.experiments.continual --figure fig.png a.json --figure-change force
 
-The schedule of one seed, learning on throughout (../shared/SCIENCE.md section 10's probe):
+The schedule of one seed, learning on throughout (issue 16's probe, docs/science.md section 15):
 
 1. Solve: train the agent on gymnasium's CartPole-v1 until the trailing-100 mean first reaches
    475 (``solve_budget`` episodes at most; an unsolved seed gets no changes).
@@ -320,7 +320,7 @@ def build_parser():
     p.add_argument('--solve-budget', type=int, default=1000)
     p.add_argument('--env-seeds', choices=sorted(ENV_SEEDS), default='train',
                    help="episode k's reset seed: 'train' as memsnn-train (default), 'probe' "
-                        'seed + k as SCIENCE.md section 10')
+                        "seed + k, as issue 16's probe")
     p.add_argument('--out', help='JSON file of the results (table next to it)')
     p.add_argument('--merge', nargs='+', metavar='JSON',
                    help='only print the table of these output files (merged by seed)')

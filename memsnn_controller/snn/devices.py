@@ -3,7 +3,7 @@
 A device's state is its normalized conductance w = (G - Gmin) / (Gmax - Gmin) in [0, 1]; a signed
 synapse is a differential pair with weight w+ - w-. dt = t_post - t_pre in ms; H is Heaviside.
 
-PPX (parylene) memristor, fitted to measured pulses (SCIENCE.md section 2), tau = 10 ms:
+PPX (parylene) memristor, fitted to measured pulses (docs/science.md section 5.1), tau = 10 ms:
     dw = a_p exp(-b_p (1 - w)) H(dt)  |dt/tau| exp(-g_p (dt/tau)^2)
        - a_m exp(-b_m w)       H(-dt) |dt/tau| exp(-g_m (dt/tau)^2),   no change if |dt| > 500 ms
 NC (CoFeB-LiNbO3 nanocomposite) memristor (Demin et al. 2021):

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 
 class RoleRule:
-    """Presynaptic activity times the role sign (the ASE y * x analogue; SCIENCE.md section 8).
+    """Presynaptic activity times the role sign (the ASE y * x analogue; docs/science.md
+    section 6.1).
 
         z_ij = n_pre_i / pre_norm,   e_ij <- lambda_j e_ij + role_j z_ij,
     n_pre_i the input's spikes in the tick and pre_norm the count of a fully active input
@@ -49,7 +50,8 @@ class RoleRule:
 
 
 class WindowRule:
-    """The device's own pre/post pairing window as the eligibility (SCIENCE.md sections 2-3).
+    """The device's own pre/post pairing window as the eligibility (docs/science.md sections 5.6
+    and 6.2).
 
     Every pre/post spike pair at lag dt = t_post - t_pre with 0 < |dt| <= window_ms adds the
     candidate change of the device's fitted window, state factor left for the write:

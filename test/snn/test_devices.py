@@ -1,4 +1,5 @@
-"""Device models against SCIENCE.md's reference values; the write law; non-idealities."""
+"""Device models against the reference values of docs/science.md section 5; the write law;
+non-idealities."""
 
 import math
 

@@ -15,7 +15,8 @@ def test_decay_and_refractory_steps():
 
 
 def test_bias_below_threshold_never_fires_in_one_tick():
-    # v(t) = 1.5 (1 - exp(-t/20)) reaches 0.948 at 20 ms: sub-threshold alone (SCIENCE.md s.8).
+    # v(t) = 1.5 (1 - exp(-t/20)) reaches 0.948 at 20 ms: sub-threshold alone (docs/science.md
+    # section 4.1).
     assert spontaneous_counts([1.5], 0.0, NeuronConfig(), 20)[0] == 0.0
 
 
