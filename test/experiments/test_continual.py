@@ -18,8 +18,8 @@ CONFIG = AgentConfig().with_overrides(list(TINY))
 
 def test_each_change_sets_cartpoles_fields_as_the_probes_factors():
     # issue 16's probe (docs/science.md section 15) scaled CartPoleEnv's fields: masspole x2,
-    # length x1.5, gravity x1.5, force_mag x0.6, with total_mass and polemass_length derived again; the
-    # plants must give exactly those numbers (the measured protocol is unchanged).
+    # length x1.5, gravity x1.5, force_mag x0.6, with total_mass and polemass_length derived
+    # again; the plants must give exactly those numbers (the measured protocol is unchanged).
     env = PlantWrapper(make_env('CartPole-v1'))
     u = env.unwrapped
     fields = ('masspole', 'masscart', 'length', 'gravity', 'force_mag')
