@@ -127,7 +127,8 @@ class Agent:
 
             eta_scale   >= min(reopen_eta_max, reopen_gain d)
             noise_scale >= min(1, d)                                  (reopen_noise)
-            dead zone    = dead_zone max(0, 1 - reopen_dead_zone_gain d)
+            dead zones   = configured x max(0, 1 - reopen_dead_zone_gain d)
+                           (learning.dead_zone, actor.dead_zone and critic.dead_zone)
 
         A plant change shows first in the last few episodes: the long window keeps a solved
         policy's rates at their floor through one bad episode, the short one reopens them within
@@ -139,7 +140,7 @@ class Agent:
         eta_scale = max(learning.eta_floor, 1.0 - perf)
         noise_scale = max(learning.noise_floor, 1.0 - perf)
         if learning.reopen_window:
-            dead_zone = learning.dead_zone
+            dead_zone_scale = 1.0
             if self._reopen_armed():
                 short = self.trailing_mean(learning.reopen_window) / target
                 if short < perf:
@@ -148,8 +149,8 @@ class Agent:
                                                    learning.reopen_gain * d))
                     if learning.reopen_noise:
                         noise_scale = max(noise_scale, min(1.0, d))
-                    dead_zone *= max(0.0, 1.0 - learning.reopen_dead_zone_gain * d)
-            self.network.set_dead_zone(dead_zone)
+                    dead_zone_scale = max(0.0, 1.0 - learning.reopen_dead_zone_gain * d)
+            self.network.set_dead_zone_scale(dead_zone_scale)
         self.network.set_rate_scales(eta_scale, noise_scale)
 
     def _reopen_armed(self) -> bool:

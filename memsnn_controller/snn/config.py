@@ -419,6 +419,9 @@ class LearningConfig(_Section):
         self._require('eta_floor', checks.in_range(0, 1))
         self._require('noise_floor', checks.in_range(0, 1))
         self._require('reopen_window', checks.integer(0))
+        self._require_that(self.reopen_window <= self.anneal_window, 'reopen_window',
+                           f'must not exceed anneal_window ({self.anneal_window}): it is the '
+                           f'short window')
         self._require('reopen_after', checks.in_range(0, 1, low_open=True))
         self._require('reopen_gain', checks.positive)
         self._require('reopen_eta_max', checks.positive)
@@ -514,9 +517,14 @@ class AgentConfig(_Section):
         _require_that(not (self.learning.modulator == 'td' and not self.critic.enabled),
                       'learning.modulator', "'td' needs critic.enabled = true")
         for section in ('actor', 'critic'):
+            step = getattr(self, section).write_step
             # Quantized devices have their own register ('accumulate' rounding).
-            _require_that(getattr(self, section).write_step == 0.0 or self.device.levels == 0,
+            _require_that(step == 0.0 or self.device.levels == 0,
                           f'{section}.write_step', 'needs analog devices (device.levels = 0)')
+            # A summed request below the device's threshold would be cleared and never written.
+            _require_that(step == 0.0 or step >= self.device.write_threshold,
+                          f'{section}.write_step',
+                          f'must be 0 or >= device.write_threshold ({self.device.write_threshold})')
 
     @property
     def substeps(self) -> int:

@@ -214,10 +214,14 @@ class Network:
         actor = self.neurons.group <= S.GROUP_RIGHT
         self.neurons.noise[actor] = self.base_noise[actor] * noise_scale
 
-    def set_dead_zone(self, dead_zone: float) -> None:
-        """The write threshold on |M| from the next tick on (the annealing's reopening lowers
-        it for an episode; the config's learning.dead_zone is the unlowered value)."""
-        self.params['dead_zone'] = dead_zone
+    def set_dead_zone_scale(self, scale: float) -> None:
+        """Every write threshold on |M| (learning.dead_zone and the groups' actor.dead_zone and
+        critic.dead_zone) at ``scale`` times its configured value from the next tick on (the
+        annealing's reopening lowers them for an episode)."""
+        config = self.config
+        self.params['dead_zone'] = config.learning.dead_zone * scale
+        self.params['actor_dead_zone'] = config.actor.dead_zone * scale
+        self.params['critic_dead_zone'] = config.critic.dead_zone * scale
 
     @property
     def weights(self) -> S.F64:

@@ -259,3 +259,14 @@ def test_invalid_constructor_arguments():
         Agent(SMALL, kernel='cuda')
     with pytest.raises(TypeError, match='AgentConfig'):
         Agent({'actor': {}})
+
+
+def test_reopening_lowers_the_groups_own_dead_zones_too():
+    cfg = REOPEN.with_overrides(['actor.dead_zone=0.02', 'critic.dead_zone=0.04'])
+    agent = Agent(cfg, seed=0)
+    _scales(agent, [500] * 100 + [100] * 10)           # d = 0.8, dead zones x (1 - 0.8)
+    params = agent.network.params
+    assert float(params['actor_dead_zone']) == pytest.approx(0.02 * 0.2)
+    assert float(params['critic_dead_zone']) == pytest.approx(0.04 * 0.2)
+    _scales(agent, [500] * 100 + [100] * 10 + [500] * 10)   # recovered: the configured values
+    assert float(params['actor_dead_zone']) == 0.02 and float(params['critic_dead_zone']) == 0.04

@@ -44,6 +44,7 @@ def test_defaults_are_the_section_8_recipe_with_higher_gains():
     ('learning.reopen_gain=0', 'learning.reopen_gain'),
     ('learning.reopen_noise=maybe', 'learning.reopen_noise'),
     ('learning.reopen_dead_zone_gain=-1', 'learning.reopen_dead_zone_gain'),
+    ('learning.reopen_window=101', 'learning.reopen_window'),     # longer than anneal_window
 ])
 def test_bad_values_name_their_field(override, field):
     with pytest.raises(ConfigError) as err:
@@ -119,6 +120,9 @@ def test_a_write_step_needs_analog_devices(section):
         AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.levels=16'])
     assert getattr(AgentConfig().with_overrides([f'{section}.write_step=0.001']),
                    section).write_step == 0.001
+    # A summed request under the device's write threshold would be cleared and never written.
+    with pytest.raises(ConfigError, match=f'{section}.write_step'):
+        AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.write_threshold=0.01'])
 
 
 def test_the_shipped_local_learner_configuration_loads():
