@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='from episode EPISODE on, the plant has these values (repeatable, '
                         'episodes increasing); FIELD among pole_mass, pole_length, cart_mass, '
                         'gravity, friction, actuator_gain, sensor_offset; VALUE a number or xF '
-                        "(F times the original); EPISODE:original restores it. With --resume, "
+                        '(F times the original); EPISODE:original restores it. With --resume, '
                         "default: the run's own")
     p.add_argument('--checkpoint-every', type=int, default=DEFAULT_CHECKPOINT_EVERY, metavar='N',
                    help=f'checkpoint every N episodes, and at the end '

@@ -149,6 +149,10 @@ class PlantSchedule:
     def __bool__(self) -> bool:
         return bool(self.changes)
 
+    def marks(self) -> dict[int, str]:
+        """{episode: what changes there} (the learning curve marks each change)."""
+        return {c.episode: c.text.split(':', 1)[1] for c in self.changes}
+
     def plant_at(self, episode: int, original: Plant) -> Plant:
         """The plant of episode ``episode``: ``original`` after every change up to it."""
         plant = original

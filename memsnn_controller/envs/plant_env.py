@@ -25,7 +25,8 @@ mapping of fields, changed from the original plant) from the episode it starts.
 """
 
 from collections.abc import Mapping
-from typing import Any, SupportsFloat
+import sys
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 from gymnasium import Env, Wrapper
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
@@ -33,8 +34,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from memsnn_controller.envs.classic_continuous import ContinuousCartPoleEnv
-from memsnn_controller.envs.gym_cartpole import BulletCartPoleEnv
 from memsnn_controller.envs.plant import Plant
+
+if TYPE_CHECKING:  # PyBullet loads only for the environments that need it
+    from memsnn_controller.envs.gym_cartpole import BulletCartPoleEnv
 
 StepResult = tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]
 
@@ -47,14 +50,15 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any]):
         inner = env.unwrapped
         self._bullet: BulletCartPoleEnv | None = None
         self._classic: CartPoleEnv | None = None
-        if isinstance(inner, BulletCartPoleEnv):
+        # A PyBullet environment exists only once its module is loaded: no import needed here.
+        bullet = sys.modules.get('memsnn_controller.envs.gym_cartpole')
+        if bullet is not None and isinstance(inner, bullet.BulletCartPoleEnv):
             self._bullet = inner
             self.original = inner.model.plant
         elif isinstance(inner, CartPoleEnv):
             self._classic = inner
             self.original = Plant(pole_mass=inner.masspole, pole_length=2.0 * inner.length,
                                   cart_mass=inner.masscart, gravity=inner.gravity)
-            self._continuous = isinstance(inner, ContinuousCartPoleEnv)
             self._force = float(inner.force_limit if isinstance(inner, ContinuousCartPoleEnv)
                                 else inner.force_mag)
         else:

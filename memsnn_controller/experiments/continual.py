@@ -165,7 +165,7 @@ def run_seed(config, seed, changes=DEFAULT_CHANGES, changed_episodes=400, return
         original = env.original
         agent = Agent(config, seed)
         agent.warm_up()
-        n_syn = agent.network.n_in * agent.network.n_post
+        n_syn = agent.n_synapses
         t0 = time.perf_counter()
         lengths, writes, surprise, first = solve(agent, env, seed, solve_budget, env_seed)
         result = {'seed': seed, 'first_475': first, 'solve_episodes': int(lengths.size),

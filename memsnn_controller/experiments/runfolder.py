@@ -22,6 +22,7 @@ summed over resumed sessions, start-up excluded).
 JSON and YAML files are replaced atomically (temporary file, fsync, rename).
 """
 
+from collections.abc import Sequence
 import csv
 import json
 import os
@@ -66,6 +67,22 @@ def check_start(folder: PathLike, resume: bool) -> None:
     if present:
         raise RunFolderError(f'{folder}: already holds a run ({", ".join(present)}); resume it '
                              f'(--resume) or choose another folder (--out)')
+
+
+def run_plant_changes(folder: PathLike, resume: bool, given: Sequence[str] | None) -> list[str]:
+    """The run's plant changes (--plant-change of memsnn-train and memsnn-bringup): those given,
+    or on resume those its run.json recorded; a resume that gives others is refused
+    (RunFolderError). Call it holding the folder's RunLock."""
+    recorded = None
+    run_file = os.path.join(folder, RUN_FILE)
+    if resume and os.path.exists(run_file):
+        recorded = list(read_json(run_file).get('plant_changes', []))
+    if given is None:
+        return recorded or []
+    if recorded is not None and list(given) != recorded:
+        raise RunFolderError(f'{folder}: run with the plant changes {recorded or "(none)"}, not '
+                             f'{list(given) or "(none)"}')
+    return list(given)
 
 
 def write_json(path: PathLike, data: object) -> None:

@@ -249,7 +249,7 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
     if handle_signals is None:
         handle_signals = threading.current_thread() is threading.main_thread()
     with rf.RunLock(out_dir):
-        changes = _plant_changes(out_dir, resume, plant_changes)
+        changes = rf.run_plant_changes(out_dir, resume, plant_changes)
         env = make_env(env_id)
         try:
             plants = PlantSchedulePlayer(env, env_id, changes) if changes else None
@@ -265,21 +265,6 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
             agent = Agent.from_checkpoint(os.path.join(out_dir, rf.CHECKPOINT_FILE))
             write_network_figures(agent, out_dir, title=f'{env_id}, seed {seed}')
         return summary
-
-
-def _plant_changes(out_dir: str, resume: bool, given: Sequence[str] | None) -> list[str]:
-    """The run's plant changes: those given, or with resume those in run.json (a resume that
-    gives others is refused)."""
-    recorded = None
-    run_file = os.path.join(out_dir, rf.RUN_FILE)
-    if resume and os.path.exists(run_file):
-        recorded = rf.read_json(run_file).get('plant_changes', [])
-    if given is None:
-        return list(recorded or [])
-    if recorded is not None and list(given) != list(recorded):
-        raise TrainingError(f'{out_dir}: trained with the plant changes {recorded or "(none)"}, '
-                            f'not {list(given) or "(none)"}')
-    return list(given)
 
 
 class PlantSchedulePlayer:
@@ -314,10 +299,6 @@ class PlantSchedulePlayer:
                 return f'episode {episode}: plant ' + ', '.join(
                     f'{name}={values[name]}' for name in changed)
         return None
-
-    def marks(self) -> dict[int, str]:
-        """{episode: the change's text} for the learning curve."""
-        return {c.episode: c.text.split(':', 1)[1] for c in self.schedule.changes}
 
 
 def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[Any, Any]',
@@ -433,7 +414,7 @@ def _plot(agent: 'Agent', env_id: str, seed: int, config: 'AgentConfig', out_dir
     plot_learning_curve(agent.episode_lengths, os.path.join(out_dir, rf.CURVE_FILE),
                         title=f'{env_id}, seed {seed}, reward {config.reward.name}, '
                               f'device {config.device.model}',
-                        marks=plants.marks() if plants is not None else None)
+                        marks=plants.schedule.marks() if plants is not None else None)
 
 
 def resolve_config(config_path: rf.PathLike | None = None, reward: str | None = None,

@@ -47,7 +47,7 @@ SPECS = (
     ParameterSpec('gravity', plant.Plant.gravity, 'gravity in m/s^2, downward; [0, 100]',
                   plant.CHECKS['gravity']),
     ParameterSpec('friction', plant.Plant.friction,
-                  "viscous friction of the cart on its track in N per m/s: a force -friction x "
+                  'viscous friction of the cart on its track in N per m/s: a force -friction x '
                   "x_dot beside the motor's; [0, 1000]", plant.CHECKS['friction']),
     ParameterSpec('actuator_gain', plant.Plant.actuator_gain,
                   'the motor applies actuator_gain x the command clipped to force_limit (0.6: '

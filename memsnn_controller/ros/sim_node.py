@@ -327,7 +327,6 @@ class CartPoleSimNode(Node):
         super().destroy_node()
 
 
-
 def _plant_text(plant):
     """The plant's fields that differ from CartPole-v1's ('field=value, ...'), or 'original'."""
     changed = plant.differences(Plant())

@@ -281,8 +281,7 @@ class Agent:
 
     def device_writes(self) -> NDArray[np.uint32]:
         """Writes of every device so far (w+ devices, then w- devices), flattened."""
-        syn = self.network.synapses
-        return np.concatenate((syn.writes_pos.ravel(), syn.writes_neg.ravel()))
+        return S.device_writes(self.network.state_arrays())
 
     @property
     def activity(self) -> Activity:

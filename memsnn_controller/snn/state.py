@@ -27,7 +27,7 @@ type dispatch costs more than 10 us for NamedTuple arguments, so Network.bind ca
 overload's entry point; jit.py says how the kernels are compiled and why.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -232,6 +232,13 @@ def record(dtype: np.dtype[np.void]) -> Record:
     """A zeroed record of ``dtype``: a 0-d structured array (``r['name']`` reads and writes a
     field in Python; numba reads ``r[()]`` as a record with attribute access)."""
     return np.zeros((), dtype)
+
+
+def device_writes(arrays: Mapping[str, NDArray[Any]]) -> NDArray[Any]:
+    """The write count of every device (w+ devices, then w- devices), flattened, from the named
+    learning state (Network.state_arrays, or a checkpoint's arrays)."""
+    return np.concatenate((arrays['synapses.writes_pos'].ravel(),
+                           arrays['synapses.writes_neg'].ravel()))
 
 
 def named_arrays(prefix: str, group: Any) -> Iterator[tuple[str, NDArray[Any]]]:

@@ -1,6 +1,9 @@
 """The plant's fields and schedules of changes: values, factors, order, and errors that name
 the problem."""
 
+import subprocess
+import sys
+
 import pytest
 
 from memsnn_controller.envs.plant import (
@@ -101,3 +104,12 @@ def test_a_factor_out_of_range_is_caught_against_the_original():
     schedule = parse_plant_schedule(['10:pole_mass=x0'])
     with pytest.raises(PlantChangeError, match="'10:pole_mass=x0'.*plant.pole_mass"):
         schedule.check(Plant())
+
+
+def test_a_gymnasium_plant_does_not_load_pybullet():
+    code = ('import sys, gymnasium; '
+            'from memsnn_controller.envs.plant_env import PlantWrapper; '
+            "env = PlantWrapper(gymnasium.make('CartPole-v1')); "
+            "assert 'pybullet' not in sys.modules, 'pybullet was imported'")
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

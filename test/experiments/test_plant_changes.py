@@ -50,7 +50,7 @@ def test_each_episode_runs_on_its_plant_and_a_resume_continues_exactly(tmp_path,
     plain = _lengths(tmp_path / 'c')
     assert plain[:3] == _lengths(tmp_path / 'a')[:3] and plain != _lengths(tmp_path / 'a')
 
-    with pytest.raises(TrainingError, match='trained with the plant changes'):
+    with pytest.raises(rf.RunFolderError, match='run with the plant changes'):
         train(CONFIG, seed=1, episodes=8, out_dir=tmp_path / 'a', resume=True,
               plant_changes=['3:gravity=5'], **QUIET)
 

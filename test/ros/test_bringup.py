@@ -298,7 +298,7 @@ def test_a_resumed_run_keeps_its_plant_changes(tmp_path):
     assert _plant_changes(options(tmp_path, '--resume'), str(out)) == ['300:pole_length=x1.5']
     assert _plant_changes(options(tmp_path, '--resume', '--plant-change',
                                   '300:pole_length=x1.5'), str(out)) == ['300:pole_length=x1.5']
-    with pytest.raises(BringupError, match='run with the plant changes'):
+    with pytest.raises(rf.RunFolderError, match='run with the plant changes'):
         _plant_changes(options(tmp_path, '--resume', '--plant-change', '200:gravity=9'),
                        str(out))
     # A fresh run takes the option as given.

@@ -38,8 +38,6 @@ def run(args):
         if not os.path.exists(base):
             base = None
     sim, ctrl = resolve_parameters(args, base)
-    args.plant_changes = _plant_changes(args, out)
-    plants = schedule_of(args.plant_changes, sim)
     try:
         config = controller_config.build_agent_config(ctrl)
     except (ValueError, OSError) as exc:
@@ -47,27 +45,14 @@ def run(args):
                            f'{exc}') from None
     os.makedirs(out, exist_ok=True)
     with rf.RunLock(out):
+        args.plant_changes = rf.run_plant_changes(out, args.resume, args.plant_changes)
+        plants = schedule_of(args.plant_changes, sim)
         episode_log, start, params_path = prepare(out, args, sim, ctrl, config)
         try:
             return _run_nodes(args, out, sim, ctrl, config, episode_log, start, params_path,
                               plants)
         finally:
             episode_log.close()
-
-
-def _plant_changes(args, out):
-    """The run's plant changes: --plant-change, or with --resume and none given the run's own
-    (a resume that gives others is refused)."""
-    recorded = None
-    run_file = os.path.join(out, rf.RUN_FILE)
-    if args.resume and os.path.exists(run_file):
-        recorded = rf.read_json(run_file).get('plant_changes', [])
-    if args.plant_changes is None:
-        return list(recorded or [])
-    if recorded is not None and list(args.plant_changes) != list(recorded):
-        raise BringupError(f'{out}: run with the plant changes {recorded or "(none)"}, not '
-                           f'{args.plant_changes or "(none)"}')
-    return list(args.plant_changes)
 
 
 def _run_nodes(args, out, sim, ctrl, config, episode_log, start, params_path, plants):
@@ -146,8 +131,7 @@ node, spin_until, monitor, params_path, out, log)
                 outcome = finish(out, sim['mode'], nodes, monitor, spin_until, recorder, config,
                                  ctrl, reason, failure, log,
                                  make_extras=(not args.no_figures, not args.no_video),
-                                 marks={c.episode: c.text.split(':', 1)[1]
-                                        for c in plants[0].changes})
+                                 marks=plants[0].marks())
         finally:
             nodes.shutdown()
             executor.shutdown()

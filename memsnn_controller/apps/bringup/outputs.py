@@ -17,8 +17,6 @@ import math
 import os
 import time
 
-import numpy as np
-
 from memsnn_controller import __version__
 from memsnn_controller.apps.bringup import PARAMS_FILE, PROG, SIM_NODE, BringupError, extras
 from memsnn_controller.apps.bringup.params import write_params_file
@@ -118,7 +116,7 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
     (figures, video) asks, extras.py's), print the summary; returns the exit code (1 after a
     node failure). ``marks``: {episode: label} on the learning curve (the plant changes)."""
     from memsnn_controller.experiments.plots import plot_learning_curve
-    from memsnn_controller.snn import energy
+    from memsnn_controller.snn import energy, state
     from memsnn_controller.snn.checkpoint import CheckpointError, load_checkpoint
 
     try:
@@ -142,8 +140,7 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         recorder.complete(monitor.episodes, arrays['episode_lengths'], ctrl['max_episode_steps'])
         total_writes = int(arrays['counters'][1])
         activity = energy.activity_of_state(arrays)
-        device_writes = np.concatenate((arrays['synapses.writes_pos'].ravel(),
-                                        arrays['synapses.writes_neg'].ravel()))
+        device_writes = state.device_writes(arrays)
     except CheckpointError as exc:
         log(f'no usable checkpoint: {exc}')
     if recorder.reconstructed:
