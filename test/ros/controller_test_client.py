@@ -1,5 +1,6 @@
 """An in-test ROS client of the controller node: streams joint states, records what it hears."""
 
+import os
 import sys
 import time
 
@@ -41,6 +42,14 @@ def sim_argv(*params):
     for param in params:
         argv += ['-p', param]
     return argv
+
+
+def udp_only():
+    """The environment for nodes of a test that kills one with SIGKILL: Fast DDS over UDP only.
+    A participant killed while it holds Fast DDS's shared-memory ports can leave them so that a
+    restarted node matches its peers but receives nothing (eProsima/Fast-DDS issues 5053, 5469);
+    over loopback UDP nothing is left behind."""
+    return {**os.environ, 'FASTDDS_BUILTIN_TRANSPORTS': 'UDPv4'}
 
 
 def warm_kernels():

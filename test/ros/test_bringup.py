@@ -290,20 +290,20 @@ def test_the_plant_changer_sets_the_simulators_parameters_over_ros(rclpy_context
 
 
 def test_a_resumed_run_keeps_its_plant_changes(tmp_path):
-    from memsnn_controller.apps.bringup.job import _plant_changes
+    def changes(out, *argv):
+        args = options(tmp_path, *argv)
+        return rf.run_plant_changes(out, args.resume, args.plant_changes)
 
     out = tmp_path / 'run'
     out.mkdir()
     rf.write_json(out / rf.RUN_FILE, {'plant_changes': ['300:pole_length=x1.5']})
-    assert _plant_changes(options(tmp_path, '--resume'), str(out)) == ['300:pole_length=x1.5']
-    assert _plant_changes(options(tmp_path, '--resume', '--plant-change',
-                                  '300:pole_length=x1.5'), str(out)) == ['300:pole_length=x1.5']
+    assert changes(out, '--resume') == ['300:pole_length=x1.5']
+    assert changes(out, '--resume', '--plant-change', '300:pole_length=x1.5') == \
+        ['300:pole_length=x1.5']
     with pytest.raises(rf.RunFolderError, match='run with the plant changes'):
-        _plant_changes(options(tmp_path, '--resume', '--plant-change', '200:gravity=9'),
-                       str(out))
+        changes(out, '--resume', '--plant-change', '200:gravity=9')
     # A fresh run takes the option as given.
-    assert _plant_changes(options(tmp_path, '--plant-change', '5:gravity=9'),
-                          str(tmp_path / 'new')) == ['5:gravity=9']
+    assert changes(tmp_path / 'new', '--plant-change', '5:gravity=9') == ['5:gravity=9']
 
 
 def test_options_are_parsed():

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 
-from controller_test_client import ControllerClient, controller_argv, warm_kernels
+from controller_test_client import ControllerClient, controller_argv, udp_only, warm_kernels
 import pytest
 from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
@@ -276,7 +276,7 @@ def test_kill_during_autosave_leaves_a_loadable_checkpoint_and_no_temp_file(
     client = ControllerClient(rclpy_context)
     left = []
     for attempt in range(6):
-        ctl = spawn(controller_argv(*params), name=f'controller{attempt}')
+        ctl = spawn(controller_argv(*params), name=f'controller{attempt}', env=udp_only())
         client.wait_for_listener(timeout=60.0, procs=(ctl,))
         killed = threading.Event()
         before = set(os.listdir(tmp_path))

@@ -6,7 +6,13 @@ import signal
 import statistics
 import time
 
-from controller_test_client import ControllerClient, controller_argv, sim_argv, warm_kernels
+from controller_test_client import (
+    ControllerClient,
+    controller_argv,
+    sim_argv,
+    udp_only,
+    warm_kernels,
+)
 import pytest
 from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
@@ -162,8 +168,9 @@ def test_autosave_and_restore_across_a_killed_controller(spawn, rclpy_context, t
     params = ('use_sim_time:=true', 'diagnostics_period:=0.2', f'checkpoint_path:={path}',
               f'autosave_period:={period}')
     client = ControllerClient(rclpy_context)
-    sim = spawn(sim_argv('command_timeout:=0.2', 'status_period:=0.5'), name='sim')
-    ctl = spawn(controller_argv(*params, 'autostart:=false'), name='controller')
+    env = udp_only()
+    sim = spawn(sim_argv('command_timeout:=0.2', 'status_period:=0.5'), name='sim', env=env)
+    ctl = spawn(controller_argv(*params, 'autostart:=false'), name='controller', env=env)
     client.bring_up((sim, ctl))
     ok = client.spin_until(lambda: len(client.episodes) >= 15 and client.status_value('saves')
                            >= 2, 120.0, (sim, ctl))
@@ -183,7 +190,7 @@ def test_autosave_and_restore_across_a_killed_controller(spawn, rclpy_context, t
     assert saved_episodes >= 10
 
     restarted = time.monotonic()
-    ctl2 = spawn(controller_argv(*params), name='controller2')
+    ctl2 = spawn(controller_argv(*params), name='controller2', env=env)
 
     def new_episodes():
         return [int(e['index']) for e in client.episodes if e['_received'] > restarted]

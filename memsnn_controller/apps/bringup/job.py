@@ -38,6 +38,8 @@ def run(args):
         if not os.path.exists(base):
             base = None
     sim, ctrl = resolve_parameters(args, base)
+    if args.plant_changes:
+        schedule_of(args.plant_changes, sim)  # a bad change is refused before anything is made
     try:
         config = controller_config.build_agent_config(ctrl)
     except (ValueError, OSError) as exc:
