@@ -19,7 +19,7 @@ exactly 475 counts as reaching 475 without floating-point doubt.
 """
 
 import math
-from typing import Any, TypedDict
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,8 +36,9 @@ SUMMARY_KEYS = ('episodes', 'first_195', 'first_475', 'best_trailing100', 'final
                 'wall_s') + energy_estimate.SUMMARY_KEYS
 
 
-class Summary(TypedDict):
-    """The summary of a run (``summarize``; summary.json): SUMMARY_KEYS, None where undefined."""
+class Summary(EnergySummary):
+    """The summary of a run (``summarize``; summary.json): SUMMARY_KEYS, None where undefined;
+    the energy fields (EnergySummary) are None where the run does not know them."""
 
     episodes: int
     first_195: int | None
@@ -51,13 +52,6 @@ class Summary(TypedDict):
     device_writes_max: int | None
     device_writes_p99: float | None
     wall_s: float
-    energy_estimate_nj_per_tick: float | None
-    energy_estimate_read_nj_per_tick: float | None
-    energy_estimate_write_nj_per_tick: float | None
-    energy_estimate_neuron_nj_per_tick: float | None
-    energy_estimate_digital_nj_per_tick: float | None
-    energy_estimate_uj_per_episode: float | None
-    tick_us: float | None
 
 
 def _lengths(lengths: ArrayLike) -> NDArray[np.int64]:
