@@ -8,7 +8,9 @@
   write in every tick: the worst case for the trace and write loops).
 - numpy_over_numba_1e4: how many times slower the numpy reference is than the kernel at 1e4.
 
-Usage: python benchmarks/snn_tick.py [--json PATH] [--episodes N]
+Usage: python benchmarks/snn_tick.py [--json PATH] [--episodes N] [--config YAML] [--set K=V ...]
+(--config and --set change the default network's configuration and are applied to the dense
+ones too: e.g. --set device.read_noise=0.05 times the tick with noisy reads.)
 """
 
 import argparse
@@ -32,9 +34,9 @@ FIELDS = 15
 DENSE_INPUTS = 4 * FIELDS
 
 
-def default_tick(episodes):
+def default_tick(episodes, base):
     """Time Agent.step over real CartPole-v1 episodes with learning on."""
-    agent = Agent(AgentConfig(), seed=0)
+    agent = Agent(base, seed=0)
     agent.warm_up()
     kernel_times = []
     run = agent._tick
@@ -67,12 +69,12 @@ def default_tick(episodes):
             'mean_episode_length': float(np.mean(agent.episode_lengths))}
 
 
-def dense_config(target_synapses):
+def dense_config(target_synapses, base):
     """A network with about ``target_synapses`` synapses and every input active each tick."""
     n_post = max(4, round(target_synapses / DENSE_INPUTS))
     actor = max(1, n_post // 10)
     critic = max(1, (n_post - 2 * actor) // 2)
-    return AgentConfig().with_overrides([
+    return base.with_overrides([
         'encoder.segments=[gaussian]', f'encoder.fields={FIELDS}', 'encoder.field_width=3.0',
         f'actor.neurons_per_side={actor}', f'critic.neurons_per_half={critic}',
         'learning.dead_zone=0.0'])
@@ -102,19 +104,24 @@ def main(argv=None):
     parser.add_argument('--json', help='write the results to this JSON file')
     parser.add_argument('--episodes', type=int, default=60,
                         help='CartPole-v1 episodes for the default tick (default 60)')
+    parser.add_argument('--config', help='an AgentConfig YAML file instead of the defaults')
+    parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                        help='override a config field (repeatable)')
     args = parser.parse_args(argv)
+    base = AgentConfig.from_yaml(args.config) if args.config else AgentConfig()
+    base = base.with_overrides(args.set)
 
-    default = default_tick(args.episodes)
+    default = default_tick(args.episodes, base)
     by_synapses = {}
     actual = {}
     for target in (1_000, 10_000, 100_000):
-        config = dense_config(target)
+        config = dense_config(target, base)
         time_kernel(config, tick, 5)  # compile outside the timing
         ticks = 2000 if target < 100_000 else 300
         median, synapses = time_kernel(config, tick, ticks)
         by_synapses[f'{target:.0e}'] = median
         actual[f'{target:.0e}'] = synapses
-    config = dense_config(10_000)
+    config = dense_config(10_000, base)
     reference_us, _ = time_kernel(config, tick_reference, 60)
     ratio = reference_us / by_synapses['1e+04']
 
@@ -126,7 +133,8 @@ def main(argv=None):
         'tick_us_by_synapses': by_synapses,
         'synapses': actual,
         'numpy_over_numba_1e4': ratio,
-        'control_period_us': AgentConfig().control_period * 1e6,
+        'control_period_us': base.control_period * 1e6,
+        'config': args.config, 'overrides': args.set,
     }
     print('Control tick of the learning core (learning on)')
     print(f'  default network, Agent.step over {default["ticks"]} CartPole-v1 ticks '

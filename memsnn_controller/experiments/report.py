@@ -118,6 +118,7 @@ _METRICS = (  # (column, header, digits)
     ('writes_per_synapse', 'writes/synapse', 1),
     ('device_writes_max', 'max writes/device', 0),
     ('device_writes_p99', 'p99 writes/device', 0),
+    ('failed_devices', 'failed devices', 0),
     ('env_steps', 'env steps', 0),
     ('wall_s', 'wall s', 0),
     # An estimate (snn/energy.py; docs/science.md section 14), beside the measured tick time.

@@ -400,6 +400,7 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
     summary = metrics.summarize(agent.episode_lengths, agent.total_writes, n_synapses,
                                 wall_s=episode_log.last_elapsed,
                                 device_writes=agent.device_writes(),
+                                failed_devices=agent.failed_devices(),
                                 energy=energy.summary(agent.activity, agent.episodes,
                                                       agent.network.n_post, config))
     _plot(agent, env_id, seed, config, out_dir, plants)

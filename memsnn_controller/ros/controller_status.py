@@ -95,6 +95,7 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'total_writes': agent.total_writes,
         'synapses': agent.n_synapses,
         'writes_per_synapse': f'{agent.writes_per_synapse():.6g}',
+        'failed_devices': agent.failed_devices(),
         'control_period': f'{loop.settings.control_period:g}',
     })
     # The run's energy ESTIMATE per tick and per episode so far, beside the measured tick time.

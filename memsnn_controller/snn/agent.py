@@ -283,6 +283,18 @@ class Agent:
         """Writes of every device so far (w+ devices, then w- devices), flattened."""
         return S.device_writes(self.network.state_arrays())
 
+    def failed_devices(self) -> int:
+        """Devices past their endurance (device.endurance), stuck for good; 0 without a limit."""
+        return self.network.failed_devices()
+
+    def idle(self, seconds: float) -> None:
+        """Let ``seconds`` pass with the network idle (no ticks): with retention
+        (device.retention_tau_s) every device relaxes for that long (Network.idle). Call it
+        between episodes."""
+        if self.in_episode:
+            raise RuntimeError('idle: an episode is running (end it first)')
+        self.network.idle(seconds)
+
     @property
     def activity(self) -> Activity:
         """What the network did so far (energy.Activity: ticks, input spikes, neuron updates,

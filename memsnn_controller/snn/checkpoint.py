@@ -14,7 +14,12 @@ their arrays. The effective weights are recomputed from the devices on loading; 
 is not trusted.
 
 Format versions: 1 stored the state as index-addressed stacks ('syn', 'npar', 'ist', ...);
-2 stores it by name. A file of another version is refused with a message saying so.
+2 stores it by name; 3 adds the devices' lifetimes ('synapses.life_pos', 'synapses.life_neg',
+device.endurance) and each input row's retention clock ('inputs.relaxed_at'). A version 2 file
+is read: its configuration predates the wear and time fields, which take their defaults (off),
+so the arrays version 3 added are the ones its configuration and seed build (unlimited
+lifetimes, retention clocks at 0). A file of another version is refused with a message saying
+so.
 """
 
 from collections.abc import Iterator, Mapping
@@ -35,7 +40,9 @@ from memsnn_controller.snn.network import Network
 if TYPE_CHECKING:
     from memsnn_controller.snn.agent import Agent
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+# Older versions read by upgrading their arrays (_upgrade).
+READABLE_VERSIONS = (2, FORMAT_VERSION)
 # The arrays of a checkpoint by name (Network.state_arrays plus AGENT_ARRAYS).
 Arrays = dict[str, NDArray[Any]]
 PathLike = str | os.PathLike[str]
@@ -106,10 +113,11 @@ def load_checkpoint(path: PathLike) -> tuple[AgentConfig, int, Arrays]:
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f'{path}: unreadable meta data: {exc}') from None
     version = meta.get('format_version')
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
+        readable = ' and '.join(str(v) for v in READABLE_VERSIONS)
         raise CheckpointError(f'{path}: checkpoint format version {version!r} (written by '
                               f'memsnn_controller {meta.get("package_version", "unknown")}), this '
-                              f'package reads version {FORMAT_VERSION}; load it with the version '
+                              f'package reads versions {readable}; load it with the version '
                               f'that wrote it')
     try:
         config = AgentConfig.from_dict(meta['config'])
@@ -118,12 +126,22 @@ def load_checkpoint(path: PathLike) -> tuple[AgentConfig, int, Arrays]:
         raise CheckpointError(f'{path}: invalid configuration in checkpoint: {exc}') from None
     template = Network(config, seed)
     expected = template.state_arrays()
+    if version == 2:
+        _upgrade(arrays, expected)
     missing = [name for name in tuple(expected) + AGENT_ARRAYS if name not in arrays]
     if missing:
         raise CheckpointError(f'{path}: missing arrays: {", ".join(missing)}')
     _check_shapes(path, expected, arrays)
     _check_values(path, template, arrays)
     return config, seed, arrays
+
+
+def _upgrade(arrays: Arrays, template_arrays: Mapping[str, NDArray[Any]]) -> None:
+    """Version 2 -> 3: the arrays version 3 added, as the checkpoint's configuration and seed
+    build them. A version 2 configuration has no endurance and no retention, so the lifetimes
+    are NEVER_FAILS and the retention clocks stay at 0 (never read without retention)."""
+    for name in ('synapses.life_pos', 'synapses.life_neg', 'inputs.relaxed_at'):
+        arrays.setdefault(name, template_arrays[name].copy())
 
 
 def _check_shapes(path: str, template_arrays: Mapping[str, NDArray[Any]], arrays: Arrays) -> None:
@@ -148,6 +166,9 @@ def _check_values(path: str, template: Network, arrays: Arrays) -> None:
     for name in ('synapses.w_pos', 'synapses.w_neg'):
         if arrays[name].min() < 0.0 or arrays[name].max() > 1.0:
             raise CheckpointError(f'{path}: device conductances outside [0, 1] ({name})')
+    for name in ('synapses.life_pos', 'synapses.life_neg'):
+        if arrays[name].size and arrays[name].min() < 1:
+            raise CheckpointError(f'{path}: device lifetimes must be >= 1 write ({name})')
     for name in ('synapses.scale_pos', 'synapses.scale_neg'):
         if arrays[name].min() <= 0.0:
             raise CheckpointError(f'{path}: device-to-device window factors must be > 0 '

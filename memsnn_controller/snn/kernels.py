@@ -16,7 +16,9 @@ One call of ``tick`` for the state s_t of a control tick does, in order:
    failure V(s_t) = 0) or the caller's reward signal; when |M| >= dead_zone every device of every
    live trace row is programmed by eta_j M e_ij through its write law (write_law.program), the
    actor's and the critic's only when |M| also reaches their own dead zone; with a group's
-   write_step the requests are summed per synapse and written once |sum| >= write_step;
+   write_step the requests are summed per synapse and written once |sum| >= write_step (or a
+   whole step is written with probability |request| / step); a device past its endurance is
+   stuck; with retention the rows read or written are relaxed up to now first;
 5. fold this tick's eligibility into the traces: e <- lambda e + role_j z_ij (plasticity.py).
 Only live rows (inputs with a recent spike or a trace above trace_eps) are touched, and within a
 row only the column groups (actor, critic) whose trace is still alive, so the cost follows
@@ -35,7 +37,7 @@ import math
 from memsnn_controller.snn import state as S
 from memsnn_controller.snn.encoding import encode
 from memsnn_controller.snn.jit import kernel
-from memsnn_controller.snn.rng import normal, uniform
+from memsnn_controller.snn.rng import coarse_normal_ahead, normal, skip, uniform
 from memsnn_controller.snn.write_law import law_factor, program, program_accumulate
 
 
@@ -56,10 +58,44 @@ def _add_live(i, inputs, carry):
         carry.n_live += 1
 
 
+# _relax_row and _noisy_read are called only with their effect on, and are kept out of line:
+# inlined into the step loop they slowed the tick with both effects off (measured).
 @kernel
-def _begin_tick(p, neurons, inputs, carry, scratch, n_act):
+def _relax_row(i, now, p, store, neurons, inputs):
+    """Retention: every device of row i that has not failed relaxes from relaxed_at_i to now,
+    w <- rest + (w - rest) exp(-(now - relaxed_at_i) retention_rate) (exact over any split of
+    the interval, so rows are brought up to date only when read or written), and w_eff follows."""
+    elapsed = now - inputs.relaxed_at[i]
+    inputs.relaxed_at[i] = now
+    if elapsed <= 0.0:
+        return
+    syn = S.synapse_views(store)
+    f = math.exp(-elapsed * p.retention_rate)
+    rest = p.retention_rest
+    w_pos = syn.w_pos[i]
+    w_neg = syn.w_neg[i]
+    s_pos = syn.scale_pos[i]
+    s_neg = syn.scale_neg[i]
+    writes_pos = syn.writes_pos[i]
+    writes_neg = syn.writes_neg[i]
+    life_pos = syn.life_pos[i]
+    life_neg = syn.life_neg[i]
+    w_eff = syn.w_eff[i]
+    gain = neurons.gain
+    for j in range(w_pos.shape[0]):
+        # A failed device is stuck (life is NEVER_FAILS without an endurance limit).
+        if writes_pos[j] < life_pos[j]:
+            w_pos[j] = rest + (w_pos[j] - rest) * f
+        if writes_neg[j] < life_neg[j]:
+            w_neg[j] = rest + (w_neg[j] - rest) * f
+        w_eff[j] = gain[j] * (s_pos[j] * w_pos[j] - s_neg[j] * w_neg[j])
+
+
+@kernel
+def _begin_tick(p, store, neurons, inputs, carry, scratch, n_act):
     """Tick start: counts <- 0; v_j <- reset_value_j, refractory_j <- 0 where reset_each_tick;
-    phase_i <- phase0 for the active inputs (phase_reset), which join the live list; with
+    phase_i <- phase0 for the active inputs (phase_reset), which join the live list and, with
+    retention, have their devices relaxed up to now (they are read in this tick); with
     tick_gated the spike rings are emptied (pairs only within the tick); the inhibitory
     currents I <- 0."""
     v = neurons.v
@@ -74,6 +110,8 @@ def _begin_tick(p, neurons, inputs, carry, scratch, n_act):
         if p.phase_reset:
             inputs.phase[i] = p.phase0
         _add_live(i, inputs, carry)
+        if p.retention_rate > 0.0:
+            _relax_row(i, carry.time, p, store, neurons, inputs)
     scratch.inhibition[0] = 0.0
     scratch.inhibition[1] = 0.0
     if p.tick_gated:
@@ -112,7 +150,10 @@ def _ring_push(ring, row, t):
 
 @kernel(inline='always')
 def _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, n_act):
-    """Input spikes of step k: I_j = sum of w_eff_ij over the inputs i that fire; MSTDPET
+    """Input spikes of step k: I_j = sum of w_eff_ij over the inputs i that fire (with
+    device.read_noise each read is noisy: w_eff_ij + sigma_ij xi, xi ~ N(0, 1) per synapse and
+    read, sigma_ij = read_noise gain_j sqrt((s+ w+)^2 + (s- w-)^2), the sum of the two devices'
+    independent relative noises w (1 + read_noise xi)); MSTDPET
     P+_i <- P+_i exp(-dt/tau_plus) + a_plus s_pre_i; the window (and local) rule's LTD half
     z_ij -= sum over held post spikes of F0 h_-(t - t_post) d_j^(K-1-k) over the paired columns
     j < paired_columns. Returns the spike count."""
@@ -151,8 +192,11 @@ def _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, 
         scratch.pre_spikes[n_spk] = i
         n_spk += 1
         w_eff = syn.w_eff[i]
-        for j in range(n_post):
-            cur[j] += w_eff[j]
+        if p.read_noise > 0.0:
+            _noisy_read(p, rng, store, neurons.gain, i, cur)
+        else:
+            for j in range(n_post):
+                cur[j] += w_eff[j]
         if elig == S.ELIG_MSTDPET:
             inputs.pre_trace[i] += p.a_plus
         elif elig == S.ELIG_WINDOW or elig == S.ELIG_LOCAL:
@@ -163,6 +207,28 @@ def _input_spikes(k, t, p, rng, store, inputs, neurons, carry, tables, scratch, 
                     syn.tick_elig[i, j] -= ltd * tables.in_tick_weight[k, j]
             _ring_push(inputs.ring, i, t)
     return n_spk
+
+
+@kernel
+def _noisy_read(p, rng, store, gain, i, cur):
+    """I_j += w_eff_ij + sigma_ij xi_j for every column j of row i (see _input_spikes): the
+    n_post normals are the stream's next n_post draws (the table's quantiles, not
+    interpolated), taken in one loop whose iterations do not depend on each other
+    (coarse_normal_ahead) so that it vectorises."""
+    syn = S.synapse_views(store)
+    rn = p.read_noise
+    w_pos = syn.w_pos[i]
+    w_neg = syn.w_neg[i]
+    s_pos = syn.scale_pos[i]
+    s_neg = syn.scale_neg[i]
+    w_eff = syn.w_eff[i]
+    n_post = cur.shape[0]
+    for j in range(n_post):
+        a = s_pos[j] * w_pos[j]
+        b = s_neg[j] * w_neg[j]
+        sigma = rn * gain[j] * math.sqrt(a * a + b * b)
+        cur[j] += w_eff[j] + sigma * coarse_normal_ahead(rng, j + 1)
+    skip(rng, n_post)
 
 
 @kernel(inline='always')
@@ -367,16 +433,24 @@ def _role(p, group, action):
     return 1.0 if group == chosen else -1.0
 
 
-@kernel
-def _write(M, p, law, rng, store, neurons, inputs, carry):
-    """Program every live (row, group) by x = eta_j M e_ij: w+ <- program(w+, x),
-    w- <- program(w-, -x), w_eff = gain_j (s+ w+ - s- w-); returns the writes (state changes).
-
-    A group is skipped while |M| < its own dead zone (actor_dead_zone, critic_dead_zone). With a
-    group's write_step s > 0 the requests are summed in pending_pos, R <- R + x, and x = R
-    (R <- 0) is programmed once |R| >= s; below it nothing is programmed (x = 0).
-    """
-    syn = S.synapse_views(store)
+@kernel(inline='always')
+def _program_columns(i, lo, hi, M, step, random_step, endurance, p, law, rng, eta, gain, syn):
+    """Program the columns lo..hi-1 of the live row i (see _write); returns the writes. _write
+    calls it with literal ``random_step`` and ``endurance``, so each of its four copies is
+    compiled without the other cases' branches (with both off the loop is the one it was
+    before either existed)."""
+    trace = syn.trace[i]
+    w_pos = syn.w_pos[i]
+    w_neg = syn.w_neg[i]
+    s_pos = syn.scale_pos[i]
+    s_neg = syn.scale_neg[i]
+    w_eff = syn.w_eff[i]
+    writes_pos = syn.writes_pos[i]
+    writes_neg = syn.writes_neg[i]
+    life_pos = syn.life_pos[i]
+    life_neg = syn.life_neg[i]
+    pending_pos = syn.pending_pos[i]
+    pending_neg = syn.pending_neg[i]
     levels = p.levels
     stochastic = p.stochastic
     c2c = p.c2c
@@ -388,6 +462,96 @@ def _write(M, p, law, rng, store, neurons, inputs, carry):
     # Without noise or quantization no random numbers are drawn and the write is a clip of
     # w + x F(w): the common case gets a tight loop.
     ideal_path = not draw_xi and levels < 2
+    stuck = p.stuck
+    stuck_value = w_floor if stuck == S.STUCK_LOW else 1.0
+    count = 0
+    for j in range(lo, hi):
+        x = eta[j] * M * trace[j]
+        if random_step:
+            # A whole step with probability |x| / step: E[change] = x, no register.
+            u_step = uniform(rng)
+            ax = abs(x)
+            if ax < step:
+                x = (step if x > 0.0 else -step) if u_step * step < ax else 0.0
+        elif step > 0.0:
+            # Sum the requests; program the sum once it reaches the step.
+            summed = pending_pos[j] + x
+            if abs(summed) < step:
+                pending_pos[j] = summed
+                x = 0.0
+            else:
+                pending_pos[j] = 0.0
+                x = summed
+        if ideal_path:
+            if x == 0.0 or abs(x) < threshold:
+                continue
+            old_p = w_pos[j]
+            old_n = w_neg[j]
+            new_p = min(max(old_p + x * law_factor(old_p, x, law), w_floor), 1.0)
+            new_n = min(max(old_n - x * law_factor(old_n, -x, law), w_floor), 1.0)
+        else:
+            # The draws are taken whether or not the device is written, so that the
+            # random stream does not depend on which writes pass the threshold.
+            xi_p = normal(rng) if draw_xi else 0.0
+            u_p = uniform(rng) if draw_u else 0.0
+            xi_n = normal(rng) if draw_xi else 0.0
+            u_n = uniform(rng) if draw_u else 0.0
+            if x == 0.0 or abs(x) < threshold:
+                continue
+            old_p = w_pos[j]
+            old_n = w_neg[j]
+            if accumulate:
+                new_p, pend_p = program_accumulate(
+                    old_p, x, pending_pos[j], law, w_floor, levels, c2c, xi_p)
+                new_n, pend_n = program_accumulate(
+                    old_n, -x, pending_neg[j], law, w_floor, levels, c2c, xi_n)
+                # A failed device's register stays as it was.
+                if not endurance or writes_pos[j] < life_pos[j]:
+                    pending_pos[j] = pend_p
+                if not endurance or writes_neg[j] < life_neg[j]:
+                    pending_neg[j] = pend_n
+            else:
+                new_p = program(old_p, x, law, w_floor, levels, stochastic, c2c, xi_p, u_p)
+                new_n = program(old_n, -x, law, w_floor, levels, stochastic, c2c, xi_n, u_n)
+        if endurance:
+            # A failed device ignores the write.
+            if writes_pos[j] >= life_pos[j]:
+                new_p = old_p
+            if writes_neg[j] >= life_neg[j]:
+                new_n = old_n
+        if new_p != old_p:
+            writes_pos[j] += 1
+            count += 1
+            if endurance and stuck != S.STUCK_LAST and writes_pos[j] >= life_pos[j]:
+                new_p = stuck_value
+        if new_n != old_n:
+            writes_neg[j] += 1
+            count += 1
+            if endurance and stuck != S.STUCK_LAST and writes_neg[j] >= life_neg[j]:
+                new_n = stuck_value
+        w_pos[j] = new_p
+        w_neg[j] = new_n
+        w_eff[j] = gain[j] * (s_pos[j] * new_p - s_neg[j] * new_n)
+    return count
+
+
+@kernel
+def _write(M, p, law, rng, store, neurons, inputs, carry):
+    """Program every live (row, group) by x = eta_j M e_ij: w+ <- program(w+, x),
+    w- <- program(w-, -x), w_eff = gain_j (s+ w+ - s- w-); returns the writes (state changes).
+
+    A group is skipped while |M| < its own dead zone (actor_dead_zone, critic_dead_zone). With a
+    group's write_step s > 0: 'register' sums the requests in pending_pos, R <- R + x, and
+    programs x = R (R <- 0) once |R| >= s, nothing below it (x = 0); 'random' programs
+    x = sign(x) s with probability |x| / s when |x| < s (one uniform per column, drawn whether
+    or not it is used) and x itself otherwise. With endurance, a device whose writes have
+    reached its lifetime is failed: it ignores the request (its draws are still taken), and the
+    write that uses up its lifetime leaves it stuck (last, floor or 1). With retention, each row
+    is relaxed up to now before it is programmed.
+    """
+    syn = S.synapse_views(store)
+    endurance = p.endurance
+    relax = p.retention_rate > 0.0
     n_post = syn.w_pos.shape[1]
     split = 2 * p.n_actor
     eta = neurons.eta
@@ -397,76 +561,51 @@ def _write(M, p, law, rng, store, neurons, inputs, carry):
     open_critic = abs(M) >= p.critic_dead_zone
     for m in range(carry.n_live):
         i = inputs.live[m]
-        trace = syn.trace[i]
-        w_pos = syn.w_pos[i]
-        w_neg = syn.w_neg[i]
-        s_pos = syn.scale_pos[i]
-        s_neg = syn.scale_neg[i]
-        w_eff = syn.w_eff[i]
-        writes_pos = syn.writes_pos[i]
-        writes_neg = syn.writes_neg[i]
-        pending_pos = syn.pending_pos[i]
-        pending_neg = syn.pending_neg[i]
+        if relax:
+            _relax_row(i, carry.time, p, store, neurons, inputs)
         for g in range(2):
             if inputs.bound[g, i] == 0.0 or not (open_actor if g == 0 else open_critic):
                 continue
             lo, hi = _group_columns(g, split, n_post)
             step = p.actor_write_step if g == 0 else p.critic_write_step
-            for j in range(lo, hi):
-                x = eta[j] * M * trace[j]
-                if step > 0.0:
-                    # Sum the requests; program the sum once it reaches the step.
-                    summed = pending_pos[j] + x
-                    if abs(summed) < step:
-                        pending_pos[j] = summed
-                        x = 0.0
-                    else:
-                        pending_pos[j] = 0.0
-                        x = summed
-                if ideal_path:
-                    if x == 0.0 or abs(x) < threshold:
-                        continue
-                    old_p = w_pos[j]
-                    old_n = w_neg[j]
-                    new_p = min(max(old_p + x * law_factor(old_p, x, law), w_floor), 1.0)
-                    new_n = min(max(old_n - x * law_factor(old_n, -x, law), w_floor), 1.0)
+            random_step = step > 0.0 and (p.actor_write_random if g == 0
+                                          else p.critic_write_random)
+            if endurance:
+                if random_step:
+                    count += _program_columns(i, lo, hi, M, step, True, True, p, law, rng, eta,
+                                              gain, syn)
                 else:
-                    # The draws are taken whether or not the device is written, so that the
-                    # random stream does not depend on which writes pass the threshold.
-                    xi_p = normal(rng) if draw_xi else 0.0
-                    u_p = uniform(rng) if draw_u else 0.0
-                    xi_n = normal(rng) if draw_xi else 0.0
-                    u_n = uniform(rng) if draw_u else 0.0
-                    if x == 0.0 or abs(x) < threshold:
-                        continue
-                    old_p = w_pos[j]
-                    old_n = w_neg[j]
-                    if accumulate:
-                        new_p, pending_pos[j] = program_accumulate(
-                            old_p, x, pending_pos[j], law, w_floor, levels, c2c, xi_p)
-                        new_n, pending_neg[j] = program_accumulate(
-                            old_n, -x, pending_neg[j], law, w_floor, levels, c2c, xi_n)
-                    else:
-                        new_p = program(old_p, x, law, w_floor, levels, stochastic, c2c, xi_p,
-                                        u_p)
-                        new_n = program(old_n, -x, law, w_floor, levels, stochastic, c2c, xi_n,
-                                        u_n)
-                if new_p != old_p:
-                    writes_pos[j] += 1
-                    count += 1
-                if new_n != old_n:
-                    writes_neg[j] += 1
-                    count += 1
-                w_pos[j] = new_p
-                w_neg[j] = new_n
-                w_eff[j] = gain[j] * (s_pos[j] * new_p - s_neg[j] * new_n)
+                    count += _program_columns(i, lo, hi, M, step, False, True, p, law, rng, eta,
+                                              gain, syn)
+            elif random_step:
+                count += _program_columns(i, lo, hi, M, step, True, False, p, law, rng, eta,
+                                          gain, syn)
+            else:
+                count += _program_columns(i, lo, hi, M, step, False, False, p, law, rng, eta,
+                                          gain, syn)
     return count
+
+
+# Out of line, called only when on: inside _update_traces' loop it slowed the tick with it off.
+@kernel
+def _silent_depression(p, store, neurons, scratch, n_act):
+    """The local rule's push-pull: z_ij -= silent_depression n_pre_i / pre_norm for the actor
+    neurons j that did not fire in the tick, on the rows i of the inputs that did."""
+    syn = S.synapse_views(store)
+    for a in range(n_act):
+        if scratch.active_spikes[a] > 0.0:
+            i = scratch.active[a]
+            ltd = p.silent_depression * (scratch.active_spikes[a] / p.pre_norm)
+            for j in range(2 * p.n_actor):
+                if neurons.count[j] == 0.0:
+                    syn.tick_elig[i, j] -= ltd
 
 
 @kernel
 def _update_traces(t_now, action, p, store, neurons, inputs, carry, scratch, n_act):
     """Traces: e_ij <- lambda_j e_ij + role_j z_ij over the live (row, group) parts, with
-    z_ij = n_pre_i / pre_norm for the role rule (and the local rule's critic columns); a part
+    z_ij = n_pre_i / pre_norm for the role rule (and the local rule's critic columns; its actor
+    columns lose silent_depression n_pre_i / pre_norm where neuron j did not fire); a part
     whose max |e| falls below trace_eps is zeroed, and a row with no live part, silent for more
     than pair_span steps, leaves the live list."""
     syn = S.synapse_views(store)
@@ -484,6 +623,8 @@ def _update_traces(t_now, action, p, store, neurons, inputs, carry, scratch, n_a
                 z = scratch.active_spikes[a] / pre_norm
                 for j in range(first, n_post):
                     syn.tick_elig[i, j] += z
+        if elig == S.ELIG_LOCAL and p.silent_depression > 0.0:
+            _silent_depression(p, store, neurons, scratch, n_act)
     eps = p.trace_eps
     span = p.pair_span
     visit_span = span + p.substeps
@@ -540,7 +681,7 @@ def tick(obs, command, output, params, carry, rng, tables, inputs, neurons, stor
     if phase != S.PHASE_TERMINAL:
         n_act = encode(obs, tables.encoder_ints, tables.encoder_floats, scratch.active,
                        scratch.activation)
-        _begin_tick(p, neurons, inputs, c, scratch, n_act)
+        _begin_tick(p, store, neurons, inputs, c, scratch, n_act)
         pairing = p.eligibility != S.ELIG_ROLE
         t0 = c.time
         n_input_spikes = 0

@@ -8,6 +8,7 @@ numpy reference).
 
 from collections.abc import Callable, Mapping
 import functools
+import math
 from typing import TYPE_CHECKING, Any
 
 import numba
@@ -56,7 +57,8 @@ class Network:
             phase=np.zeros(self.n_in), pre_trace=np.zeros(self.n_in),
             last_spike=np.full(self.n_in, S.NOT_YET),
             bound=np.zeros((2, self.n_in)), is_live=np.zeros(self.n_in, dtype=bool),
-            live=np.zeros(self.n_in, dtype=np.int64), ring=_ring(self.n_in, history))
+            live=np.zeros(self.n_in, dtype=np.int64), ring=_ring(self.n_in, history),
+            relaxed_at=np.zeros(self.n_in))
         kplus, kminus = pairing_tables(config)
         tau_e_ms = np.where(self.neurons.group <= S.GROUP_RIGHT, config.actor.tau_e,
                             config.critic.tau_e) * 1000.0
@@ -145,6 +147,16 @@ class Network:
         for scale in (syn.scale_pos, syn.scale_neg):
             scale[...] = (np.exp(dev.d2d_spread * rng.standard_normal(shape))
                           if dev.d2d_spread > 0 else 1.0)
+        for life in (syn.life_pos, syn.life_neg):
+            life[...] = S.NEVER_FAILS
+        if dev.endurance > 0:
+            # Lognormal lifetimes around the median endurance, from a stream of their own (the
+            # other draws do not depend on this option).
+            life_rng = np.random.default_rng([self.seed, 0x5EED, 2])
+            for life in (syn.life_pos, syn.life_neg):
+                spread = dev.endurance_spread * life_rng.standard_normal(shape)
+                draw = dev.endurance * np.exp(spread)
+                life[...] = np.clip(np.round(draw), 1, S.NEVER_FAILS)
         self._refresh_effective(syn)
         return store
 
@@ -222,6 +234,41 @@ class Network:
         self.params['dead_zone'] = config.learning.dead_zone * scale
         self.params['actor_dead_zone'] = config.actor.dead_zone * scale
         self.params['critic_dead_zone'] = config.critic.dead_zone * scale
+
+    def failed_devices(self) -> int:
+        """Devices that have used their lifetime of writes (device.endurance) and are stuck."""
+        if self.config.device.endurance <= 0:
+            return 0
+        return S.failed_devices(self.state_arrays())
+
+    def idle(self, seconds: float) -> None:
+        """Let ``seconds`` pass without ticks (the network's clock advances by whole neural
+        steps) and relax every device to the new time (device.retention_tau_s; nothing changes
+        without retention). Spike histories then lie beyond every pairing window."""
+        if seconds < 0 or not math.isfinite(seconds):
+            raise ValueError(f'seconds: must be a finite number >= 0, got {seconds!r}')
+        self.carry['time'] = float(self.carry['time']) + round(
+            seconds * 1000.0 / self.config.neuron.dt_ms)
+        self.relax_all()
+
+    def relax_all(self) -> None:
+        """Bring every row's devices up to the network's clock (retention; the tick relaxes a
+        row only when it reads or writes it): the kernel's law, w <- rest + (w - rest)
+        exp(-elapsed retention_rate) for every device that has not failed."""
+        rate = float(self.params['retention_rate'])
+        if rate <= 0.0:
+            return
+        now = float(self.carry['time'])
+        syn, relaxed_at = self.synapses, self.inputs.relaxed_at
+        elapsed = now - relaxed_at
+        behind = (elapsed > 0.0)[:, None]
+        factor = np.exp(-np.maximum(elapsed, 0.0) * rate)[:, None]
+        rest = float(self.params['retention_rest'])
+        for w, writes, life in ((syn.w_pos, syn.writes_pos, syn.life_pos),
+                                (syn.w_neg, syn.writes_neg, syn.life_neg)):
+            w[...] = np.where(behind & (writes < life), rest + (w - rest) * factor, w)
+        relaxed_at[:] = np.maximum(relaxed_at, now)
+        self._refresh_effective(syn)
 
     @property
     def weights(self) -> S.F64:

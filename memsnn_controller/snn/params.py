@@ -22,6 +22,7 @@ CODINGS = {'regular': S.CODING_REGULAR, 'poisson': S.CODING_POISSON,
            'latency': S.CODING_LATENCY}
 MODULATORS = {'td': S.MOD_TD, 'reward': S.MOD_REWARD}
 DECODERS = {'discrete': S.DECODER_DISCRETE, 'continuous': S.DECODER_CONTINUOUS}
+STUCK = {'last': S.STUCK_LAST, 'low': S.STUCK_LOW, 'high': S.STUCK_HIGH}
 
 F8, I8, BOOL = 'f8', 'i8', '?'
 
@@ -78,12 +79,26 @@ PARAMETERS: tuple[Parameter, ...] = (
     ('critic_dead_zone', F8, lambda c, net: c.critic.dead_zone),
     ('actor_write_step', F8, lambda c, net: c.actor.write_step),    # 0: write each request
     ('critic_write_step', F8, lambda c, net: c.critic.write_step),
+    # The step is taken with probability |x| / step (no register) instead of summed.
+    ('actor_write_random', BOOL, lambda c, net: c.actor.write_mode == 'random'),
+    ('critic_write_random', BOOL, lambda c, net: c.critic.write_mode == 'random'),
     ('levels', I8, lambda c, net: c.device.levels),                  # 0: analog
     ('stochastic', BOOL, lambda c, net: c.device.rounding == 'stochastic'),
     ('accumulate', BOOL, lambda c, net: c.device.rounding == 'accumulate'),
     ('c2c', F8, lambda c, net: c.device.c2c_noise),
     ('w_floor', F8, lambda c, net: c.device.floor),
     ('write_threshold', F8, lambda c, net: c.device.write_threshold),
+    # Wear and time (devices.py): a device fails after its lifetime of writes (Synapses.life_*)
+    # and then stays stuck; w relaxes toward retention_rest at retention_rate per neural step
+    # (dt / tau, 0: no relaxation); every read of w has read_noise relative noise.
+    ('endurance', BOOL, lambda c, net: c.device.endurance > 0),
+    ('stuck', I8, lambda c, net: STUCK[c.device.stuck]),
+    ('retention_rate', F8, lambda c, net: (c.neuron.dt_ms / (1000.0 * c.device.retention_tau_s)
+                                           if c.device.retention_tau_s > 0 else 0.0)),
+    ('retention_rest', F8, lambda c, net: c.device.rest),
+    ('read_noise', F8, lambda c, net: c.device.read_noise),
+    # The local rule's push-pull: depression of a fired input's synapses onto silent neurons.
+    ('silent_depression', F8, lambda c, net: c.learning.silent_depression),
 )
 
 PARAMS = S.record_dtype((name, kind) for name, kind, _ in PARAMETERS)

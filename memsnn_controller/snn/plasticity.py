@@ -118,9 +118,13 @@ def in_tick_weights(substeps: int, dt_ms: float, tau_e_ms: ArrayLike) -> S.F64:
 
 
 def pairing_tables(config: 'AgentConfig') -> tuple[S.F64, S.F64]:
-    """Timing kernels (plus, minus) for the window rule, indexed by lag in neural steps."""
+    """Timing kernels (plus, minus) for the window rule, indexed by lag in neural steps; the
+    depression half scaled by learning.ltd_scale (1: the device's own window)."""
     steps = math.ceil(config.learning.window_ms / config.neuron.dt_ms)
-    return timing_kernels(config.device.model, steps, config.neuron.dt_ms)
+    plus, minus = timing_kernels(config.device.model, steps, config.neuron.dt_ms)
+    if config.learning.ltd_scale != 1.0:
+        minus = minus * config.learning.ltd_scale
+    return plus, minus
 
 
 def default_pre_norm(config: 'AgentConfig') -> float:

@@ -4,8 +4,8 @@
   mirroring the kernel step by step);
 - ``encode_reference``: encoding.encode;
 - ``law_factor_np``, ``program_np``, ``program_accumulate_np``: the write law (write_law.py);
-- ``uniform_np``, ``normal_np``, ``normal_from_uniform_np``: the random stream (rng.py), drawing
-  the same numbers vectorised.
+- ``uniform_np``, ``normal_np``, ``coarse_normal_np``, ``normal_from_uniform_np``: the random
+  stream (rng.py), drawing the same numbers vectorised.
 Tests run each twin against its kernel on the same inputs and require the same results (up to
 rounding); the tick benchmark compares their speed.
 """
@@ -27,6 +27,7 @@ from memsnn_controller.snn.rng import (
     S27,
     S30,
     S31,
+    S51,
     TABLE_SIZE,
 )
 from memsnn_controller.snn.write_law import LAW_TABLE_INTERVALS, RESET, SET
@@ -50,7 +51,7 @@ def tick_reference(obs, command, output, params, carry, rng, tables, inputs, neu
     if phase != S.PHASE_TERMINAL:
         act_idx, act_a = encode_reference(obs, tables.encoder_ints, tables.encoder_floats)
         act_cnt = np.zeros(act_idx.size)
-        _begin_tick(p, neurons, inputs, c, act_idx)
+        _begin_tick(p, syn, neurons, inputs, c, act_idx)
         record = scratch.raster_post.shape[0] > 0
         if record:
             scratch.raster_pre[...] = 0
@@ -112,8 +113,28 @@ def _live_rows(inputs, c):
     return inputs.live[:c.n_live].copy()
 
 
-def _begin_tick(p, neurons, inputs, c, act_idx):
-    """Twin of kernels._begin_tick: counts, per-tick resets, phases, live rows, gated rings."""
+def relax_row_np(i, now, p, syn, neurons, inputs):
+    """Twin of kernels._relax_row: retention of row i's devices (those not failed) from
+    relaxed_at_i up to ``now``; w_eff follows. No-op without retention."""
+    if p['retention_rate'] <= 0.0:
+        return
+    elapsed = now - inputs.relaxed_at[i]
+    inputs.relaxed_at[i] = now
+    if elapsed <= 0.0:
+        return
+    f = math.exp(-elapsed * p['retention_rate'])
+    rest = p['retention_rest']
+    for w, writes, life in ((syn.w_pos, syn.writes_pos, syn.life_pos),
+                            (syn.w_neg, syn.writes_neg, syn.life_neg)):
+        alive = writes[i] < life[i]
+        w[i] = np.where(alive, rest + (w[i] - rest) * f, w[i])
+    syn.w_eff[i] = neurons.gain * (syn.scale_pos[i] * syn.w_pos[i]
+                                   - syn.scale_neg[i] * syn.w_neg[i])
+
+
+def _begin_tick(p, syn, neurons, inputs, c, act_idx):
+    """Twin of kernels._begin_tick: counts, per-tick resets, phases, live rows, relaxation of
+    the active rows, gated rings."""
     neurons.count[:] = 0.0
     resets = neurons.reset_each_tick
     neurons.v[resets] = neurons.reset_value[resets]
@@ -122,6 +143,7 @@ def _begin_tick(p, neurons, inputs, c, act_idx):
         inputs.phase[act_idx] = p.phase0
     for i in act_idx:
         _add_live(int(i), inputs, c)
+        relax_row_np(int(i), c.time, p, syn, neurons, inputs)
     if p.tick_gated:
         neurons.ring.fill[:] = 0
         inputs.ring.fill[_live_rows(inputs, c)] = 0
@@ -154,20 +176,35 @@ def _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx, act_a,
     elig = p.eligibility
     if elig == S.ELIG_MSTDPET:
         inputs.pre_trace[_live_rows(inputs, c)] *= p.pre_decay
+    n_post = syn.w_eff.shape[1]
+    noisy = p.read_noise > 0.0
     if p.coding == S.CODING_REGULAR:
         phase = inputs.phase[act_idx] + act_a * p.rate_per_step
         spikes = phase >= 1.0
         inputs.phase[act_idx] = np.where(spikes, phase - 1.0, phase)
     elif p.coding == S.CODING_POISSON:
-        spikes = uniform_np(rng, act_idx.size) < act_a * p.rate_per_step
+        if noisy:
+            # The kernel draws an input's read noise right after its own uniform: draw in turn.
+            spikes = np.zeros(act_idx.size, dtype=bool)
+            cur = np.zeros(n_post)
+            for a, i in enumerate(act_idx):
+                spikes[a] = uniform_np(rng, 1)[0] < act_a[a] * p.rate_per_step
+                if spikes[a]:
+                    cur += _noisy_row(p, rng, syn, neurons, i)
+        else:
+            spikes = uniform_np(rng, act_idx.size) < act_a * p.rate_per_step
     else:
         latency = np.floor(p.latency_steps * (1.0 - act_a) + 0.5).astype(np.int64)
         spikes = (act_a >= p.latency_min) & (latency == k)
     spk_pre = act_idx[spikes]
     act_cnt[spikes] += 1.0
     inputs.last_spike[spk_pre] = t
-    n_post = syn.w_eff.shape[1]
-    cur = syn.w_eff[spk_pre].sum(axis=0) if spk_pre.size else np.zeros(n_post)
+    if noisy and p.coding != S.CODING_POISSON:
+        cur = np.zeros(n_post)
+        for i in spk_pre:
+            cur += _noisy_row(p, rng, syn, neurons, i)
+    elif not noisy:
+        cur = syn.w_eff[spk_pre].sum(axis=0) if spk_pre.size else np.zeros(n_post)
     if elig == S.ELIG_MSTDPET:
         inputs.pre_trace[spk_pre] += p.a_plus
     elif elig == S.ELIG_WINDOW or elig == S.ELIG_LOCAL:
@@ -178,6 +215,14 @@ def _input_spikes(k, t, p, rng, syn, inputs, neurons, c, tables, act_idx, act_a,
             syn.tick_elig[i, :paired] -= ltd * tables.in_tick_weight[k, :paired]
             _ring_push(inputs.ring, i, t)
     return spk_pre, cur
+
+
+def _noisy_row(p, rng, syn, neurons, i):
+    """Twin of kernels._noisy_read: row i's noisy read, w_eff_ij + sigma_ij xi_j."""
+    a = syn.scale_pos[i] * syn.w_pos[i]
+    b = syn.scale_neg[i] * syn.w_neg[i]
+    sigma = p.read_noise * neurons.gain * np.sqrt(a * a + b * b)
+    return syn.w_eff[i] + sigma * coarse_normal_np(rng, syn.w_eff.shape[1])
 
 
 def _neuron_step(p, rng, neurons, cur):
@@ -275,7 +320,8 @@ def _role_vector(p, group, action):
 
 def _write(M, p, law, rng, syn, neurons, inputs, c):
     """Twin of kernels._write: program every live (row, group) by eta_j M e_ij, a group only when
-    |M| reaches its own dead zone, through its write_step register when it has one."""
+    |M| reaches its own dead zone, through its write step (register or random) when it has one;
+    failed devices (endurance) ignore the write; rows are relaxed (retention) first."""
     levels = p.levels
     stochastic = p.stochastic
     c2c = p.c2c
@@ -285,43 +331,62 @@ def _write(M, p, law, rng, syn, neurons, inputs, c):
     per_device = int(draw_xi) + int(draw_u)
     group_open = (abs(M) >= p.actor_dead_zone, abs(M) >= p.critic_dead_zone)
     write_step = (p.actor_write_step, p.critic_write_step)
+    write_random = (p.actor_write_random, p.critic_write_random)
+    stuck_value = p.w_floor if p.stuck == S.STUCK_LOW else 1.0
     count = 0
     for i in _live_rows(inputs, c):
+        relax_row_np(i, c.time, p, syn, neurons, inputs)
         for g, cols in _groups(p, syn.w_pos.shape[1]):
             if inputs.bound[g, i] == 0.0 or not group_open[g]:
                 continue
             n = syn.trace[i, cols].size
             x = neurons.eta[cols] * M * syn.trace[i, cols]
-            if write_step[g] > 0.0:
+            step = write_step[g]
+            random_step = step > 0.0 and write_random[g]
+            per_column = int(random_step) + 2 * per_device
+            draws = uniform_np(rng, n * per_column).reshape(n, per_column)
+            if random_step:
+                u_step = draws[:, 0]
+                small = np.abs(x) < step
+                x = np.where(small, np.where(u_step * step < np.abs(x), np.sign(x) * step, 0.0),
+                             x)
+            elif step > 0.0:
                 summed = syn.pending_pos[i, cols] + x
-                fire = np.abs(summed) >= write_step[g]
+                fire = np.abs(summed) >= step
                 syn.pending_pos[i, cols] = np.where(fire, 0.0, summed)
                 x = np.where(fire, summed, 0.0)
-            draws = uniform_np(rng, n * 2 * per_device).reshape(n, 2, per_device)
-            xi = normal_from_uniform_np(draws[..., 0]) if draw_xi else np.zeros((n, 2))
-            u = draws[..., per_device - 1] if draw_u else np.zeros((n, 2))
+            device_draws = draws[:, int(random_step):].reshape(n, 2, per_device)
+            xi = normal_from_uniform_np(device_draws[..., 0]) if draw_xi else np.zeros((n, 2))
+            u = device_draws[..., per_device - 1] if draw_u else np.zeros((n, 2))
             go = (x != 0.0) & ~(np.abs(x) < p.write_threshold)
             w_p = syn.w_pos[i, cols]
             w_n = syn.w_neg[i, cols]
+            alive_p = syn.writes_pos[i, cols] < syn.life_pos[i, cols]
+            alive_n = syn.writes_neg[i, cols] < syn.life_neg[i, cols]
             if accumulate:
                 args = (law, p.w_floor, levels, c2c)
                 pend_p = syn.pending_pos[i, cols]
                 pend_n = syn.pending_neg[i, cols]
                 prog_p, acc_p = program_accumulate_np(w_p, x, pend_p, *args, xi[:, 0])
                 prog_n, acc_n = program_accumulate_np(w_n, -x, pend_n, *args, xi[:, 1])
-                syn.pending_pos[i, cols] = np.where(go, acc_p, pend_p)
-                syn.pending_neg[i, cols] = np.where(go, acc_n, pend_n)
+                syn.pending_pos[i, cols] = np.where(go & alive_p, acc_p, pend_p)
+                syn.pending_neg[i, cols] = np.where(go & alive_n, acc_n, pend_n)
             else:
                 args = (law, p.w_floor, levels, stochastic, c2c)
                 prog_p = program_np(w_p, x, *args, xi[:, 0], u[:, 0])
                 prog_n = program_np(w_n, -x, *args, xi[:, 1], u[:, 1])
-            new_p = np.where(go, prog_p, w_p)
-            new_n = np.where(go, prog_n, w_n)
+            new_p = np.where(go & alive_p, prog_p, w_p)
+            new_n = np.where(go & alive_n, prog_n, w_n)
             changed_p = new_p != w_p
             changed_n = new_n != w_n
             syn.writes_pos[i, cols] += changed_p.astype(np.uint32)
             syn.writes_neg[i, cols] += changed_n.astype(np.uint32)
             count += int(changed_p.sum() + changed_n.sum())
+            if p.endurance and p.stuck != S.STUCK_LAST:
+                new_p = np.where(changed_p & (syn.writes_pos[i, cols] >= syn.life_pos[i, cols]),
+                                 stuck_value, new_p)
+                new_n = np.where(changed_n & (syn.writes_neg[i, cols] >= syn.life_neg[i, cols]),
+                                 stuck_value, new_n)
             syn.w_pos[i, cols] = new_p
             syn.w_neg[i, cols] = new_n
             gain = neurons.gain[cols]
@@ -336,9 +401,12 @@ def _update_traces(t_now, action, p, syn, neurons, inputs, c, act_idx, act_cnt):
     if p.eligibility in (S.ELIG_ROLE, S.ELIG_LOCAL):
         # The local rule's actor columns have their pairing eligibility instead.
         first = 2 * p.n_actor if p.eligibility == S.ELIG_LOCAL else 0
+        silent = neurons.count[:first] == 0.0
         for i, n in zip(act_idx, act_cnt):
             if n > 0.0:
                 syn.tick_elig[i, first:] += n / p.pre_norm
+                if p.eligibility == S.ELIG_LOCAL and p.silent_depression > 0.0:
+                    syn.tick_elig[i, :first][silent] -= p.silent_depression * (n / p.pre_norm)
     role = _role_vector(p, neurons.group, action)
     span = p.pair_span
     m = 0
@@ -470,3 +538,8 @@ def normal_from_uniform_np(u):
 def normal_np(state, n):
     """n normals, the same as n calls of rng.normal on the same state."""
     return normal_from_uniform_np(uniform_np(state, n))
+
+
+def coarse_normal_np(state, n):
+    """n coarse normals, as a loop of rng.coarse_normal_ahead over m = 1..n, then skip."""
+    return NORMAL_TABLE[(_bits_np(state, n) >> S51).astype(np.int64)]

@@ -54,6 +54,12 @@ MOD_REWARD = 1
 DECODER_DISCRETE = 0
 DECODER_CONTINUOUS = 1
 
+STUCK_LAST = 0        # what a failed device does (device.stuck): keeps its last conductance,
+STUCK_LOW = 1         # falls to the floor,
+STUCK_HIGH = 2        # rises to w = 1
+
+NEVER_FAILS = np.iinfo(np.uint32).max   # Synapses.life_* without an endurance limit
+
 PHASE_STEP = 0        # an ordinary tick
 PHASE_TERMINAL = 1    # the episode failed: learn from the last transition (V(s_T) = 0), no action
 PHASE_TRUNCATED = 2   # a time limit: learn from the last transition, then stop
@@ -88,6 +94,9 @@ class Inputs(NamedTuple):
     is_live: Bools           # bool: the row is in the live list
     live: I64                # int64: the live rows (Carry.n_live of them), in visiting order
     ring: SpikeRing          # presynaptic spike history
+    relaxed_at: F64          # retention: the neural step up to which the row's devices have
+    #                          relaxed (device.retention_tau_s; brought up to date when read or
+    #                          written)
 
 
 class Neurons(NamedTuple):
@@ -126,6 +135,9 @@ class Synapses(NamedTuple):
     pending_neg: F64         # ... of w-
     writes_pos: U32          # uint32: programming events that changed w+ (endurance)
     writes_neg: U32          # ... w-
+    life_pos: U32            # uint32: the writes w+ survives (device.endurance); failed once
+    #                          writes_pos reaches it (NEVER_FAILS without a limit)
+    life_neg: U32            # ... w-
 
 
 class SynapseStore(NamedTuple):
@@ -133,16 +145,18 @@ class SynapseStore(NamedTuple):
     plane k of ``writes`` (uint32) the k-th write counter (see the module docstring for why)."""
 
     planes: F64          # (N_SYNAPSE_PLANES, n_inputs, n_neurons) float64
-    writes: U32          # (2, n_inputs, n_neurons) uint32
+    writes: U32          # (N_COUNT_PLANES, n_inputs, n_neurons) uint32
 
 
 N_SYNAPSE_PLANES = 9   # the float64 fields of Synapses, w_pos ... pending_neg
+N_COUNT_PLANES = 4     # the uint32 fields of Synapses, writes_pos ... life_neg
 
 
 def synapse_store(n_inputs: int, n_neurons: int) -> SynapseStore:
     """A zeroed SynapseStore."""
     shape = (n_inputs, n_neurons)
-    return SynapseStore(np.zeros((N_SYNAPSE_PLANES,) + shape), np.zeros((2,) + shape, np.uint32))
+    return SynapseStore(np.zeros((N_SYNAPSE_PLANES,) + shape),
+                        np.zeros((N_COUNT_PLANES,) + shape, np.uint32))
 
 
 def synapses_of(store: SynapseStore) -> Synapses:
@@ -156,7 +170,7 @@ def synapse_views(store: SynapseStore) -> Synapses:
     (test_state checks that both name the same memory)."""
     planes, writes = store
     return Synapses(planes[0], planes[1], planes[2], planes[3], planes[4], planes[5], planes[6],
-                    planes[7], planes[8], writes[0], writes[1])
+                    planes[7], planes[8], writes[0], writes[1], writes[2], writes[3])
 
 
 class Tables(NamedTuple):
@@ -239,6 +253,13 @@ def device_writes(arrays: Mapping[str, NDArray[Any]]) -> NDArray[Any]:
     learning state (Network.state_arrays, or a checkpoint's arrays)."""
     return np.concatenate((arrays['synapses.writes_pos'].ravel(),
                            arrays['synapses.writes_neg'].ravel()))
+
+
+def failed_devices(arrays: Mapping[str, NDArray[Any]]) -> int:
+    """Devices whose writes have reached their lifetime (device.endurance), from the named
+    learning state (Network.state_arrays, or a checkpoint's arrays); 0 without a limit."""
+    return int(np.count_nonzero(arrays['synapses.writes_pos'] >= arrays['synapses.life_pos'])
+               + np.count_nonzero(arrays['synapses.writes_neg'] >= arrays['synapses.life_neg']))
 
 
 def named_arrays(prefix: str, group: Any) -> Iterator[tuple[str, NDArray[Any]]]:

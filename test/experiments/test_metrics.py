@@ -86,6 +86,16 @@ def test_summarize_keys_and_values():
     assert empty['episodes'] == 0 and empty['writes_per_synapse_per_episode'] is None
 
 
+def test_failed_devices_are_in_the_summary_and_its_text():
+    unknown = metrics.summarize([10] * 3, 10, 5)
+    assert unknown['failed_devices'] is None
+    worn = metrics.summarize([10] * 3, 10, 5, device_writes=[1, 4, 2], failed_devices=2)
+    assert worn['failed_devices'] == 2 and worn['device_writes_max'] == 4
+    assert '2 devices failed' in metrics.format_summary(worn, 'runs/x')
+    assert 'failed' not in metrics.format_summary(metrics.summarize([10], 1, 1, failed_devices=0),
+                                                  'runs/x')
+
+
 def test_bad_input_is_refused():
     with pytest.raises(ValueError):
         metrics.trailing_means([1, -1])

@@ -17,7 +17,7 @@ LOOP_KEYS = ('phase', 'learning', 'episodes', 'last_length', 'trailing100_mean',
              'stale_messages', 'bad_messages', 'last_bad', 'ignored_messages', 'last_ignored',
              'merged_states', 'overruns', 'latency_samples', 'latency_p50_ms', 'latency_p99_ms',
              'latency_max_ms', 'timebase_resets', 'total_writes', 'synapses',
-             'writes_per_synapse', 'control_period')
+             'writes_per_synapse', 'failed_devices', 'control_period')
 OK, WARN, ERROR, STALE = 0, 1, 2, 3  # diagnostic_msgs/DiagnosticStatus levels
 
 
@@ -55,6 +55,7 @@ def test_a_periodic_report_holds_the_loop_and_warns_on_new_troubles(loop):
     assert (values['latency_samples'], values['latency_p50_ms'], values['latency_max_ms']) == (
         5, '3.0000', '5.0000')
     assert values['synapses'] == loop.agent.network.n_in * loop.agent.network.n_post
+    assert values['failed_devices'] == 0  # no endurance limit by default
     assert report.troubles == (1, 0, 0, 0) and report.level == WARN  # a bad message since
     assert report.message == f'active, {loop.phase}: 0 episodes, last 0, trailing-100 0.0'
 

@@ -96,7 +96,7 @@ def test_checkpoint_has_no_pickles(tmp_path):
     _trained().save(path)
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data['meta']))
-        assert meta['format_version'] == 2 and meta['config'] == SMALL.to_dict()
+        assert meta['format_version'] == 3 and meta['config'] == SMALL.to_dict()
         assert data['rng'].dtype == np.uint64
 
 
@@ -173,7 +173,7 @@ CORRUPTIONS = {
     'version': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, format_version=99)),
                 'format version 99'),
     'old_version': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, format_version=1)),
-                    'format version 1 .*reads version 2'),
+                    'format version 1 .*reads versions 2 and 3'),
     'bad_config': (lambda p, o: _rewrite(p, o, lambda a: _meta(a, config={'actor': {'eta': -1}})),
                    'actor.eta'),
     'wrong_shape': (lambda p, o: _rewrite(p, o, lambda a: a.update(
@@ -184,6 +184,8 @@ CORRUPTIONS = {
         p, o, lambda a: a['synapses.w_pos'].__setitem__((0, 0), 3.0)), r'outside \[0, 1\]'),
     'bad_index': (lambda p, o: _rewrite(p, o, _live_row_out_of_range),
                   "'inputs.live' holds indices outside"),
+    'bad_life': (lambda p, o: _rewrite(
+        p, o, lambda a: a['synapses.life_neg'].__setitem__((0, 0), 0)), 'lifetimes must be'),
     'bad_ring': (lambda p, o: _rewrite(
         p, o, lambda a: a['neurons.ring.head'].__setitem__(0, -1)), "'neurons.ring.head' holds"),
 }
@@ -202,6 +204,41 @@ def test_bad_files_fail_clearly_and_leave_the_agent_untouched(tmp_path, case):
         running.restore(bad)
     for name, value in running.export_state().items():
         np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+# The fields version 3 added to the configuration (a version 2 file's meta has none of them).
+NEW_IN_3 = {'device': ('endurance', 'endurance_spread', 'stuck', 'retention_tau_s',
+                       'retention_rest', 'read_noise'),
+            'actor': ('write_mode',), 'critic': ('write_mode',),
+            'learning': ('silent_depression', 'ltd_scale')}
+
+
+def _as_version_2(arrays):
+    """What this package wrote as format version 2: no lifetimes, no retention clocks, and a
+    configuration without the fields version 3 added."""
+    for name in ('synapses.life_pos', 'synapses.life_neg', 'inputs.relaxed_at'):
+        arrays.pop(name)
+    meta = json.loads(str(arrays['meta']))
+    for section, names in NEW_IN_3.items():
+        for name in names:
+            meta['config'][section].pop(name)
+    meta['format_version'] = 2
+    arrays['meta'] = np.array(json.dumps(meta))
+
+
+def test_a_version_2_checkpoint_is_read(tmp_path):
+    agent = _trained()
+    v3, v2 = tmp_path / 'v3.npz', tmp_path / 'v2.npz'
+    agent.save(v3)
+    _rewrite(v3, v2, _as_version_2)
+    with np.load(v2) as data:
+        assert 'synapses.life_pos' not in data.files
+    loaded = Agent.from_checkpoint(v2)
+    assert loaded.config == agent.config
+    _same(agent, loaded)
+    assert _forces(loaded, 40) == _forces(Agent.from_checkpoint(v3), 40)
+    # Version 2 configurations have no endurance: every device lives for ever.
+    assert loaded.network.synapses.life_pos.min() == np.iinfo(np.uint32).max
 
 
 def test_mismatched_configuration_is_refused(tmp_path):

@@ -1,6 +1,7 @@
 """Configuration: defaults, validation naming the bad field, overrides, YAML round trip."""
 
 import os
+import re
 
 import pytest
 import yaml
@@ -115,14 +116,46 @@ def test_device_floor_defaults_by_model():
 
 
 @pytest.mark.parametrize('section', ['actor', 'critic'])
-def test_a_write_step_needs_analog_devices(section):
+def test_a_write_step_register_and_the_accumulating_rounding_exclude_each_other(section):
+    # Both keep their register in the same planes; the random form keeps none.
+    accumulate = ['device.levels=16', 'device.rounding=accumulate']
     with pytest.raises(ConfigError, match=f'{section}.write_step'):
-        AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.levels=16'])
+        AgentConfig().with_overrides([f'{section}.write_step=0.001'] + accumulate)
+    random = AgentConfig().with_overrides([f'{section}.write_step=0.001',
+                                           f'{section}.write_mode=random'] + accumulate)
+    assert getattr(random, section).write_mode == 'random'
+    quantized = AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.levels=16'])
+    assert getattr(quantized, section).write_step == 0.001
     assert getattr(AgentConfig().with_overrides([f'{section}.write_step=0.001']),
                    section).write_step == 0.001
+    with pytest.raises(ConfigError, match=f'{section}.write_mode'):
+        AgentConfig().with_overrides([f'{section}.write_mode=sometimes'])
     # A summed request under the device's write threshold would be cleared and never written.
     with pytest.raises(ConfigError, match=f'{section}.write_step'):
         AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.write_threshold=0.01'])
+
+
+@pytest.mark.parametrize('override, message', [
+    ('device.endurance=-1', 'device.endurance: must be >= 0'),
+    ('device.endurance=0.5', 'device.endurance: must be 0 (unlimited) or a number of writes'),
+    ('device.endurance_spread=-0.1', 'device.endurance_spread'),
+    ('device.stuck=middle', 'device.stuck'),
+    ('device.retention_tau_s=-1', 'device.retention_tau_s'),
+    ('device.retention_rest=1.5', 'device.retention_rest'),
+    ('device.read_noise=-0.05', 'device.read_noise'),
+    ('learning.silent_depression=-1', 'learning.silent_depression'),
+    ('learning.ltd_scale=-1', 'learning.ltd_scale'),
+])
+def test_wear_and_time_fields_are_checked_and_named(override, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        AgentConfig().with_overrides([override])
+
+
+def test_the_retention_rest_is_the_start_value_unless_set():
+    assert AgentConfig().device.rest == AgentConfig().device.init_mean
+    assert AgentConfig().with_overrides(['device.retention_rest=0.1']).device.rest == 0.1
+    with pytest.raises(ConfigError, match='device.retention_rest'):   # below NC's floor
+        AgentConfig().with_overrides(['device.model=nc', 'device.retention_rest=0.0'])
 
 
 def test_the_shipped_local_learner_configuration_loads():

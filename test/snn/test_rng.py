@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from memsnn_controller.snn import rng as R
-from memsnn_controller.snn.reference import normal_from_uniform_np, normal_np, uniform_np
+from memsnn_controller.snn.reference import (
+    coarse_normal_np,
+    normal_from_uniform_np,
+    normal_np,
+    uniform_np,
+)
 
 
 @numba.njit
@@ -48,3 +53,27 @@ def test_distributions():
     assert z.mean() == pytest.approx(0.0, abs=0.01)
     assert z.std() == pytest.approx(1.0, abs=0.01)
     assert np.mean(np.abs(z) < 1.0) == pytest.approx(0.6827, abs=0.005)
+
+
+@numba.njit
+def _coarse_block(state, n):
+    z = np.empty(n)
+    for m in range(n):
+        z[m] = R.coarse_normal_ahead(state, m + 1)
+    R.skip(state, n)
+    after = R.uniform(state)
+    return z, after
+
+
+def test_coarse_normals_ahead_take_the_next_draws_in_order():
+    a = R.new_state(77)
+    b = a.copy()
+    z, after = _coarse_block(a, 300)
+    np.testing.assert_array_equal(z, coarse_normal_np(b, 300))
+    # The block took exactly its n draws: the stream goes on where n calls would leave it.
+    assert after == uniform_np(b, 1)[0]
+    np.testing.assert_array_equal(a, b)
+    # Each is a quantile of the draw's top 13 bits: unit variance, 8192 values at most.
+    zs = coarse_normal_np(R.new_state(3), 200000)
+    assert zs.mean() == pytest.approx(0.0, abs=0.01) and zs.std() == pytest.approx(1.0, abs=0.01)
+    assert np.unique(zs).size <= R.TABLE_SIZE

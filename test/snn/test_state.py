@@ -18,7 +18,7 @@ def _mark_every_plane(store):
     for plane in syn[:S.N_SYNAPSE_PLANES]:     # the float64 planes
         k += 1
         plane[1, 2] = k
-    for plane in syn[S.N_SYNAPSE_PLANES:]:     # the uint32 write counters
+    for plane in syn[S.N_SYNAPSE_PLANES:]:     # the uint32 write counters and lifetimes
         k += 1
         plane[1, 2] = k
 
@@ -27,7 +27,7 @@ def test_compiled_and_numpy_synapse_views_name_the_same_planes():
     store = S.synapse_store(3, 4)
     _mark_every_plane(store)
     views = S.synapses_of(store)
-    assert len(views) == len(S.Synapses._fields) == S.N_SYNAPSE_PLANES + 2
+    assert len(views) == len(S.Synapses._fields) == S.N_SYNAPSE_PLANES + S.N_COUNT_PLANES
     for k, (name, plane) in enumerate(zip(S.Synapses._fields, views), start=1):
         assert plane[1, 2] == k, name
         assert np.count_nonzero(plane) == 1, name

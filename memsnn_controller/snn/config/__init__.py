@@ -17,7 +17,7 @@ learning, reward, energy; base holds what they share, agent the whole); this mod
 them, so ``from memsnn_controller.snn.config import AgentConfig, ConfigError`` keeps working.
 """
 
-from memsnn_controller.snn.config.actor import ActorConfig, Decoder
+from memsnn_controller.snn.config.actor import ActorConfig, Decoder, WriteMode
 from memsnn_controller.snn.config.agent import (
     AgentConfig,
     apply_overrides,
@@ -26,7 +26,7 @@ from memsnn_controller.snn.config.agent import (
 )
 from memsnn_controller.snn.config.base import ConfigError
 from memsnn_controller.snn.config.critic import CriticConfig
-from memsnn_controller.snn.config.device import DeviceConfig, DeviceModel, Rounding
+from memsnn_controller.snn.config.device import DeviceConfig, DeviceModel, Rounding, Stuck
 from memsnn_controller.snn.config.encoder import (
     BSA_BOX_EDGES,
     DEG,
@@ -44,5 +44,5 @@ __all__ = [
     'BSA_BOX_EDGES', 'DEG', 'STATE_NAMES', 'ActorConfig', 'AgentConfig', 'Coding', 'ConfigError',
     'CriticConfig', 'Decoder', 'DeviceConfig', 'DeviceModel', 'Eligibility', 'EncoderConfig',
     'EnergyConfig', 'LearningConfig', 'Modulator', 'NeuronConfig', 'RewardConfig', 'Rounding',
-    'Segment', 'apply_overrides', 'parse_override', 'replace_section',
+    'Segment', 'Stuck', 'WriteMode', 'apply_overrides', 'parse_override', 'replace_section',
 ]

@@ -7,6 +7,8 @@ from memsnn_controller.common import checks
 from memsnn_controller.snn.config.base import _Section
 
 Decoder = Literal['discrete', 'continuous']
+# How a group's write step is taken (ActorConfig, CriticConfig).
+WriteMode = Literal['register', 'random']
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,12 @@ class ActorConfig(_Section):
       lowered by I, I <- exp(-dt / inhibition_tau_ms) I + inhibition * (the other population's
       spikes in the step), I = 0 at each tick start; inhibition_tau_ms 0 keeps the last step only.
     dead_zone: no actor write while |M| is below it (on top of learning.dead_zone).
-    write_step: the actor's requested changes eta M e are summed per synapse and programmed
-      together once |sum| >= write_step (0: each at once; analog devices only).
+    write_step: the actor's requested changes x = eta M e reach the devices in steps (0: each
+      at once). write_mode 'register': they are summed per synapse, R <- R + x, and R is
+      programmed (R <- 0) once |R| >= write_step (a digital register beside each synapse; not
+      with 'accumulate' rounding, which has its own); 'random': no register, a request below
+      the step programs a whole step sign(x) write_step with probability |x| / write_step
+      (expected change x), one at or above it is programmed as it is.
     """
 
     neurons_per_side: int = 20
@@ -39,6 +45,7 @@ class ActorConfig(_Section):
     inhibition_tau_ms: float = 0.0
     dead_zone: float = 0.0
     write_step: float = 0.0
+    write_mode: WriteMode = 'register'
 
     _path = 'actor'
 
@@ -53,3 +60,4 @@ class ActorConfig(_Section):
         self._require('force_limit', checks.positive)
         for name in ('bias_spread', 'inhibition', 'inhibition_tau_ms', 'dead_zone', 'write_step'):
             self._require(name, checks.non_negative)
+        self._require('write_mode', checks.one_of('register', 'random'))

@@ -44,11 +44,14 @@ class AgentConfig(_Section):
                                              f'{self.neuron.dt_ms} ms')
         _require_that(not (self.learning.modulator == 'td' and not self.critic.enabled),
                       'learning.modulator', "'td' needs critic.enabled = true")
+        accumulate = self.device.levels >= 2 and self.device.rounding == 'accumulate'
         for section in ('actor', 'critic'):
-            step = getattr(self, section).write_step
-            # Quantized devices have their own register ('accumulate' rounding).
-            _require_that(step == 0.0 or self.device.levels == 0,
-                          f'{section}.write_step', 'needs analog devices (device.levels = 0)')
+            group = getattr(self, section)
+            step = group.write_step
+            # 'accumulate' rounding keeps its own per-device register in the same planes.
+            _require_that(step == 0.0 or group.write_mode == 'random' or not accumulate,
+                          f'{section}.write_step', "with write_mode 'register' it cannot be "
+                          "combined with device.rounding 'accumulate' (set one of them off)")
             # A summed request below the device's threshold would be cleared and never written.
             _require_that(step == 0.0 or step >= self.device.write_threshold,
                           f'{section}.write_step',

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from memsnn_controller.common import checks
+from memsnn_controller.snn.config.actor import WriteMode
 from memsnn_controller.snn.config.base import _pair, _Section
 
 
@@ -14,8 +15,8 @@ class CriticConfig(_Section):
     spontaneous spike count per neuron per tick. Membranes restart each tick from a fixed per-neuron
     value drawn from ``reset_range`` (a deterministic read-out when noise is 0).
     dead_zone: no critic write while |M| is below it (on top of learning.dead_zone).
-    write_step: the critic's requested changes are summed per synapse and programmed together
-      once |sum| >= write_step (0: each at once; analog devices only).
+    write_step, write_mode: the critic's requests reach its devices in steps, as the actor's
+      (ActorConfig).
     """
 
     enabled: bool = True
@@ -31,6 +32,7 @@ class CriticConfig(_Section):
     gamma: float = 0.95
     dead_zone: float = 0.0
     write_step: float = 0.0
+    write_mode: WriteMode = 'register'
 
     _path = 'critic'
 
@@ -46,3 +48,4 @@ class CriticConfig(_Section):
         self._require('gamma', checks.in_range(0, 1))
         self._require('dead_zone', checks.non_negative)
         self._require('write_step', checks.non_negative)
+        self._require('write_mode', checks.one_of('register', 'random'))

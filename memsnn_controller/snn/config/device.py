@@ -8,6 +8,7 @@ from memsnn_controller.snn.config.base import _levels, _Section
 
 DeviceModel = Literal['ppx', 'nc', 'ideal']
 Rounding = Literal['stochastic', 'nearest', 'accumulate']
+Stuck = Literal['last', 'low', 'high']
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,17 @@ class DeviceConfig(_Section):
     lowest reachable w; null = the model's own: 0.01 for NC, whose multiplicative law makes
     w = 0 absorbing, 0 otherwise); ``write_threshold`` (no programming when
     |requested change| is below it).
+
+    Wear and time (docs/science.md section 5.7), each off by default:
+    endurance: the median number of programming cycles (writes) a device survives; each device's
+      own lifetime is endurance x exp(endurance_spread xi), xi ~ N(0, 1) drawn once (lognormal);
+      0 = unlimited. A device that has used its lifetime is failed and ignores every later write:
+      ``stuck`` 'last' keeps its last conductance, 'low' falls to the floor, 'high' to w = 1.
+    retention_tau_s: after a write the conductance relaxes toward ``retention_rest`` (null: the
+      devices' start value init_mean), w <- rest + (w - rest) exp(-t / retention_tau_s), t the
+      time since it was last brought up to date; 0 = no relaxation. Failed devices do not relax.
+    read_noise: every read of a device's conductance (each input spike reads its row) is
+      w (1 + read_noise xi), xi ~ N(0, 1) drawn per device and read.
     """
 
     model: DeviceModel = 'ppx'
@@ -36,6 +48,12 @@ class DeviceConfig(_Section):
     write_threshold: float = 0.0
     g_max_ms: float = 10.0
     on_off_ratio: float = 100.0
+    endurance: float = 0.0
+    endurance_spread: float = 0.5
+    stuck: Stuck = 'last'
+    retention_tau_s: float = 0.0
+    retention_rest: float | None = None
+    read_noise: float = 0.0
 
     _path = 'device'
 
@@ -45,6 +63,11 @@ class DeviceConfig(_Section):
         if self.w_floor is not None:
             return self.w_floor
         return 0.01 if self.model == 'nc' else 0.0
+
+    @property
+    def rest(self) -> float:
+        """The conductance a device relaxes toward: ``retention_rest``, or ``init_mean``."""
+        return self.init_mean if self.retention_rest is None else self.retention_rest
 
     def validate(self) -> None:
         self._require('model', checks.one_of('ppx', 'nc', 'ideal'))
@@ -59,3 +82,12 @@ class DeviceConfig(_Section):
         self._require('write_threshold', checks.non_negative)
         self._require('g_max_ms', checks.positive)
         self._require('on_off_ratio', checks.above(1))
+        self._require('endurance', checks.non_negative)
+        self._require_that(self.endurance == 0 or self.endurance >= 1, 'endurance',
+                           'must be 0 (unlimited) or a number of writes >= 1')
+        self._require('endurance_spread', checks.non_negative)
+        self._require('stuck', checks.one_of('last', 'low', 'high'))
+        self._require('retention_tau_s', checks.non_negative)
+        if self.retention_rest is not None:
+            self._require('retention_rest', checks.in_range(self.floor, 1))
+        self._require('read_noise', checks.non_negative)

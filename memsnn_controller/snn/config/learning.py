@@ -32,6 +32,11 @@ class LearningConfig(_Section):
       min(1, d) (with reopen_noise), and the dead zone dead_zone x max(0, 1 -
       reopen_dead_zone_gain x d). reopen_window 0 keeps the plain annealing. Before the first
       solve it changes nothing; it reads episode lengths only, never the plant.
+    silent_depression (local rule, actor synapses; docs/science.md section 6.5): a synapse whose
+      input fired in the tick while its own neuron did not gets z_ij -= silent_depression x
+      n_pre_i / pre_norm (the push-pull of the population that stayed silent; 0 = off).
+    ltd_scale: the amplitude of the pairing window's post-before-pre (depression) half relative
+      to the device's fitted window (window and local rules; 1 = the device's own window).
     """
 
     enabled: bool = True
@@ -61,6 +66,8 @@ class LearningConfig(_Section):
     a_plus: float = 1.0
     a_minus: float = 1.0
     baseline_tau: float = 100.0
+    silent_depression: float = 0.0
+    ltd_scale: float = 1.0
 
     _path = 'learning'
 
@@ -90,3 +97,5 @@ class LearningConfig(_Section):
         self._require('a_plus', checks.non_negative)
         self._require('a_minus', checks.non_negative)
         self._require('baseline_tau', checks.positive)
+        self._require('silent_depression', checks.non_negative)
+        self._require('ltd_scale', checks.non_negative)
