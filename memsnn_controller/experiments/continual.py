@@ -40,12 +40,14 @@ episode to the end of its return phase (stability on the unchanged plant).
 """
 
 import argparse
+from collections.abc import Callable
 import json
 import math
 import os
 import statistics
 import sys
 import time
+from typing import TYPE_CHECKING, Any
 import warnings
 
 import numpy as np
@@ -54,6 +56,12 @@ from memsnn_controller.envs.plant import parse_plant_change
 from memsnn_controller.envs.plant_env import PlantWrapper
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments.training import episode_seed, make_env
+
+if TYPE_CHECKING:
+    import gymnasium
+    from numpy.typing import NDArray
+
+    from memsnn_controller.snn.agent import Agent
 
 ENV_ID = 'CartPole-v1'
 SOLVE_LEVEL = 475
@@ -94,7 +102,9 @@ def probe_seed(seed, episode):
 ENV_SEEDS = {'train': episode_seed, 'probe': probe_seed}
 
 
-def run_episodes(agent, env, seed, first, count, env_seed=episode_seed):
+def run_episodes(agent: 'Agent', env: 'gymnasium.Env[Any, Any]', seed: int, first: int,
+                 count: int, env_seed: Callable[[int, int], int] = episode_seed
+                 ) -> tuple['NDArray[np.int64]', 'NDArray[np.int64]', 'NDArray[np.float64]']:
     """Run ``count`` learning episodes, the first with index ``first``, episode k starting from
     ``env.reset(seed=env_seed(seed, k))``; returns per-episode (lengths, writes, mean |M|)."""
     lengths = np.zeros(count, dtype=np.int64)
@@ -119,7 +129,9 @@ def run_episodes(agent, env, seed, first, count, env_seed=episode_seed):
     return lengths, writes, surprise
 
 
-def solve(agent, env, seed, budget, env_seed=episode_seed):
+def solve(agent: 'Agent', env: 'gymnasium.Env[Any, Any]', seed: int, budget: int,
+          env_seed: Callable[[int, int], int] = episode_seed
+          ) -> tuple['NDArray[Any]', 'NDArray[Any]', 'NDArray[Any]', int | None]:
     """Train until the trailing-100 mean first reaches 475 or ``budget`` episodes; returns
     (lengths, writes, surprise, first_475 index or None). The agent stops right after the
     solving episode."""

@@ -9,14 +9,19 @@ import yaml
 from memsnn_controller.snn.config import AgentConfig, ConfigError, apply_overrides
 
 
-def test_defaults_are_the_section_8_recipe_with_higher_gains():
+def test_defaults_are_the_section_8_recipe_with_higher_gains_and_frugal_writes():
     cfg = AgentConfig()
     assert cfg.substeps == 20
-    assert cfg.actor.neurons_per_side == 20 and cfg.critic.neurons_per_half == 150
+    assert cfg.actor.neurons_per_side == 20 and cfg.critic.neurons_per_half == 30
+    # Requests summed per synapse to a write step (docs/results.md section 8), with a register.
+    assert cfg.actor.write_step == cfg.critic.write_step == 0.002
+    assert cfg.actor.write_mode == cfg.critic.write_mode == 'register'
+    # The wear and time effects are off.
+    assert (cfg.device.endurance, cfg.device.retention_tau_s, cfg.device.read_noise) == (0, 0, 0)
     assert cfg.device.model == 'ppx' and cfg.learning.eligibility == 'role'
-    # effective rates gain x eta: a third (actor) and half (critic) of the recipe's 0.03 and 0.015
-    assert cfg.actor.gain * cfg.actor.eta == pytest.approx(0.01)
-    assert cfg.critic.gain * cfg.critic.eta == pytest.approx(0.0075)
+    # effective rates gain x eta: two thirds (actor) of the recipe's 0.03, and its 0.015 (critic)
+    assert cfg.actor.gain * cfg.actor.eta == pytest.approx(0.02)
+    assert cfg.critic.gain * cfg.critic.eta == pytest.approx(0.015)
 
 
 @pytest.mark.parametrize('override, field', [
@@ -118,11 +123,13 @@ def test_device_floor_defaults_by_model():
 @pytest.mark.parametrize('section', ['actor', 'critic'])
 def test_a_write_step_register_and_the_accumulating_rounding_exclude_each_other(section):
     # Both keep their register in the same planes; the random form keeps none.
-    accumulate = ['device.levels=16', 'device.rounding=accumulate']
+    accumulate = ['device.levels=16', 'device.rounding=accumulate', 'actor.write_step=0',
+                  'critic.write_step=0']
+    assert AgentConfig().with_overrides(accumulate).device.rounding == 'accumulate'
     with pytest.raises(ConfigError, match=f'{section}.write_step'):
-        AgentConfig().with_overrides([f'{section}.write_step=0.001'] + accumulate)
-    random = AgentConfig().with_overrides([f'{section}.write_step=0.001',
-                                           f'{section}.write_mode=random'] + accumulate)
+        AgentConfig().with_overrides(accumulate + [f'{section}.write_step=0.001'])
+    random = AgentConfig().with_overrides(accumulate + [f'{section}.write_step=0.001',
+                                                        f'{section}.write_mode=random'])
     assert getattr(random, section).write_mode == 'random'
     quantized = AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.levels=16'])
     assert getattr(quantized, section).write_step == 0.001
@@ -132,7 +139,8 @@ def test_a_write_step_register_and_the_accumulating_rounding_exclude_each_other(
         AgentConfig().with_overrides([f'{section}.write_mode=sometimes'])
     # A summed request under the device's write threshold would be cleared and never written.
     with pytest.raises(ConfigError, match=f'{section}.write_step'):
-        AgentConfig().with_overrides([f'{section}.write_step=0.001', 'device.write_threshold=0.01'])
+        AgentConfig().with_overrides(['actor.write_step=0', 'critic.write_step=0',
+                                      f'{section}.write_step=0.001', 'device.write_threshold=0.01'])
 
 
 @pytest.mark.parametrize('override, message', [

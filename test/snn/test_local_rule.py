@@ -14,7 +14,7 @@ from memsnn_controller.snn.reference import tick_reference
 
 LOCAL = ['learning.eligibility=local', 'learning.tick_gated=true', 'learning.history=32',
          'actor.neurons_per_side=6', 'critic.neurons_per_half=12', 'actor.bias=3.0',
-         'actor.noise=0.05']
+         'actor.noise=0.05', 'actor.write_step=0', 'critic.write_step=0']
 
 
 def _command(net, phase=S.PHASE_STEP, reward=0.0, learn=True, has_prev=False):

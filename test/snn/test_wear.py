@@ -297,3 +297,15 @@ def test_ltd_scale_scales_the_depression_half_of_the_window():
     np.testing.assert_array_equal(p, plus)
     np.testing.assert_allclose(m, 0.4 * minus)
     np.testing.assert_array_equal(pairing_tables(AgentConfig())[1], minus)
+
+
+def test_with_half_the_depression_a_spike_in_the_middle_of_the_tick_earns_credit():
+    # The shipped input phase fires a full box at steps 2, 7, 12 and 17; a neuron that fires
+    # once, at step 8, pairs after 2 and 7 (potentiation) and before 12 and 17 (depression).
+    # With the device's own window that nets negative: positive credit would need a second,
+    # late spike. With the depression half at 0.5 the mid-tick spike earns credit itself.
+    def z(ltd_scale):
+        plus, minus = pairing_tables(AgentConfig().with_overrides(
+            [f'learning.ltd_scale={ltd_scale}']))
+        return plus[8 - 2] + plus[8 - 7] - minus[12 - 8] - minus[17 - 8]
+    assert z(1.0) < 0.0 < z(0.5)

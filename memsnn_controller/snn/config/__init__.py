@@ -10,7 +10,11 @@ smaller device excursions around the PPX balance point w* = 0.298, where the SET
 are nearly symmetric (less drift), every device starting at w = 0.3 (the exploration noise breaks
 the symmetry; with the higher gains a random start spread leaves both actor populations firing
 and the continuous decoder's forces weak), and a lower annealing floor for the rates
-(docs/science.md section 10; docs/results.m
+(docs/science.md section 10; docs/results.md). Since issue 23, frugal writes: every group's
+requests are summed per synapse to a write step of 0.002 before a device is programmed, the
+critic has 30 neurons per half (150 before), and the rates are twice the earlier ones (gain x eta
+0.02 and 0.015), which keeps every device under 250 writes in 1000 episodes and solves on 16-level
+noisy devices with the same settings (docs/results.md section 8).
 
 The sections live in modules of this package, one each (encoder, neuron, actor, critic, device,
 learning, reward, energy; base holds what they share, agent the whole); this module re-exports

@@ -36,7 +36,7 @@ class ActorConfig(_Section):
     bias_spread: float = 0.0
     noise: float = 0.02
     gain: float = 4.0
-    eta: float = 0.0025
+    eta: float = 0.005
     tau_e: float = 0.2
     reset_each_tick: bool = True
     decoder: Decoder = 'discrete'
@@ -44,7 +44,7 @@ class ActorConfig(_Section):
     inhibition: float = 0.0
     inhibition_tau_ms: float = 0.0
     dead_zone: float = 0.0
-    write_step: float = 0.0
+    write_step: float = 0.002
     write_mode: WriteMode = 'register'
 
     _path = 'actor'

@@ -20,18 +20,18 @@ class CriticConfig(_Section):
     """
 
     enabled: bool = True
-    neurons_per_half: int = 150
+    neurons_per_half: int = 30
     bias_range: tuple[float, float] = (3.0, 6.0)
     noise: float = 0.0
     gain: float = 2.0
-    eta: float = 0.00375
+    eta: float = 0.0075
     tau_e: float = 0.09
     reset_each_tick: bool = True
     reset_range: tuple[float, float] = (0.0, 1.0)
     value_scale: float = 1.5
     gamma: float = 0.95
     dead_zone: float = 0.0
-    write_step: float = 0.0
+    write_step: float = 0.002
     write_mode: WriteMode = 'register'
 
     _path = 'critic'
