@@ -64,11 +64,13 @@ def _add_live(i, inputs, carry):
 def _relax_row(i, now, p, store, neurons, inputs):
     """Retention: every device of row i that has not failed relaxes from relaxed_at_i to now,
     w <- rest + (w - rest) exp(-(now - relaxed_at_i) retention_rate) (exact over any split of
-    the interval, so rows are brought up to date only when read or written), and w_eff follows."""
+    the interval, so rows are brought up to date only when read or written), and w_eff follows.
+    A relaxation smaller than S.RELAX_MIN of the excursion (elapsed x rate below it) is left
+    pending (relaxed_at_i stays): it is applied, exactly, once it has grown past that."""
     elapsed = now - inputs.relaxed_at[i]
-    inputs.relaxed_at[i] = now
-    if elapsed <= 0.0:
+    if elapsed * p.retention_rate < S.RELAX_MIN:
         return
+    inputs.relaxed_at[i] = now
     syn = S.synapse_views(store)
     f = math.exp(-elapsed * p.retention_rate)
     rest = p.retention_rest

@@ -119,9 +119,9 @@ def relax_row_np(i, now, p, syn, neurons, inputs):
     if p['retention_rate'] <= 0.0:
         return
     elapsed = now - inputs.relaxed_at[i]
-    inputs.relaxed_at[i] = now
-    if elapsed <= 0.0:
+    if elapsed * p['retention_rate'] < S.RELAX_MIN:
         return
+    inputs.relaxed_at[i] = now
     f = math.exp(-elapsed * p['retention_rate'])
     rest = p['retention_rest']
     for w, writes, life in ((syn.w_pos, syn.writes_pos, syn.life_pos),

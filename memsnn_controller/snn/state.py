@@ -59,6 +59,9 @@ STUCK_LOW = 1         # falls to the floor,
 STUCK_HIGH = 2        # rises to w = 1
 
 NEVER_FAILS = np.iinfo(np.uint32).max   # Synapses.life_* without an endurance limit
+# Retention: a row's devices are relaxed once their pending relaxation, elapsed x rate, reaches
+# this (a relative change of the excursion w - rest of about 1e-6); smaller ones wait, exactly.
+RELAX_MIN = 1e-6
 
 PHASE_STEP = 0        # an ordinary tick
 PHASE_TERMINAL = 1    # the episode failed: learn from the last transition (V(s_T) = 0), no action
