@@ -2,8 +2,8 @@
 
     DIR/params.yaml        both nodes' resolved parameters (a ROS 2 parameter file)
     DIR/config.yaml        the controller's AgentConfig
-    DIR/run.json           what was run (mode, seed, episodes, target, processes, version,
-                           plant changes)
+    DIR/run.json           what was run (mode, seed, episodes, target, processes, version, ROS
+                           distribution, plant changes)
     DIR/episodes.csv       one row per episode report, in index order
     DIR/checkpoint.npz     the controller's (its checkpoint_path)
     DIR/summary.json, DIR/learning_curve.png   at the end
@@ -23,6 +23,7 @@ from memsnn_controller.apps.bringup.params import write_params_file
 from memsnn_controller.apps.cli import EXIT_FAILED, fail
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
+from memsnn_controller.ros.distro import ros_distribution
 
 
 def prepare(out, args, sim, ctrl, config):
@@ -46,7 +47,7 @@ def prepare(out, args, sim, ctrl, config):
     rf.write_json(os.path.join(out, rf.RUN_FILE), {
         'env': f'ros:{SIM_NODE}', 'mode': sim['mode'], 'seed': ctrl['seed'],
         'episodes': args.episodes, 'target': args.target, 'processes': bool(args.processes),
-        'package_version': __version__,
+        'package_version': __version__, 'ros_distro': ros_distribution(),
         **({'plant_changes': args.plant_changes} if getattr(args, 'plant_changes', None)
            else {})})
     summary_path = os.path.join(out, rf.SUMMARY_FILE)

@@ -4,11 +4,18 @@ Precedence, later winning: the package's parameter files (config/simulator.yaml 
 simulator and config/controller.yaml for the controller, each keyed '/**' so that it applies
 under any namespace; a resumed run's params.yaml instead), then each --params-file in order,
 then the options (--mode, --gui, --seed, --reward, --device, --set, --out, --record). In a
---params-file the section '/**' applies to both nodes and a node's own section wins over it. Each
-file is read by rclpy's own parser (``rclpy.parameter.parameter_dict_from_yaml_file``), as a node
-given ``--params-file`` would read it; this module adds what that parser leaves out: one-line
-errors for a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats
-(``1e-3``, which rcl reads as a double and rclpy's YAML 1.1 as a string).
+--params-file the section '/**' applies to both nodes and a node's own section wins over it.
+
+Each file is read by one reader of our own that does what a node given ``--params-file`` does on
+every supported distribution (Jazzy and Kilted): the '/**' section, then the node's own section
+(its name with or without a leading '/'), nested mappings flattened to dotted names, and each
+value converted by rclpy's own public converter (``get_parameter_value`` of its text, then
+``parameter_value_to_python``), as ``rclpy.parameter.parameter_dict_from_yaml_file`` converts
+them. That function itself is not used: which sections it selects differs between releases
+(Jazzy's refuses a file holding only '/**' when target nodes are named; Kilted's accepts it), and
+selecting them here keeps one behaviour everywhere. The reader adds one-line errors for a file
+that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats (``1e-3``,
+which rcl reads as a double and rclpy's YAML 1.1 as a string).
 """
 
 import os
@@ -72,21 +79,33 @@ def _sections(path):
     return sections
 
 
-def _read(path):
-    """({node: {parameter: value}} as rclpy reads the file for each node, its sections)."""
-    from rclpy.parameter import parameter_dict_from_yaml_file, parameter_value_to_python
+def _flatten(parameters, prefix=''):
+    """{dotted name: value} of a ros__parameters mapping (nested mappings are namespaces)."""
+    flat: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f'{prefix}{name}.'))
+        else:
+            flat[f'{prefix}{name}'] = value
+    return flat
 
+
+def _convert(value):
+    """A YAML value as a node's parameter: rclpy's conversion of its text, YAML 1.2 floats."""
+    from rclpy.parameter import get_parameter_value, parameter_value_to_python
+
+    value = parameter_value_to_python(get_parameter_value(str(value)))
+    return yaml_values.load(value) if yaml_values.is_float(value) else value
+
+
+def _read(path):
+    """({node: {parameter: value}} as a node given the file reads it, its sections)."""
     sections = _sections(path)
     values: dict[str, dict[str, Any]] = {}
     for node in NODES:
-        values[node] = {}
-        if not (sections.get(node) or sections.get(WILDCARD)):
-            continue  # rclpy's parser refuses a file without parameters for the node
-        messages = parameter_dict_from_yaml_file(path, use_wildcard=True, target_nodes=[node])
-        for name, message in messages.items():
-            value = parameter_value_to_python(message.value)
-            values[node][name] = yaml_values.load(value) if yaml_values.is_float(value) \
-                else value
+        merged = _flatten(sections.get(WILDCARD, {}))
+        merged.update(_flatten(sections.get(node, {})))  # the node's own section wins
+        values[node] = {name: _convert(value) for name, value in merged.items()}
     return values, sections
 
 
