@@ -23,7 +23,11 @@ def test_the_default_plant_is_cartpole_v1s_system():
         (0.1, 1.0, 1.0, 9.8)
     assert (plant.friction, plant.actuator_gain, plant.offset) == (0.0, 1.0, (0.0,) * 4)
     assert FIELDS == ('pole_mass', 'pole_length', 'cart_mass', 'gravity', 'friction',
-                      'actuator_gain', 'sensor_offset')
+                      'actuator_gain', 'sensor_offset', 'track_limit', 'delay',
+                      'coulomb_friction', 'pole_friction', 'encoder_counts', 'pinion_radius',
+                      'motor', 'voltage_limit', 'k_force', 'k_emf', 'velocity_sensing',
+                      'sensor_sign')
+    assert not plant.rig_dynamics and not plant.observation_effects
 
 
 @pytest.mark.parametrize('field, value', [
