@@ -40,11 +40,12 @@ setup(
         (f'share/{PACKAGE}', ['package.xml']),
         (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
         (f'share/{PACKAGE}/config', glob('config/*.yaml')),
+        (f'share/{PACKAGE}/config/plants', glob('config/plants/*.yaml')),
         (f'share/{PACKAGE}/urdf', glob('urdf/*.urdf')),
     ],
     # memsnn_controller/config is a link to config/: the YAML files ship inside the package too,
     # so memsnn-bringup finds them from a checkout, an editable install and a wheel alike.
-    package_data={PACKAGE: ['config/*.yaml']},
+    package_data={PACKAGE: ['config/*.yaml', 'config/plants/*.yaml']},
     python_requires='>=3.10',
     install_requires=[
         'setuptools',

@@ -22,7 +22,7 @@ import os
 from typing import Any
 
 from memsnn_controller.apps.bringup import CONTROLLER_NODE, PROG, SIM_NODE, BringupError, extras
-from memsnn_controller.common import yaml_values
+from memsnn_controller.common import package_files, yaml_values
 from memsnn_controller.common.atomic import write_atomic
 from memsnn_controller.ros import controller_config, sim_config
 
@@ -31,22 +31,11 @@ NODES = (SIM_NODE, CONTROLLER_NODE)
 
 
 def config_dir():
-    """The folder of the package's parameter files: inside the installed package (a checkout,
-    an editable install and a wheel alike), else the ament share folder of a colcon install."""
-    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    here = os.path.join(package, 'config')
-    if os.path.isfile(os.path.join(here, 'controller.yaml')):
-        return here
+    """The folder of the package's parameter files (common.package_files.config_dir)."""
     try:
-        from ament_index_python.packages import get_package_share_directory
-
-        share = os.path.join(get_package_share_directory('memsnn_controller'), 'config')
-    except (ImportError, LookupError, OSError, ValueError):
-        share = ''
-    if os.path.isfile(os.path.join(share, 'controller.yaml')):
-        return share
-    raise BringupError(f'cannot find the parameter files (looked in {here} and the ament share '
-                       f'folder of memsnn_controller)')
+        return package_files.config_dir('controller.yaml')
+    except FileNotFoundError as exc:
+        raise BringupError(f'cannot find the parameter files: {exc}') from None
 
 
 def _sections(path):
