@@ -250,6 +250,7 @@ def episode_report_status(report: 'EpisodeReport', name: str,
         'terminated': report.terminated,
         'truncated': report.truncated,
         'end_time': f'{report.end_time:.6f}',
+        'end_stop_hits': report.end_stop_hits,
     }, hardware_id=hardware_id)
 
 

@@ -187,3 +187,49 @@ def test_lockstep_ignores_a_late_answer_to_an_earlier_state(rclpy_context):
         assert node._sim.ticks == ticks + 2 and node._held == -3.0
     finally:
         node.destroy_node()
+
+
+def test_a_plant_file_gives_the_defaults_and_an_explicit_parameter_wins(rclpy_context, tmp_path):
+    from memsnn_controller.envs.plant_file import load_plant_file
+
+    rig = load_plant_file('rig')
+    node = make_node(rclpy_context, plant='rig', cart_mass=0.9)
+    try:
+        plant = node._sim.model.plant
+        assert plant == rig.plant.replace(cart_mass=0.9)   # the explicit value wins
+        assert node.get_parameter('x_threshold').value == rig.task.x_threshold
+        assert node._sim.spec.x_threshold == rig.task.x_threshold
+        assert node.get_parameter('after_failure').value == 'coast'
+        assert node.get_parameter('motor').value == 'dc'
+        assert not node.set_parameters([Parameter('plant', value='')])[0].successful
+    finally:
+        node.destroy_node()
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text('plant: {wheels: 4}\n')
+    with pytest.raises(SimParameterError, match=r'plant: .*unknown plant fields wheels'):
+        make_node(rclpy_context, plant=str(bad))
+    with pytest.raises(SimParameterError, match='no such preset'):
+        make_node(rclpy_context, plant='warp_drive')
+
+
+def test_on_a_rig_a_failure_does_not_teleport_and_end_stop_hits_are_reported(rclpy_context):
+    node = make_node(rclpy_context, plant='rig', velocity_sensing='measured', reset_pause=1.0,
+                     start_range=0.0, seed=1)
+    episodes = []
+    node._episode_pub.publish = episodes.append
+    try:
+        sim = node._sim
+        node._held = 6.0                          # full voltage toward the end stop
+        while sim.phase == 'running':
+            node._advance()
+        assert sim.phase == 'failed'
+        failed = sim.model.state
+        for _ in range(40):                       # coasting, still pushed: into the stop
+            node._advance()
+        assert sim.phase == 'failed' and sim.model.state[0] > failed[0]
+        assert sim.model.state[0] == pytest.approx(0.4)
+        assert sim.end_stop_hits >= 1 and _status(node)['end_stop_hits'] == str(sim.end_stop_hits)
+        values = {kv.key: kv.value for kv in episodes[0].values}
+        assert values['reason'] == 'theta_limit' and values['end_stop_hits'] == '0'
+    finally:
+        node.destroy_node()
