@@ -215,7 +215,7 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any]):
 
     # -- the rig's integrator for gymnasium's equations -----------------------------------------
 
-    def _command(self, action: Any) -> float:
+    def command_of(self, action: Any) -> float:
         """The command of an action: +-full for a discrete one, a fraction of it for a Box."""
         full = self.plant.voltage_limit if self.plant.motor == 'dc' else self._force
         if isinstance(self._classic, ContinuousCartPoleEnv):
@@ -234,7 +234,7 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any]):
         assert env is not None and integrator is not None
         if env.state is not None:
             state = np.array(env.state, dtype=np.float64)
-            integrator.command(self._command(action), self._time)
+            integrator.command(self.command_of(action), self._time)
             hits = integrator.advance(state, self._time)
             self.episode_end_stop_hits += hits
             env.state = state

@@ -245,10 +245,14 @@ class RigIntegrator:
         self.delay.send(value, t)
 
     def advance(self, state: F64, t: float) -> int:
+        return self.integrate(state, t, self.substeps)
+
+    def integrate(self, state: F64, t: float, steps: int) -> int:
+        """Integrate ``state`` over ``steps`` physics steps from time t; returns the hits."""
         plant, dyn, dt = self.plant, self.dynamics, self.dt
         hits = self.stops.hits
         limited = plant.track_limit != math.inf
-        for k in range(self.substeps):
+        for k in range(steps):
             x, x_dot, theta, theta_dot = state
             drive = motor_force(plant, self.delay.at(t + k * dt), x_dot, self.force_limit)
             torque = -plant.pole_friction * theta_dot

@@ -33,7 +33,7 @@ LEVELS = (195, 475)
 SUMMARY_KEYS = ('episodes', 'first_195', 'first_475', 'best_trailing100', 'final_trailing100',
                 'min_after_475', 'env_steps', 'writes_per_synapse',
                 'writes_per_synapse_per_episode', 'device_writes_max', 'device_writes_p99',
-                'wall_s') + energy_estimate.SUMMARY_KEYS
+                'end_stop_hits', 'wall_s') + energy_estimate.SUMMARY_KEYS
 
 
 class Summary(EnergySummary):
@@ -51,6 +51,7 @@ class Summary(EnergySummary):
     writes_per_synapse_per_episode: float | None
     device_writes_max: int | None
     device_writes_p99: float | None
+    end_stop_hits: int
     wall_s: float
 
 
@@ -123,13 +124,14 @@ def min_after(lengths: ArrayLike, level: float, window: int = WINDOW) -> float |
 
 def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
               wall_s: float = 0.0, energy: 'EnergySummary | None' = None,
-              device_writes: ArrayLike | None = None) -> Summary:
+              device_writes: ArrayLike | None = None, end_stop_hits: int = 0) -> Summary:
     """The summary dict of a run (keys ``SUMMARY_KEYS``; None where a metric is undefined).
 
     ``writes_per_synapse`` counts device writes per synapse over the whole run (both devices of a
     differential pair, as Agent.writes_per_synapse); ``..._per_episode`` divides it by the number
     of episodes. ``device_writes``: the write count of every device (Agent.device_writes), whose
-    maximum and 99th percentile say how unevenly the wear falls (None: not known). ``energy``:
+    maximum and 99th percentile say how unevenly the wear falls (None: not known).
+    ``end_stop_hits``: the cart's hits of an end stop in the run (0 without end stops). ``energy``:
     snn.energy.summary of the run (the energy estimate per tick and per
     episode, the measured tick time); None where it is not known.
     """
@@ -151,6 +153,7 @@ def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
         'writes_per_synapse_per_episode': per_synapse / a.size if a.size else None,
         'device_writes_max': wear_max,
         'device_writes_p99': wear_p99,
+        'end_stop_hits': int(end_stop_hits),
         'wall_s': float(wall_s),
         'energy_estimate_nj_per_tick': e.get('energy_estimate_nj_per_tick'),
         'energy_estimate_read_nj_per_tick': e.get('energy_estimate_read_nj_per_tick'),

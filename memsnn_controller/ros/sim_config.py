@@ -73,7 +73,7 @@ SPECS = (
                   'actuation delay, s: a command takes effect this long after it arrived (at a '
                   'physics step); [0, 1]', plant.CHECKS['delay']),
     ParameterSpec('coulomb_friction', plant.Plant.coulomb_friction,
-                  "dry friction of the cart, N (stiction up to it at rest); [0, 1000]",
+                  'dry friction of the cart, N (stiction up to it at rest); [0, 1000]',
                   plant.CHECKS['coulomb_friction']),
     ParameterSpec('pole_friction', plant.Plant.pole_friction,
                   "viscous friction of the pole's joint, N m s/rad; [0, 100]",
@@ -89,7 +89,7 @@ SPECS = (
                   "'force': commands are forces in N; 'dc': commands are voltages, force = "
                   'k_force V - k_emf x_dot', plant.CHECKS['motor']),
     ParameterSpec('voltage_limit', plant.Plant.voltage_limit,
-                  'a DC motor\'s commands are clipped to +-voltage_limit V; (0, 1000]',
+                  "a DC motor's commands are clipped to +-voltage_limit V; (0, 1000]",
                   plant.CHECKS['voltage_limit']),
     ParameterSpec('k_force', plant.Plant.k_force,
                   "a DC motor's force per volt at rest, N/V; (0, 1000]", plant.CHECKS['k_force']),

@@ -76,7 +76,7 @@ class Agent:
         self.kernel = kernel
         self.network = Network(self.config, self.seed)
         self._tick = self.network.bind(KERNELS[kernel])
-        self.reward_fn = make_reward(self.config.reward)
+        self.reward_fn = make_reward(self.config.reward, self.config.task)
         self.learning = bool(self.config.learning.enabled)
         self.episode_lengths: list[int] = []
         self.total_steps = 0

@@ -13,7 +13,7 @@ and the continuous decoder's forces weak), and a lower annealing floor for the r
 (docs/science.md section 10; docs/results.m
 
 The sections live in modules of this package, one each (encoder, neuron, actor, critic, device,
-learning, reward, energy; base holds what they share, agent the whole); this module re-exports
+learning, reward, energy, task; base holds what they share, agent the whole); this module re-exports
 them, so ``from memsnn_controller.snn.config import AgentConfig, ConfigError`` keeps working.
 """
 
@@ -39,10 +39,11 @@ from memsnn_controller.snn.config.energy import EnergyConfig
 from memsnn_controller.snn.config.learning import Eligibility, LearningConfig, Modulator
 from memsnn_controller.snn.config.neuron import NeuronConfig
 from memsnn_controller.snn.config.reward import RewardConfig
+from memsnn_controller.snn.config.task import TaskConfig
 
 __all__ = [
     'BSA_BOX_EDGES', 'DEG', 'STATE_NAMES', 'ActorConfig', 'AgentConfig', 'Coding', 'ConfigError',
     'CriticConfig', 'Decoder', 'DeviceConfig', 'DeviceModel', 'Eligibility', 'EncoderConfig',
     'EnergyConfig', 'LearningConfig', 'Modulator', 'NeuronConfig', 'RewardConfig', 'Rounding',
-    'Segment', 'apply_overrides', 'parse_override', 'replace_section',
+    'Segment', 'TaskConfig', 'apply_overrides', 'parse_override', 'replace_section',
 ]

@@ -17,12 +17,13 @@ from memsnn_controller.snn.config.energy import EnergyConfig
 from memsnn_controller.snn.config.learning import LearningConfig
 from memsnn_controller.snn.config.neuron import NeuronConfig
 from memsnn_controller.snn.config.reward import RewardConfig
+from memsnn_controller.snn.config.task import TaskConfig
 
 
 @dataclass(frozen=True)
 class AgentConfig(_Section):
     """The whole learning agent: control period, encoder, neurons, populations, devices, rules,
-    and the constants of its energy estimate."""
+    the constants of its energy estimate, and the task it is sized for."""
 
     control_period: float = 0.02
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
@@ -33,6 +34,7 @@ class AgentConfig(_Section):
     learning: LearningConfig = field(default_factory=LearningConfig)
     reward: RewardConfig = field(default_factory=RewardConfig)
     energy: EnergyConfig = field(default_factory=EnergyConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
 
     _path = ''
 
@@ -105,7 +107,7 @@ def _build(cls: type[Any], data: Any, prefix: str) -> Any:
 _SECTIONS: dict[str, type[_Section]]
 _SECTIONS = {'encoder': EncoderConfig, 'neuron': NeuronConfig, 'actor': ActorConfig,
              'critic': CriticConfig, 'device': DeviceConfig, 'learning': LearningConfig,
-             'reward': RewardConfig, 'energy': EnergyConfig}
+             'reward': RewardConfig, 'energy': EnergyConfig, 'task': TaskConfig}
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
