@@ -73,8 +73,12 @@ class PlantFile:
         return {key: getattr(self.task, name) for key, (name, _) in TASK_KEYS.items()}
 
     def values(self) -> dict[str, Any]:
-        """{'plant': ..., 'task': ...}: what a file of this plant holds (all fields)."""
-        return {'plant': self.plant.values(), 'task': self.task_values()}
+        """{'plant': ..., 'task': ...}: what a file of this plant holds (all fields), as strict
+        JSON can hold it (an infinite track_limit as 'inf', which the reader takes back)."""
+        plant = self.plant.values()
+        if plant['track_limit'] == math.inf:
+            plant['track_limit'] = 'inf'
+        return {'plant': plant, 'task': self.task_values()}
 
 
 def presets_dir() -> str:
