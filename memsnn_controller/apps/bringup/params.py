@@ -80,9 +80,13 @@ def _flatten(parameters, prefix=''):
 
 
 def _convert(value):
-    """A YAML value as a node's parameter: rclpy's conversion of its text, YAML 1.2 floats."""
+    """A YAML value as a node's parameter: rclpy's conversion of its text, YAML 1.2 floats (a
+    float is one already, .inf included, which rcl reads as a double and the text 'inf' would
+    lose)."""
     from rclpy.parameter import get_parameter_value, parameter_value_to_python
 
+    if isinstance(value, float):
+        return value
     value = parameter_value_to_python(get_parameter_value(str(value)))
     return yaml_values.load(value) if yaml_values.is_float(value) else value
 
