@@ -343,6 +343,26 @@ class BulletCartPole:
         self._observation = self._observe()
         return self._observation.copy()
 
+    def place(self, x: float | None = None, x_dot: float | None = None,
+              theta: float | None = None, theta_dot: float | None = None) -> F64:
+        """Set some of the joints' positions and velocities by hand, the others kept (an
+        operator's hand on the rig: commands in flight and the hit count are kept, unlike
+        ``reset``); returns the observation."""
+        self._check_open()
+        new = self.state
+        for i, value in enumerate((x, x_dot, theta, theta_dot)):
+            if value is not None:
+                new[i] = float(value)
+        if not np.all(np.isfinite(new)):
+            raise ValueError(f'place: the state must be finite, got {new!r}')
+        cid = self._client
+        p.resetJointState(self._body, self._cart, new[0], new[1], physicsClientId=cid)
+        p.resetJointState(self._body, self._pole, new[2], new[3], physicsClientId=cid)
+        self._state = new
+        self._stops.touching = abs(new[0]) >= self._stops.limit
+        self._observation = self._observe()
+        return self._observation.copy()
+
     def step(self, force: float) -> tuple[F64, float]:
         """Hold ``force`` (N) for one control period; return (observation, applied force)."""
         self._check_open()

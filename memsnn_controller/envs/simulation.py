@@ -20,6 +20,16 @@ and by one period for a reset() (so distinct states never share a time stamp).
 
 End-stop hits (a plant with ``track_limit``): each report counts the hits within its episode;
 ``end_stop_hits`` counts every hit so far, those while coasting after a failure included.
+
+A simulated operator (``operator='simulated'``, a rig's way to start episodes; with it
+``auto_reset`` and ``reset_pause`` are not used): after a failure the physics coasts under the
+commands received (the controller's supervisor brakes and homes the cart), and once the cart has
+been at rest (|x_dot| < ``OPERATOR_REST_SPEED``) for ``operator_delay`` seconds the operator
+slides it to within +-``operator_x`` of the centre if it rests beyond, sets the pole upright
+(theta drawn from U(-start_range, start_range), at rest) and holds it there for
+``operator_hold`` seconds (phase 'held': the pole is put back every tick, the cart free), then
+lets go: a new episode starts at the release. A truncation starts the next episode where the
+state is (nothing teleports). ``operator_interventions`` counts the operator's restarts.
 """
 
 from dataclasses import dataclass
@@ -32,10 +42,17 @@ RUNNING = 'running'
 FAILED = 'failed'
 TRUNCATED = 'truncated'
 
+HELD = 'held'
+
 # What the physics does after a failure.
 FREEZE = 'freeze'
 COAST = 'coast'
 AFTER_FAILURE = (FREEZE, COAST)
+# Who starts the episodes after a failure.
+OPERATOR_NONE = 'none'
+OPERATOR_SIMULATED = 'simulated'
+OPERATORS = (OPERATOR_NONE, OPERATOR_SIMULATED)
+OPERATOR_REST_SPEED = 0.1    # m/s: slow enough for the operator to take the pole
 
 # EpisodeReport.reason for episodes that did not fail.
 REASON_TRUNCATED = 'truncated'
@@ -68,16 +85,33 @@ class CartPoleSimulation:
                  max_episode_steps: int = cartpole_spec.MAX_EPISODE_STEPS,
                  auto_reset: bool = True, reset_pause: float = 0.0, seed: int | None = None,
                  spec: cartpole_spec.CartPoleSpec = cartpole_spec.CARTPOLE_V1,
-                 after_failure: str = FREEZE) -> None:
+                 after_failure: str = FREEZE, operator: str = OPERATOR_NONE,
+                 operator_delay: float = 1.0, operator_hold: float = 0.5,
+                 operator_x: float = 0.0) -> None:
         if after_failure not in AFTER_FAILURE:
             raise ValueError(f'after_failure: must be one of {", ".join(AFTER_FAILURE)}, got '
                              f'{after_failure!r}')
+        if operator not in OPERATORS:
+            raise ValueError(f'operator: must be one of {", ".join(OPERATORS)}, got '
+                             f'{operator!r}')
+        self.operator = operator
+        self.operator_delay = float(operator_delay)
+        self.operator_hold = float(operator_hold)
+        # 0: half the failure bound
+        self.operator_x = float(operator_x) if operator_x > 0.0 else spec.x_threshold / 2.0
+        self.operator_interventions = 0
+        self._rest_ticks = 0
+        self._held_ticks = 0
+        self._held_theta = 0.0
+        if operator == OPERATOR_SIMULATED:
+            after_failure = COAST
         self.model = BulletCartPole(BulletCartPoleConfig() if config is None else config,
                                     seed=seed)
         self.spec = spec
         self.after_failure = after_failure
         self.end_stop_hits = 0
         self._hits_seen = 0
+        self._episode_hits = 0
         self.max_episode_steps = max_episode_steps
         self.auto_reset = auto_reset
         self.reset_pause = reset_pause
@@ -131,6 +165,8 @@ class CartPoleSimulation:
                 self.phase = TRUNCATED
                 return self._report(REASON_TRUNCATED, terminated=False, truncated=True)
             return None
+        if self.operator == OPERATOR_SIMULATED:
+            return self._operator_tick(force)
         if self.phase == FAILED and self.after_failure == COAST:
             self.model.step(force)
             self._count_hits()
@@ -167,14 +203,54 @@ class CartPoleSimulation:
 
     # -- helpers --------------------------------------------------------------------------------
 
+    def _operator_tick(self, force: float) -> EpisodeReport | None:
+        """A tick after an episode's end with the simulated operator (module docstring)."""
+        model = self.model
+        model.step(force)
+        self._count_hits()
+        if self.phase == TRUNCATED:       # the pole is up: go on where the state is
+            self._begin(reset=False)
+            return None
+        ticks = lambda seconds: math.ceil(seconds * 1e9 / self.period_ns - 1e-9)  # noqa: E731
+        if self.phase == HELD:
+            self._held_ticks += 1
+            if self._held_ticks >= ticks(self.operator_hold):
+                self._begin(reset=False)  # let go
+            else:
+                model.place(theta=self._held_theta, theta_dot=0.0)
+            return None
+        # FAILED: coasting until the cart rests long enough for the operator
+        self._rest_ticks = self._rest_ticks + 1 if abs(model.state[1]) < OPERATOR_REST_SPEED \
+            else 0
+        if self._rest_ticks >= ticks(self.operator_delay):
+            limit = self.operator_x
+            x = min(max(float(model.state[0]), -limit), limit)
+            r = model.config.start_range
+            self._held_theta = float(model.np_random.uniform(-r, r))
+            model.place(x=x, x_dot=0.0, theta=self._held_theta, theta_dot=0.0)
+            self.operator_interventions += 1
+            self.phase = HELD
+            self._held_ticks = 0
+        return None
+
     def _count_hits(self) -> None:
         hits = self.model.end_stop_hits
-        self.end_stop_hits += hits - self._hits_seen
+        new = hits - self._hits_seen
+        self.end_stop_hits += new
+        if self.phase == RUNNING:
+            self._episode_hits += new
         self._hits_seen = hits
 
     def _start_episode(self) -> None:
-        self.model.reset()
-        self._hits_seen = 0
+        self._begin(reset=True)
+
+    def _begin(self, reset: bool) -> None:
+        """A new episode: from a new start state (``reset``), or from the state as it is."""
+        if reset:
+            self.model.reset()
+            self._hits_seen = 0
+        self._rest_ticks = 0
+        self._episode_hits = 0
         self.episode += 1
         self.episode_steps = 0
         self.phase = RUNNING
@@ -182,4 +258,4 @@ class CartPoleSimulation:
     def _report(self, reason: str, terminated: bool, truncated: bool) -> EpisodeReport:
         return EpisodeReport(episode=self.episode, length=self.episode_steps, reason=reason,
                              terminated=terminated, truncated=truncated, end_time=self.time,
-                             end_stop_hits=self._hits_seen)
+                             end_stop_hits=self._episode_hits)

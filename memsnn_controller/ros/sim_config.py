@@ -9,7 +9,8 @@ step on.
 
 ``plant`` names a plant file (envs/plant_file.py: a preset such as 'rig', or a path): its plant
 fields and its task (x_threshold, theta_threshold, control_period, max_episode_steps,
-force_limit, start_range; restart 'in_place' makes after_failure 'coast') become the defaults of
+force_limit, start_range; restart 'in_place' makes after_failure 'coast' and operator
+'simulated') become the defaults of
 the parameters of the same names (``table_for``), so a parameter given explicitly still wins.
 """
 
@@ -113,6 +114,22 @@ SPECS = (
     ParameterSpec('theta_threshold', cartpole_spec.THETA_THRESHOLD,
                   'failure at |theta| > theta_threshold, rad (CartPole-v1: 12 deg); (0, pi]',
                   checks.above_zero(math.pi, ' rad')),
+    ParameterSpec('operator', simulation.OPERATOR_NONE,
+                  "'none': new episodes by auto_reset (a teleport, CartPole-v1's way); "
+                  "'simulated': a rig's operator: once the cart has rested for operator_delay "
+                  'after a failure, it is slid to within +-operator_x if beyond, the pole set '
+                  'upright and held for operator_hold, then let go (the episode starts at the '
+                  'release); the physics coasts meanwhile', checks.one_of(*simulation.OPERATORS)),
+    ParameterSpec('operator_delay', 1.0,
+                  'seconds (sim time) the cart must rest before the simulated operator acts; '
+                  '[0, 3600]', checks.in_range(0.0, 3600.0, ' s')),
+    ParameterSpec('operator_hold', 0.5,
+                  'seconds (sim time) the simulated operator holds the pole upright before '
+                  'letting go; [0, 3600]', checks.in_range(0.0, 3600.0, ' s')),
+    ParameterSpec('operator_x', 0.0,
+                  'the simulated operator slides a cart resting beyond +-operator_x m back to '
+                  'it; 0 = x_threshold / 2; [0, 100]', checks.in_range(0.0, 100.0, ' m'),
+                  read_only=True),
     ParameterSpec('after_failure', simulation.FREEZE,
                   "'freeze': a failed state is held (CartPole-v1); 'coast': the physics goes on "
                   'under the commands (a rig: the pole falls, the cart moves on)',
@@ -178,8 +195,9 @@ def file_defaults(plant_file: PlantFile) -> dict:
     values = plant_file.plant.values()
     task = plant_file.task_values()
     values.update({name: task[key] for name, key in TASK_PARAMETERS.items()})
-    values['after_failure'] = (simulation.COAST if plant_file.task.restart
-                               == cartpole_spec.RESTART_IN_PLACE else simulation.FREEZE)
+    in_place = plant_file.task.restart == cartpole_spec.RESTART_IN_PLACE
+    values['after_failure'] = simulation.COAST if in_place else simulation.FREEZE
+    values['operator'] = simulation.OPERATOR_SIMULATED if in_place else simulation.OPERATOR_NONE
     values['plant'] = plant_file.name
     return values
 

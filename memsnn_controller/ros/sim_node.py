@@ -33,8 +33,10 @@ encoders, the DC motor, position-only sensing, sensor signs) act from the next s
 in the same state (a new mass or length loads the new URDF body). ``plant`` (read at start)
 names a plant file whose values are the defaults of those parameters and of the task's
 (x_threshold, theta_threshold, ...); with a rig's in-place restart the failed state is not
-frozen (``after_failure`` 'coast': the pole falls, the cart moves on). Episode reports carry the
-episode's end-stop hits, the status the total. The process entry point is
+frozen (``after_failure`` 'coast': the pole falls, the cart moves on) and a simulated operator
+starts the episodes (``operator``: it sets the pole upright where the controller's supervisor
+brought the cart to rest, holds it, lets go). Episode reports carry the episode's end-stop hits,
+the status the total and the operator's interventions. The process entry point is
 ``memsnn_controller.apps.sim_node``.
 """
 
@@ -88,7 +90,9 @@ class CartPoleSimNode(Node):
             reset_pause=p['reset_pause'], seed=None if p['seed'] < 0 else p['seed'],
             spec=CartPoleSpec(x_threshold=p['x_threshold'],
                               theta_threshold=p['theta_threshold']),
-            after_failure=p['after_failure'])
+            after_failure=p['after_failure'], operator=p['operator'],
+            operator_delay=p['operator_delay'], operator_hold=p['operator_hold'],
+            operator_x=p['operator_x'])
         self._lockstep = p['mode'] == 'lockstep'
         self._publish_clock = p['publish_clock']
         self._names = (p['cart_joint'], p['pole_joint'])
@@ -164,7 +168,8 @@ class CartPoleSimNode(Node):
                 model_changes[name] = tuple(value)
             elif name in PLANT_PARAMETERS:
                 model_changes[name] = value
-            elif name in ('max_episode_steps', 'auto_reset', 'reset_pause', 'after_failure'):
+            elif name in ('max_episode_steps', 'auto_reset', 'reset_pause', 'after_failure',
+                          'operator', 'operator_delay', 'operator_hold'):
                 setattr(self._sim, name, value)
             elif name in ('x_threshold', 'theta_threshold'):
                 self._sim.spec = CartPoleSpec(x_threshold=p['x_threshold'],
@@ -344,6 +349,7 @@ class CartPoleSimNode(Node):
                 'rejected_commands': self._rejected,
                 'held_command': f'{self._held:g}',
                 'end_stop_hits': sim.end_stop_hits,
+                'operator_interventions': sim.operator_interventions,
                 'plant': _plant_text(sim.model.plant),
             }, level=DiagnosticStatus.WARN if troubled else DiagnosticStatus.OK,
             hardware_id='pybullet'))

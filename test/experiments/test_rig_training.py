@@ -203,7 +203,8 @@ def test_memsnn_compare_takes_plants_as_a_grid_axis(tmp_path):
 def test_an_episodes_file_from_before_end_stops_is_resumed_with_zero_hits(tmp_path):
     path = tmp_path / rf.EPISODES_FILE
     old = [name for name in rf.EPISODE_COLUMNS if name != 'end_stop_hits']
-    path.write_text(','.join(old) + '\n0,10,10,-1,5,0.1,1,0,0.5,0.5\n1,12,12,-1,6,0.2,1,0,0.5,1.0\n')
+    path.write_text(','.join(old) + '\n0,10,10,-1,5,0.1,1,0,0.5,0.5\n'
+                    '1,12,12,-1,6,0.2,1,0,0.5,1.0\n')
     log = rf.EpisodeLog(path, keep=2)
     log.append(2, 9, 9.0, -1.0, 4, 0.1, True, False, 0.4, 1.4, end_stop_hits=3)
     log.close()

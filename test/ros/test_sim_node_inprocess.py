@@ -233,3 +233,30 @@ def test_on_a_rig_a_failure_does_not_teleport_and_end_stop_hits_are_reported(rcl
         assert values['reason'] == 'theta_limit' and values['end_stop_hits'] == '0'
     finally:
         node.destroy_node()
+
+
+def test_the_simulated_operator_restarts_a_rested_cart_and_holds_the_pole(rclpy_context):
+    node = make_node(rclpy_context, plant='rig', velocity_sensing='measured', encoder_counts=0,
+                     operator_delay=0.2, operator_hold=0.1, start_range=0.0, seed=2)
+    try:
+        sim = node._sim
+        assert sim.operator == 'simulated' and sim.after_failure == 'coast'
+        node._held = 6.0
+        while sim.phase == 'running':
+            node._advance()
+        node._held = 0.0                  # the motor at 0 V brakes through its back-EMF
+        for _ in range(400):
+            node._advance()
+            if sim.phase == 'held':
+                break
+        assert sim.phase == 'held' and sim.operator_interventions == 1
+        assert abs(sim.model.state[0]) <= 0.15 + 1e-9 and sim.model.state[1] == 0.0
+        held = sim.model.state[2]
+        node._advance()
+        assert sim.model.state[2] == held and sim.model.state[3] == 0.0   # held still
+        for _ in range(5):
+            node._advance()
+        assert sim.phase == 'running' and sim.episode == 2 and sim.episode_steps > 0
+        assert _status(node)['operator_interventions'] == '1'
+    finally:
+        node.destroy_node()
