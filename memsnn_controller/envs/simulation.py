@@ -211,10 +211,9 @@ class CartPoleSimulation:
         if self.phase == TRUNCATED:       # the pole is up: go on where the state is
             self._begin(reset=False)
             return None
-        ticks = lambda seconds: math.ceil(seconds * 1e9 / self.period_ns - 1e-9)  # noqa: E731
         if self.phase == HELD:
             self._held_ticks += 1
-            if self._held_ticks >= ticks(self.operator_hold):
+            if self._held_ticks >= self._ticks(self.operator_hold):
                 self._begin(reset=False)  # let go
             else:
                 model.place(theta=self._held_theta, theta_dot=0.0)
@@ -222,7 +221,7 @@ class CartPoleSimulation:
         # FAILED: coasting until the cart rests long enough for the operator
         self._rest_ticks = self._rest_ticks + 1 if abs(model.state[1]) < OPERATOR_REST_SPEED \
             else 0
-        if self._rest_ticks >= ticks(self.operator_delay):
+        if self._rest_ticks >= self._ticks(self.operator_delay):
             limit = self.operator_x
             x = min(max(float(model.state[0]), -limit), limit)
             r = model.config.start_range
@@ -232,6 +231,10 @@ class CartPoleSimulation:
             self.phase = HELD
             self._held_ticks = 0
         return None
+
+    def _ticks(self, seconds: float) -> int:
+        """Control periods in ``seconds`` (rounded up)."""
+        return math.ceil(seconds * 1e9 / self.period_ns - 1e-9)
 
     def _count_hits(self) -> None:
         hits = self.model.end_stop_hits
