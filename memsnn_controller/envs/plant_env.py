@@ -205,9 +205,10 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any]):
                 drag = self._friction * float(env.state[1])
                 env.force_mag = base - drag if action == 1 else base + drag
             observation, reward, terminated, truncated, info = self.env.step(action)
-            if self._bullet is not None:
-                self.episode_end_stop_hits = self._bullet.model.end_stop_hits
-                info['end_stop_hits'] = self.episode_end_stop_hits
+            if self._bullet is not None:  # the model counts since its reset: this step's part
+                hits = self._bullet.model.end_stop_hits
+                info['end_stop_hits'] = hits - self.episode_end_stop_hits
+                self.episode_end_stop_hits = hits
         self._time += self.control_period
         if (terminated or truncated) and self.task.restart == cartpole_spec.RESTART_IN_PLACE:
             self._settle()
