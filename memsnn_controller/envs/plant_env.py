@@ -217,11 +217,15 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any]):
     # -- the rig's integrator for gymnasium's equations -----------------------------------------
 
     def _command(self, action: Any) -> float:
-        """The command of an action: +-full for a discrete one, a fraction of it for a Box."""
+        """The command of an action: +-full for a discrete one, a fraction of it for a Box; an
+        action the environment refuses raises here, before anything moves."""
         full = self.plant.voltage_limit if self.plant.motor == 'dc' else self._force
         if isinstance(self._classic, ContinuousCartPoleEnv):
-            value = float(np.asarray(action, dtype=np.float64).reshape(-1)[0])
-            return min(max(value, -1.0), 1.0) * full if math.isfinite(value) else value
+            value = np.asarray(action, dtype=np.float64).reshape(-1)
+            if value.shape != (1,) or not math.isfinite(value[0]):
+                raise ValueError(f'action must be one finite value in [-1, 1], got {action!r}')
+            return min(max(float(value[0]), -1.0), 1.0) * full
+        assert self.env.action_space.contains(action), f'{action!r} ({type(action)}) invalid'
         return full if action == 1 else -full
 
     def _state(self) -> NDArray[np.float64]:
