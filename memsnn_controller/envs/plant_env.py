@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, SupportsFloat
 
 from gymnasium import Env, Wrapper
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
+from gymnasium.utils import RecordConstructorArgs
 import numpy as np
 from numpy.typing import NDArray
 
@@ -73,11 +74,13 @@ REST_SPEED = 1e-3
 START_X_FRACTION = 0.5
 
 
-class PlantWrapper(Wrapper[Any, Any, Any, Any]):
-    """A cart-pole environment whose plant can be set (see the module docstring)."""
+class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
+    """A cart-pole environment whose plant can be set (see the module docstring). Its spec
+    (``env.spec``) makes it again, with the original plant."""
 
     def __init__(self, env: Env[Any, Any]) -> None:
-        super().__init__(env)
+        RecordConstructorArgs.__init__(self)
+        Wrapper.__init__(self, env)
         inner = env.unwrapped
         self._bullet: BulletCartPoleEnv | None = None
         self._classic: CartPoleEnv | None = None
