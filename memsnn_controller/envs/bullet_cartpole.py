@@ -30,8 +30,8 @@ friction, encoders, a DC motor, position-only sensing, sensor signs) act through
 the same functions gymnasium's equations use (plant_env.py): with any of the dynamic ones set,
 each physics step reads the joint state, applies the command in effect (after the delay) through
 the motor and the frictions as a cart force and a pole torque (a cart that sticks has its
-velocity set to 0 first), and after the step puts the cart on an end stop it passed
-(resetJointState).
+velocity set to 0 before the step and is put back where it was, at rest, after it), and after the
+step puts the cart on an end stop it passed (resetJointState).
 ``reconfigure`` changes any of them on a live model, effective from the next step;
 ``end_stop_hits`` counts the hits since the last reset.
 
@@ -420,6 +420,10 @@ class BulletCartPole:
             p.setJointMotorControl2(body, pole, p.TORQUE_CONTROL, force=torque,
                                     physicsClientId=cid)
             p.stepSimulation(physicsClientId=cid)
+            if stuck:
+                # The holding force is the equations' (rig.py); PyBullet's pole differs slightly
+                # (a box, not a rod), which would leave the stuck cart creeping: it stays put.
+                p.resetJointState(body, cart, x, 0.0, physicsClientId=cid)
             if limited:
                 (state[0], state[1], *_), (state[2], state[3], *_) = p.getJointStates(
                     body, self._joints, physicsClientId=cid)

@@ -56,6 +56,11 @@ class CartPoleSpec:
     solved_window: int = SOLVED_WINDOW
     restart: str = RESTART_CENTER
 
+    def __post_init__(self) -> None:
+        if self.restart not in RESTARTS:
+            raise ValueError(f'CartPoleSpec.restart: must be one of '
+                             f'{", ".join(map(repr, RESTARTS))} (got {self.restart!r})')
+
 
 CARTPOLE_V1 = CartPoleSpec()
 

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, SupportsFloat
 
 from gymnasium import Env, Wrapper
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
+from gymnasium.utils import RecordConstructorArgs
 import numpy as np
 from numpy.typing import NDArray
 
@@ -73,11 +74,13 @@ REST_SPEED = 1e-3
 START_X_FRACTION = 0.5
 
 
-class PlantWrapper(Wrapper[Any, Any, Any, Any]):
-    """A cart-pole environment whose plant can be set (see the module docstring)."""
+class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
+    """A cart-pole environment whose plant can be set (see the module docstring). Its spec
+    (``env.spec``) makes it again, with the original plant."""
 
     def __init__(self, env: Env[Any, Any]) -> None:
-        super().__init__(env)
+        RecordConstructorArgs.__init__(self)
+        Wrapper.__init__(self, env)
         inner = env.unwrapped
         self._bullet: BulletCartPoleEnv | None = None
         self._classic: CartPoleEnv | None = None
@@ -205,9 +208,10 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any]):
                 drag = self._friction * float(env.state[1])
                 env.force_mag = base - drag if action == 1 else base + drag
             observation, reward, terminated, truncated, info = self.env.step(action)
-            if self._bullet is not None:
-                self.episode_end_stop_hits = self._bullet.model.end_stop_hits
-                info['end_stop_hits'] = self.episode_end_stop_hits
+            if self._bullet is not None:  # the model counts since its reset: this step's part
+                hits = self._bullet.model.end_stop_hits
+                info['end_stop_hits'] = hits - self.episode_end_stop_hits
+                self.episode_end_stop_hits = hits
         self._time += self.control_period
         if (terminated or truncated) and self.task.restart == cartpole_spec.RESTART_IN_PLACE:
             self._settle()
@@ -216,11 +220,15 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any]):
     # -- the rig's integrator for gymnasium's equations -----------------------------------------
 
     def command_of(self, action: Any) -> float:
-        """The command of an action: +-full for a discrete one, a fraction of it for a Box."""
+        """The command of an action: +-full for a discrete one, a fraction of it for a Box; an
+        action the environment refuses raises here, before anything moves."""
         full = self.plant.voltage_limit if self.plant.motor == 'dc' else self._force
         if isinstance(self._classic, ContinuousCartPoleEnv):
-            value = float(np.asarray(action, dtype=np.float64).reshape(-1)[0])
-            return min(max(value, -1.0), 1.0) * full if math.isfinite(value) else value
+            value = np.asarray(action, dtype=np.float64).reshape(-1)
+            if value.shape != (1,) or not math.isfinite(value[0]):
+                raise ValueError(f'action must be one finite value in [-1, 1], got {action!r}')
+            return min(max(float(value[0]), -1.0), 1.0) * full
+        assert self.env.action_space.contains(action), f'{action!r} ({type(action)}) invalid'
         return full if action == 1 else -full
 
     def _state(self) -> NDArray[np.float64]:
