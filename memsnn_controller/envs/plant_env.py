@@ -47,7 +47,7 @@ x_dot = 0 and theta, theta_dot drawn as usual. ``carry`` and ``set_carry`` hand 
 over to a resumed run.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import math
 import sys
 from typing import TYPE_CHECKING, Any, SupportsFloat
@@ -72,6 +72,10 @@ StepResult = tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]
 SETTLE_TIME = 2.0
 REST_SPEED = 1e-3
 START_X_FRACTION = 0.5
+BETWEEN_TIME = 30.0
+# Between episodes: (observation, time s) -> the command (N or V, as the plant's motor takes it),
+# or None when the rig is ready for the operator.
+BetweenEpisodes = Callable[[NDArray[np.float64], float], float | None]
 
 
 class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
@@ -107,6 +111,7 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
         self._time = 0.0
         self._observed = np.zeros(4)
         self._rest_x: float | None = None
+        self._between: BetweenEpisodes | None = None
         self.episode_end_stop_hits = 0
 
     @property
@@ -165,6 +170,11 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
             assert self._classic is not None
             self._classic.x_threshold = task.x_threshold
             self._classic.theta_threshold_radians = task.theta_threshold
+
+    def set_between(self, controller: BetweenEpisodes | None) -> None:
+        """Drive the rig between episodes of an in-place restart with ``controller`` (module
+        docstring); None: coast with the motor at 0."""
+        self._between = controller
 
     @property
     def carry(self) -> dict[str, Any]:
@@ -261,14 +271,24 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
     # -- the in-place restart -------------------------------------------------------------------
 
     def _settle(self) -> None:
-        """Coast with the motor at 0 until the cart rests (module docstring); keeps where."""
+        """Coast with the motor at 0, or follow the between-episodes controller, until the cart
+        rests or the controller is done (module docstring); keeps where."""
         period = self.control_period
+        controller = self._between
+        limit = math.ceil((BETWEEN_TIME if controller is not None else SETTLE_TIME) / period)
         if self._bullet is not None:
             model = self._bullet.model
-            for _ in range(math.ceil(SETTLE_TIME / period)):
-                if abs(model.state[1]) < REST_SPEED:
+            for _ in range(limit):
+                command = 0.0
+                if controller is not None:
+                    reading = controller(model.observation, self._time)
+                    if reading is None:
+                        break
+                    command = reading
+                elif abs(model.state[1]) < REST_SPEED:
                     break
-                model.step(0.0)
+                model.step(command)
+                self._time += period
             self.episode_end_stop_hits = model.end_stop_hits
             self._rest_x = float(model.state[0])
             return
@@ -281,8 +301,13 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
             integrator.delay.clear()
         state = self._state()
         integrator.command(0.0, self._time)
-        for _ in range(math.ceil(SETTLE_TIME / period)):
-            if abs(state[1]) < REST_SPEED:
+        for _ in range(limit):
+            if controller is not None:
+                wanted = controller(rig.observe(self.plant, state, self._observed), self._time)
+                if wanted is None:
+                    break
+                integrator.command(wanted, self._time)
+            elif abs(state[1]) < REST_SPEED:
                 break
             self.episode_end_stop_hits += integrator.advance(state, self._time)
             self._time += period
@@ -290,17 +315,17 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
 
     def _start_in_place(self, rest_x: float) -> Any:
         """The operator's start: the cart at rest where it stopped (within the start region),
-        the pole as the environment drew it."""
+        the pole at rest at the angle the environment drew."""
         limit = START_X_FRACTION * self.task.x_threshold
         x = min(max(rest_x, -limit), limit)
         if self._bullet is not None:
             model = self._bullet.model
             drawn = model.state
-            return model.reset(state=(x, 0.0, drawn[2], drawn[3])).astype(np.float32)
+            return model.reset(state=(x, 0.0, drawn[2], 0.0)).astype(np.float32)
         env = self._classic
         assert env is not None and env.state is not None
         state = np.array(env.state, dtype=np.float64)
-        state[0], state[1] = x, 0.0
+        state[0], state[1], state[3] = x, 0.0, 0.0
         env.state = state
         return state.astype(np.float32)
 
