@@ -71,13 +71,14 @@ SENSOR_OFFSET_LIMIT = 10.0
 MOTORS = ('force', 'dc')
 VELOCITY_SENSING = ('measured', 'none')
 MAX_ENCODER_COUNTS = 1 << 24
+MAX_TRACK_LIMIT = 10.0  # m: within the PyBullet model's 15 m slider
 
 
 def _track_limit(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return 'must be a number > 0 (m) or inf'
-    return None if 0.0 < value and (value == math.inf or value <= 1000.0) else \
-        'must be in (0, 1000] m or inf'
+    return None if 0.0 < value and (value == math.inf or value <= MAX_TRACK_LIMIT) else \
+        f'must be in (0, {MAX_TRACK_LIMIT:g}] m or inf'
 
 
 def _signs(value: Any) -> str | None:

@@ -197,7 +197,7 @@ def test_a_change_sets_the_rig_fields():
     ('1:sensor_sign=[1, 0]', r'sensor_sign must be two signs, \[cart, pole\], each 1 or -1'),
     ('1:sensor_sign=[1, -1, 1]', r'sensor_sign=\[1, -1, 1\]: expected two signs, \[cart, pole\]'),
     ('1:sensor_sign=x2', r'sensor_sign=x2: expected two signs'),
-    ('1:track_limit=0', r'track_limit must be in \(0, 1000\] m or inf \(got 0\)'),
+    ('1:track_limit=0', r'track_limit must be in \(0, 10\] m or inf \(got 0\)'),
     ('1:track_limit=-inf', 'track_limit=-inf: expected a number'),
     ('1:delay=inf', 'delay=inf: expected a number or xF'),
     ('1:delay=2', r'delay must be in \[0.0, 1.0\] s \(got 2\)'),
