@@ -60,12 +60,14 @@ rad/s at 50 Hz).
 Readiness and resets: an estimate needs two readings of the joint. A reading stamped no later
 than the joint's newest is not used (a duplicate or a late message); one more than
 ``velocity_max_gap`` after the newest starts the joint's history afresh (a velocity is not
-estimated across a gap). ``reset()`` forgets everything: the caller resets at a new time base
-(stamps restarted, stamped and unstamped switched), at activation and, offline, when an episode
-starts with the plant moved (a reset that teleports it). So the first reading after
-a reset, or after a gap, gives no state (``observe`` returns None; the controller answers 0 N);
-the next one does. At most the newest ``MAX_SAMPLES`` readings are fitted (a window longer than
-MAX_SAMPLES readings of the stream is shortened to them).
+estimated across a gap), and so does an estimate beyond the front end's ``limits`` (a jump of
+the readings, an encoder glitch or a simulator's reset moving the plant, is not a velocity).
+``reset()`` forgets everything: the caller resets at a new time base (stamps restarted, stamped
+and unstamped switched), at activation and, offline, when an episode starts with the plant
+moved (a reset that teleports it). So the first reading after a reset, a gap or a jump gives no
+state (``observe`` returns None; the controller answers 0 N); the next one does. At most the
+newest ``MAX_SAMPLES`` readings are fitted (a window longer than MAX_SAMPLES readings of the
+stream is shortened to them).
 
 Cost: the readings are kept in preallocated rings (no allocation per reading); a new reading is
 O(1) and an estimate O(readings in the window), computed once per new reading.
@@ -101,6 +103,13 @@ def wrap_angle(angle: float) -> float:
     return wrapped + TAU if wrapped <= -math.pi else wrapped
 
 
+def _estimation(value: Any) -> str | None:
+    if isinstance(value, bool):  # what YAML makes of an unquoted on or off
+        return ("must be 'auto', 'on' or 'off' as text; YAML reads on and off unquoted as true "
+                "and false: quote them ('off')")
+    return None if value in ESTIMATION_MODES else "must be one of 'auto', 'on', 'off'"
+
+
 def _sign(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or value not in (1, -1):
         return 'must be the integer 1 or -1'
@@ -109,7 +118,7 @@ def _sign(value: Any) -> str | None:
 
 # Each field's check (shared with the controller node's parameters of the same names).
 CHECKS: dict[str, checks.Check] = {
-    'velocity_estimation': checks.one_of(*ESTIMATION_MODES),
+    'velocity_estimation': _estimation,
     'velocity_window': checks.above_zero(1.0, ' s'),
     'velocity_max_gap': checks.above_zero(60.0, ' s'),
     'cart_offset': checks.in_range(-SENSOR_OFFSET_LIMIT, SENSOR_OFFSET_LIMIT, ' m'),
@@ -124,7 +133,8 @@ class SensingConfig:
     """The front end's settings (module docstring); every field is validated (ValueError names
     it).
 
-    velocity_estimation: 'auto', 'on' or 'off'.
+    velocity_estimation: 'auto', 'on' or 'off' (text: in YAML, quote 'on' and 'off', which
+        unquoted are booleans).
     velocity_window: seconds of readings each velocity estimate fits, (0, 1].
     velocity_max_gap: seconds between two readings of a joint beyond which its history starts
         afresh, (0, 60].
@@ -172,13 +182,15 @@ class VelocityEstimator:
     unwrapped before differencing."""
 
     def __init__(self, window: float, max_gap: float, angular: bool = False,
-                 capacity: int = MAX_SAMPLES) -> None:
+                 capacity: int = MAX_SAMPLES, limit: float = math.inf) -> None:
         checks.require('window', window, CHECKS['velocity_window'])
         checks.require('max_gap', max_gap, CHECKS['velocity_max_gap'])
         checks.require('capacity', capacity, checks.integer(2))
+        checks.require('limit', limit, lambda v: None if v > 0 else 'must be > 0')
         self.window_ns = round(window * 1e9)
         self.max_gap_ns = round(max_gap * 1e9)
         self.angular = angular
+        self.limit = float(limit)
         self.capacity = capacity
         self._times: list[int] = [0] * capacity       # stamps, ns
         self._positions: list[float] = [0.0] * capacity  # unwrapped readings
@@ -188,6 +200,7 @@ class VelocityEstimator:
         self._velocity = _NAN    # the estimate at the newest reading (computed on demand)
         self._stale = False      # a reading came since _velocity was computed
         self.restarts = 0        # histories started afresh after a gap
+        self.jumps = 0           # histories started afresh after an estimate beyond limit
 
     def reset(self) -> None:
         """Forget every reading."""
@@ -241,11 +254,18 @@ class VelocityEstimator:
 
     @property
     def velocity(self) -> float:
-        """The least-squares slope (per second) of the readings over the window, NaN with fewer
-        than two readings."""
+        """The least-squares slope (per second) of the readings over the window; NaN with fewer
+        than two readings, and when the slope is beyond ``limit`` (a jump): then the history
+        starts afresh at the newest reading."""
         if self._stale:
             self._stale = False
-            self._velocity = self._slope() if self._count >= 2 else _NAN
+            velocity = self._slope() if self._count >= 2 else _NAN
+            limit = self.limit
+            if velocity > limit or velocity < -limit:
+                velocity = _NAN
+                self._count = 1
+                self.jumps += 1
+            self._velocity = velocity
         return self._velocity
 
     def _slope(self) -> float:
@@ -274,16 +294,24 @@ class SensorFrontEnd:
     ``add_pole`` keep the positions (each at its joint's own stamp), ``state`` turns readings
     into the observed state; ``observe`` does both for a reading of both joints.
 
-    Counters: ``estimated`` (states with at least one estimated velocity) and ``not_ready``
-    (states refused because an estimate was missing).
+    ``limits``: the largest plausible |x_dot| (m/s) and |theta_dot| (rad/s); an estimate beyond
+    is a jump of the readings (an encoder glitch, a simulator's reset that moves the plant), not
+    a velocity: that joint's history starts afresh at its newest reading (module docstring).
+
+    Counters: ``estimated`` (states with at least one estimated velocity), ``not_ready``
+    (states refused because an estimate was missing) and ``restarts`` (histories started afresh
+    after a gap or a jump).
     """
 
-    def __init__(self, config: SensingConfig | None = None) -> None:
+    def __init__(self, config: SensingConfig | None = None,
+                 limits: tuple[float, float] = (math.inf, math.inf)) -> None:
         self.config = SensingConfig() if config is None else config
+        self.limits = limits
         c = self.config
         self.mode = c.velocity_estimation
-        self.cart = VelocityEstimator(c.velocity_window, c.velocity_max_gap)
-        self.pole = VelocityEstimator(c.velocity_window, c.velocity_max_gap, angular=True)
+        self.cart = VelocityEstimator(c.velocity_window, c.velocity_max_gap, limit=limits[0])
+        self.pole = VelocityEstimator(c.velocity_window, c.velocity_max_gap, angular=True,
+                                      limit=limits[1])
         self._keep = self.mode != OFF
         self._cart_offset, self._cart_sign = c.cart_offset, float(c.cart_sign)
         self._pole_offset, self._pole_sign = c.pole_offset, float(c.pole_sign)
@@ -295,6 +323,12 @@ class SensorFrontEnd:
         estimated waits for its second reading."""
         self.cart.reset()
         self.pole.reset()
+
+    @property
+    def restarts(self) -> int:
+        """Histories started afresh after a gap or a jump, both joints together."""
+        cart, pole = self.cart, self.pole
+        return cart.restarts + cart.jumps + pole.restarts + pole.jumps
 
     @property
     def keeps_readings(self) -> bool:

@@ -34,7 +34,9 @@ Per message, in order:
    state everything below sees. A velocity to estimate that has no estimate yet (the first
    reading after a restart, a new time base or more than ``velocity_max_gap`` without one) is
    answered with 0 N (``ESTIMATING``) and nothing else happens; the next reading has one. An
-   estimate beyond ``state_limits`` (a position jump) is bad input.
+   estimate beyond ``state_limits`` is a jump of the readings (an encoder glitch, a simulator's
+   reset moving the plant), not a velocity: that joint's history starts afresh at its newest
+   reading, and the state waits (``ESTIMATING``) like the first one.
 4. Decimation: a message is a tick when its time is at least ``due - tolerance``, where ``due``
    is one control period after the previous due time (a fixed grid, so a 240 Hz stream decimated
    to 50 Hz still ticks 50 times a second on average; the grid re-anchors after a gap of more than
@@ -230,6 +232,7 @@ class ControlLoop:
         self.latency = LatencyStats()
         self.lookup = JointLookup()
         self.front = SensorFrontEnd()
+        self._restarts = 0  # estimator_restarts of front ends replaced by new settings
         # counters
         self.messages = 0
         self.ticks = 0            # agent steps
@@ -269,11 +272,14 @@ class ControlLoop:
             self.lookup = JointLookup(s.cart_joint, s.pole_joint, s.state_limits, velocities)
             self._cart = self._pole = None
         sensing_config = s.sensing
-        if sensing_config != self.front.config:
+        limits = (float(s.state_limits[1]), float(s.state_limits[3]))
+        front = self.front
+        if (sensing_config, limits) != (front.config, front.limits):
             # New settings: a fresh history (the next state waits for a second reading where a
             # velocity is estimated); the counters go on.
-            front, self.front = self.front, SensorFrontEnd(sensing_config)
+            self.front = SensorFrontEnd(sensing_config, limits)
             self.front.estimated, self.front.not_ready = front.estimated, front.not_ready
+            self._restarts += front.restarts
         # Synapses per device: for the episodes' writes per synapse.
         self._synapses = self.agent.n_synapses
 
@@ -377,7 +383,7 @@ class ControlLoop:
                      receipt_ns: int) -> Outcome:
         """The sensor front end on an accepted state's readings (each joint's at its own
         stamp), then the episode's step; ESTIMATING (0 N) while a velocity to estimate has no
-        estimate, bad input for an implausible estimate."""
+        estimate."""
         front = self.front
         if front.keeps_readings:
             front.add_cart(cart[0], cart[2])
@@ -385,11 +391,6 @@ class ControlLoop:
         obs = front.state(cart[0], cart[1], pole[0], pole[1])
         if obs is None:
             return _ESTIMATING
-        limits = self.lookup.limits
-        if not (-limits[1] <= obs[1] <= limits[1] and -limits[3] <= obs[3] <= limits[3]):
-            return self._bad(conversions.BAD_IMPLAUSIBLE,
-                             f'implausible velocity estimate (x_dot = {obs[1]}, theta_dot = '
-                             f'{obs[3]}: beyond state_limits)')
         return self._episode_step(obs, t, tick, receipt_ns)
 
     def _merge(self, what: str, values: tuple[float, ...] | None, t: int,
@@ -436,6 +437,12 @@ class ControlLoop:
     def estimated_states(self) -> int:
         """States given to the episode logic with at least one estimated velocity."""
         return self.front.estimated
+
+    @property
+    def estimator_restarts(self) -> int:
+        """Velocity estimator histories started afresh after a gap of more than
+        velocity_max_gap or a jump (an estimate beyond state_limits), both joints."""
+        return self._restarts + self.front.restarts
 
     @property
     def estimator_waits(self) -> int:

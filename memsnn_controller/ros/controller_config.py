@@ -154,7 +154,8 @@ SPECS = (
                   "velocities from positions: 'auto' estimates a joint's velocity where the "
                   "joint state's is NaN or absent (joint_state_broadcaster without velocity "
                   "interfaces), 'on' always (measured ones ignored), 'off' never (a NaN "
-                  'velocity is bad input)', sensing.CHECKS['velocity_estimation']),
+                  "velocity is bad input); quote 'on' and 'off' in YAML",
+                  sensing.CHECKS['velocity_estimation']),
     ParameterSpec('velocity_window', 0.02,
                   'seconds of position readings each velocity estimate fits (least-squares '
                   'slope; lag about half of it); (0, 1]', sensing.CHECKS['velocity_window']),

@@ -100,6 +100,7 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'velocity_estimation': loop.settings.velocity_estimation,
         'estimated_states': loop.estimated_states,
         'estimator_waits': loop.estimator_waits,
+        'estimator_restarts': loop.estimator_restarts,
     })
     # The run's energy ESTIMATE per tick and per episode so far, beside the measured tick time.
     values.update(energy.diagnostic_values(agent.activity, len(lengths), agent.network.n_post,

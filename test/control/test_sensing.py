@@ -208,6 +208,20 @@ def test_a_gap_longer_than_velocity_max_gap_starts_the_history_afresh():
     assert front.observe(0.02, NAN, 0.0, NAN, t[9] + 120_000_000)[1] == pytest.approx(1.0)
 
 
+def test_an_estimate_beyond_the_limits_is_a_jump_that_restarts_the_history():
+    front = SensorFrontEnd(SensingConfig(), limits=(5.0, 50.0))
+    t = stamps(50.0, 6)
+    front.observe(0.0, NAN, 0.0, NAN, t[0])
+    assert front.observe(0.09, NAN, 0.9, NAN, t[1]) == pytest.approx((0.09, 4.5, 0.9, 45.0))
+    assert front.observe(0.3, NAN, 0.9, NAN, t[2]) is None  # 10.5 m/s: the cart jumped
+    assert (front.cart.jumps, front.pole.jumps, front.restarts) == (1, 0, 1)
+    assert front.observe(0.31, NAN, -1.5, NAN, t[3]) is None  # -120 rad/s: the pole jumped
+    assert front.observe(0.32, NAN, -1.4, NAN, t[4]) == pytest.approx((0.32, 0.5, -1.4, 5.0))
+    assert front.restarts == 2 and front.not_ready == 3
+    with pytest.raises(ValueError, match='limit'):
+        VelocityEstimator(0.02, 0.1, limit=0.0)
+
+
 def test_one_joint_at_a_time_each_at_its_own_stamps():
     front = SensorFrontEnd(SensingConfig(cart_sign=-1, pole_sign=-1))
     for k in range(10):

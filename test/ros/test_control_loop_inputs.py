@@ -209,7 +209,7 @@ def test_fuzz_commands_stay_finite_and_bounded_and_every_message_is_counted(esti
     bursts = 0
     previous_kind = None
     # With 'auto' a NaN velocity is absent, not bad: it is estimated from the positions, which
-    # jump at random here, so the estimate may be implausible (bad input) or not yet there.
+    # jump at random here, so the estimate is often a jump (the history starts afresh: 0 N).
     estimated = {}
     for kind, names, positions, velocities, stamp, receipt in messages:
         generated[kind] = generated.get(kind, 0) + 1
@@ -217,9 +217,7 @@ def test_fuzz_commands_stay_finite_and_bounded_and_every_message_is_counted(esti
         if out.publish:
             assert math.isfinite(out.force) and abs(out.force) <= force_limit, (kind, out)
         if estimation == 'auto' and _nan_velocity_only(kind, positions, velocities):
-            assert out.reason != 'non_finite', (kind, out)
-            if out.kind == cl.BAD_INPUT:
-                assert out.reason == 'implausible', (kind, out)
+            assert out.kind != cl.BAD_INPUT, (kind, out)
             estimated[out.kind] = estimated.get(out.kind, 0) + 1
             generated[kind] -= 1
             generated['estimated'] = generated.get('estimated', 0) + 1
@@ -229,12 +227,7 @@ def test_fuzz_commands_stay_finite_and_bounded_and_every_message_is_counted(esti
         elif kind == 'foreign':
             assert out.kind == cl.IGNORED and not out.publish
         elif kind in ('cart', 'pole'):  # merged or ignored, never a 0 N for being partial
-            if out.detail.startswith('implausible velocity estimate'):
-                # ('auto') merged with the other joint's latest reading, whose velocity was NaN
-                assert estimation == 'auto', (kind, out)
-                estimated[kind] = estimated.get(kind, 0) + 1
-            else:
-                assert out.kind not in (cl.BAD_INPUT, cl.STALE), (kind, out)
+            assert out.kind not in (cl.BAD_INPUT, cl.STALE), (kind, out)
         elif kind == 'stuck':
             bursts += previous_kind != 'stuck'
             if out.kind == cl.STALE:
@@ -248,10 +241,9 @@ def test_fuzz_commands_stay_finite_and_bounded_and_every_message_is_counted(esti
     expected_bad = {}
     for kind, reason in BAD_KINDS.items():
         expected_bad[reason] = expected_bad.get(reason, 0) + generated[kind]
-    if estimation == 'auto':  # some were estimated and used, the others counted here
-        assert estimated.get(cl.BAD_INPUT, 0) > 0 and loop.estimated_states > 0, estimated
-        expected_bad['implausible'] += sum(estimated.get(k, 0) for k in (cl.BAD_INPUT, 'cart',
-                                                                          'pole'))
+    if estimation == 'auto':  # estimated and used, or waiting after a jump
+        assert estimated.get(cl.ESTIMATING, 0) > 0 and loop.estimated_states > 0, estimated
+        assert loop.estimator_restarts > 0
     else:
         assert 'estimated' not in generated and loop.estimated_states == 0
     assert loop.bad_by_reason == expected_bad

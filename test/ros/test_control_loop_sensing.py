@@ -146,13 +146,21 @@ def test_a_gap_longer_than_velocity_max_gap_waits_one_reading():
     assert loop.phase == cl.PHASE_RUNNING and loop.bad_messages == 0
 
 
-def test_a_position_jump_gives_an_implausible_estimate_as_bad_input():
-    loop, agent = loop_with()
+def test_a_jump_beyond_state_limits_restarts_the_estimate_and_is_not_bad_input():
+    """A simulator's reset moves the cart 2.4 m in one period (120 m/s): not a velocity."""
+    loop, agent = loop_with(max_episode_steps=0)
+    send(loop, 2.3, 0.0, t_ms=0)
+    send(loop, 2.3, 0.0, t_ms=20)
+    out = send(loop, -0.1, 0.0, t_ms=40)
+    assert (out.kind, out.force) == (cl.ESTIMATING, 0.0) and loop.estimator_restarts == 1
+    out = send(loop, -0.098, 0.0, t_ms=60)  # (at 2.3 m the loop waited for the ready region)
+    assert out.kind == cl.NEW_EPISODE and agent.steps[-1][1] == pytest.approx(0.1)
+    assert loop.bad_messages == 0 and loop.estimator_waits == 2
+    # The same with a reversed sign: the limit holds for either direction.
+    loop, _ = loop_with(cart_sign=-1, state_limits=[100.0, 50.0, 1000.0, 1000.0])
     send(loop, 0.0, 0.0, t_ms=0)
-    send(loop, 0.0, 0.0, t_ms=20)
-    out = send(loop, 3.0, 0.0, t_ms=40)  # 150 m/s
-    assert (out.kind, out.reason, out.force) == (cl.BAD_INPUT, 'implausible', 0.0)
-    assert 'velocity estimate' in out.detail and loop.bad_by_reason == {'implausible': 1}
+    assert send(loop, -1.1, 0.0, t_ms=20).kind == cl.ESTIMATING  # 55 m/s
+    assert loop.estimator_restarts == 1 and loop.front.limits == (50.0, 1000.0)
 
 
 def test_per_joint_sources_are_estimated_from_each_joints_own_readings():
@@ -187,6 +195,11 @@ def test_the_parameters_reach_the_front_end_and_changes_keep_the_counters():
     assert loop.front.config.velocity_window == 0.02
     assert (loop.estimated_states, loop.estimator_waits) == counts == (1, 1)
     assert send(loop, 0.0, 0.0, t_ms=40).kind == cl.ESTIMATING  # a fresh history
+    assert send(loop, 0.0, 0.0, t_ms=400).kind == cl.ESTIMATING  # a gap: a restart, counted
+    assert loop.estimator_restarts == 2  # cart and pole
+    loop.settings.velocity_window = 0.03
+    loop.apply_settings()
+    assert loop.estimator_restarts == 2  # kept across new settings
 
 
 @pytest.mark.parametrize('name, value, words', [
@@ -212,6 +225,7 @@ def test_the_status_report_counts_estimated_states():
     loop, _ = loop_with(agent)
     for k in range(4):
         send(loop, 0.0, 0.01, t_ms=20 * k)
+    send(loop, 0.0, 0.01, t_ms=300)  # 220 ms since the last reading: the history restarts
     values = status_report('active', loop, NodeCounters()).values
-    assert (values['velocity_estimation'], values['estimated_states'],
-            values['estimator_waits'], values['bad_messages']) == ('auto', 3, 1, 0)
+    assert (values['velocity_estimation'], values['estimated_states'], values['estimator_waits'],
+            values['estimator_restarts'], values['bad_messages']) == ('auto', 3, 2, 2, 0)

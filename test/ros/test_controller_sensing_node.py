@@ -73,3 +73,17 @@ def test_nan_velocities_are_estimated_and_answered_with_forces(spawn, rclpy_cont
                                                  for c in client.commands[count + 1:])
     client.close()
     assert 'Traceback' not in ctl.log_text()
+
+
+@pytest.mark.parametrize('param, words', [
+    ('velocity_estimation:=off', 'YAML reads on and off unquoted as true and false: quote'),
+    ('pole_sign:=0', 'pole_sign: must be the integer 1 or -1 (got 0)'),
+    ('pole_offset:=12.0', 'pole_offset: must be in [-10.0, 10.0] rad (got 12.0)'),
+])
+def test_bad_sensing_parameters_exit_with_one_line(spawn, param, words):
+    ctl = spawn(controller_argv(param), name='controller')
+    assert ctl.wait(timeout=60) == 2, ctl.log_text()
+    log = ctl.log_text()
+    errors = [line for line in log.splitlines() if line.startswith('memsnn_controller:')]
+    assert len(errors) == 1 and words in errors[0], log
+    assert 'Traceback' not in log

@@ -18,7 +18,7 @@ LOOP_KEYS = ('phase', 'learning', 'episodes', 'last_length', 'trailing100_mean',
              'merged_states', 'overruns', 'latency_samples', 'latency_p50_ms', 'latency_p99_ms',
              'latency_max_ms', 'timebase_resets', 'total_writes', 'synapses',
              'writes_per_synapse', 'control_period', 'velocity_estimation', 'estimated_states',
-             'estimator_waits')
+             'estimator_waits', 'estimator_restarts')
 OK, WARN, ERROR, STALE = 0, 1, 2, 3  # diagnostic_msgs/DiagnosticStatus levels
 
 
