@@ -46,11 +46,15 @@ plant's unknown acceleration; the agent's delay compensation is where a model be
 At 50 Hz with the default 0.02 s window it is plain differencing of consecutive readings.
 
 Lag: the slope is exact for a trajectory linear over the window; for a smooth one it is the
-velocity at the readings' mean time, mean(tau) ago: half the fitted span, velocity_window / 2
-for evenly spaced readings (10 ms with the default). Noise: a quantisation step q (an encoder of
-N counts: q = 2 pi / N rad) makes each reading's error uniform, standard deviation q / sqrt(12),
-and the slope's q / sqrt(12 sum_k (tau_k - mean(tau))^2): q / (sqrt(6) h) for two readings h
-apart (4096 counts at 50 Hz: 0.031 rad/s); more readings in the window average it down.
+velocity at the readings' mean time, -mean(tau) ago (to second order: exactly so under constant
+acceleration): for evenly spaced readings half the fitted span, which is velocity_window rounded
+up to whole reading intervals: 10 ms with the default window at 50 Hz, 10.4 ms at 240 Hz.
+Noise: a quantisation step q (an encoder of N counts: q = 2 pi / N rad) makes each reading's
+error uniform, standard deviation q / sqrt(12), and the slope's q / sqrt(12 sum_k (tau_k -
+mean(tau))^2): q / (sqrt(6) h) for two readings h apart (4096 counts at 50 Hz: 0.031 rad/s);
+more readings in the window average it down. Against the rig simulator's true state (4096-count
+encoders, the pole kept up by a linear controller and pushed, test/ros/test_sensing_replay.py)
+the angular velocity errs by 0.033 rad/s RMS, lag and quantisation together, at 50 and 240 Hz.
 
 Unwrapping: the pole's readings are differenced continuously, u_k = u_(k-1) + wrap(r_k -
 r_(k-1)), never through the wrapped angle, so a driver that wraps its readings (at +-pi or at 0
@@ -70,7 +74,8 @@ newest ``MAX_SAMPLES`` readings are fitted (a window longer than MAX_SAMPLES rea
 stream is shortened to them).
 
 Cost: the readings are kept in preallocated rings (no allocation per reading); a new reading is
-O(1) and an estimate O(readings in the window), computed once per new reading.
+O(1) and an estimate O(readings in the window), computed at most once per new reading and only
+when asked for (about 1.3 us for six readings in CPython).
 """
 
 from collections.abc import Mapping
