@@ -9,7 +9,9 @@ Per message, in order:
 
 1. Reading (``conversions.JointLookup``): bad input (a repeated joint, a NaN or inf, a value
    beyond ``state_limits``, empty arrays, array lengths that disagree, a negative stamp, a stamp
-   before the previous one) is counted, answered with 0 N, nothing else touched. A source whose
+   before the previous one) is counted, answered with 0 N, nothing else touched. Velocities
+   follow ``velocity_estimation``: 'off' needs them finite; 'auto' takes a NaN velocity, or an
+   empty velocity array, as absent (estimated in step 3); 'on' does not read them. A source whose
    stamps restart (a restarted simulator or driver) is accepted as a new time base once its
    stamps have run backwards for ``watchdog_timeout`` of receipt time; the episode in progress
    is then abandoned. A message holding one of the two joints only (stacks with one driver or
@@ -25,12 +27,22 @@ Per message, in order:
    the watchdog: each such message is answered with 0 N (``STALE``) until the stamps move.
    Silence trips it too (``check_watchdog``, called by the node's timer): only states with an
    advancing stamp count as alive.
-3. Decimation: a message is a tick when its time is at least ``due - tolerance``, where ``due``
+3. Sensing (``control.sensing.SensorFrontEnd``): each joint's position is kept at its own
+   stamp for the velocity estimator (the least-squares slope over ``velocity_window``), the
+   velocities to estimate are estimated, and the offsets, signs and the angle's wrap to (-pi,
+   pi] (``cart_offset``, ``cart_sign``, ``pole_offset``, ``pole_sign``) make the readings the
+   state everything below sees. A velocity to estimate that has no estimate yet (the first
+   reading after a restart, a new time base or more than ``velocity_max_gap`` without one) is
+   answered with 0 N (``ESTIMATING``) and nothing else happens; the next reading has one. An
+   estimate beyond ``state_limits`` is a jump of the readings (an encoder glitch, a simulator's
+   reset moving the plant), not a velocity: that joint's history starts afresh at its newest
+   reading, and the state waits (``ESTIMATING``) like the first one.
+4. Decimation: a message is a tick when its time is at least ``due - tolerance``, where ``due``
    is one control period after the previous due time (a fixed grid, so a 240 Hz stream decimated
    to 50 Hz still ticks 50 times a second on average; the grid re-anchors after a gap of more than
    a period, when messages were dropped or the stream is slower than the control rate).
    Messages between ticks are skipped: nothing is published (the last command is held).
-4. Episodes (phases ``waiting``, ``running``, ``truncated``):
+5. Episodes (phases ``waiting``, ``running``, ``truncated``):
    - running: a state outside the failure thresholds ends the episode as terminated (checked on
      every message, ticks or not, so the answer is 0 N at once); at a tick, after
      ``max_episode_steps`` agent steps the episode ends as truncated (0 N); otherwise the agent
@@ -55,6 +67,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from memsnn_controller.control import sensing
+from memsnn_controller.control.sensing import SensingConfig, SensorFrontEnd
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.ros import conversions
 from memsnn_controller.ros.conversions import CART_ONLY, NO_JOINT, WHOLE, JointLookup, Observation
@@ -71,6 +85,7 @@ NEW_EPISODE = 'new_episode'   # a ready state: a new episode started with an age
 SKIP = 'skip'                 # between ticks (decimated): publish nothing
 DUPLICATE = 'duplicate'       # the previous stamp again: repeat the previous answer
 STALE = 'stale'               # the stamp has not advanced for watchdog_timeout: 0 N
+ESTIMATING = 'estimating'     # a velocity to estimate has too few readings yet: 0 N
 IGNORED = 'ignored'           # a partial message without a partner, or none of our joints: nothing
 BAD_INPUT = 'bad_input'       # unusable message: publish 0 N
 FAILED = 'failed'             # outside the failure thresholds: episode ended (terminated); 0 N
@@ -142,6 +157,19 @@ class LoopSettings:
     merge_joints: bool = True
     merge_window: float = 0.02
     state_limits: tuple[float, ...] = conversions.DEFAULT_STATE_LIMITS
+    # the sensor front end (control/sensing.py)
+    velocity_estimation: sensing.Estimation = sensing.AUTO
+    velocity_window: float = 0.02
+    velocity_max_gap: float = 0.1
+    cart_offset: float = 0.0
+    cart_sign: int = 1
+    pole_offset: float = 0.0
+    pole_sign: int = 1
+
+    @property
+    def sensing(self) -> SensingConfig:
+        """The sensor front end's settings (ValueError names a bad one)."""
+        return SensingConfig.from_values(vars(self))
 
     @classmethod
     def from_parameters(cls, p: Mapping[str, Any]) -> 'LoopSettings':
@@ -153,6 +181,11 @@ class LoopSettings:
 
 _SKIP = Outcome(SKIP, False)
 _STALE = Outcome(STALE, True, 0.0, REASON_STALE)
+_ESTIMATING = Outcome(ESTIMATING, True, 0.0)
+# How JointLookup reads velocities for each velocity_estimation.
+_VELOCITY_READING = {sensing.OFF: conversions.VELOCITY_REQUIRED,
+                     sensing.AUTO: conversions.VELOCITY_OPTIONAL,
+                     sensing.ON: conversions.VELOCITY_IGNORED}
 
 
 class LatencyStats:
@@ -198,6 +231,8 @@ class ControlLoop:
         self.settings = LoopSettings() if settings is None else settings
         self.latency = LatencyStats()
         self.lookup = JointLookup()
+        self.front = SensorFrontEnd()
+        self._restarts = 0  # estimator_restarts of front ends replaced by new settings
         # counters
         self.messages = 0
         self.ticks = 0            # agent steps
@@ -231,10 +266,20 @@ class ControlLoop:
         self._spec = cartpole_spec.CartPoleSpec(x_threshold=s.x_threshold,
                                                 theta_threshold=s.theta_threshold)
         lookup = self.lookup
-        if (s.cart_joint, s.pole_joint, tuple(s.state_limits)) != (
-                lookup.cart_joint, lookup.pole_joint, lookup.limits):
-            self.lookup = JointLookup(s.cart_joint, s.pole_joint, s.state_limits)
+        velocities = _VELOCITY_READING[s.velocity_estimation]
+        if (s.cart_joint, s.pole_joint, tuple(s.state_limits), velocities) != (
+                lookup.cart_joint, lookup.pole_joint, lookup.limits, lookup.velocities):
+            self.lookup = JointLookup(s.cart_joint, s.pole_joint, s.state_limits, velocities)
             self._cart = self._pole = None
+        sensing_config = s.sensing
+        limits = (float(s.state_limits[1]), float(s.state_limits[3]))
+        front = self.front
+        if (sensing_config, limits) != (front.config, front.limits):
+            # New settings: a fresh history (the next state waits for a second reading where a
+            # velocity is estimated); the counters go on.
+            self.front = SensorFrontEnd(sensing_config, limits)
+            self.front.estimated, self.front.not_ready = front.estimated, front.not_ready
+            self._restarts += front.restarts
         # Synapses per device: for the episodes' writes per synapse.
         self._synapses = self.agent.n_synapses
 
@@ -249,7 +294,8 @@ class ControlLoop:
         self._fresh_ns = None        # receipt time of the last state whose stamp advanced
         self.watchdog_tripped = False
         self._cart = self._pole = None  # latest per-joint readings: (position, velocity, t,
-        self._abandon()                 # stamped)
+        self.front.reset()              # stamped)
+        self._abandon()
 
     def replace_agent(self, agent: 'Agent') -> None:
         """Use a new agent (after ~/reset_learning); the loop waits for a ready state."""
@@ -280,21 +326,23 @@ class ControlLoop:
             return self._bad(BAD_NEGATIVE_STAMP, f'negative stamp {stamp_ns} ns')
         stamped = stamp_ns != 0
         t = stamp_ns if stamped else receipt_ns
-        obs: Observation | None
+        cart: JointReading | None
+        pole: JointReading | None
         if what == WHOLE:
             assert values is not None  # read() gives WHOLE with the four values
-            obs = values
+            cart = (values[0], values[1], t, stamped)
+            pole = (values[2], values[3], t, stamped)
             if self.settings.merge_joints:  # a later partial message may pair with these
-                self._cart = (obs[0], obs[1], t, stamped)
-                self._pole = (obs[2], obs[3], t, stamped)
+                self._cart, self._pole = cart, pole
         else:
-            obs, t, why = self._merge(what, values, t, stamped)
-            if obs is None:
+            cart, pole, t, why = self._merge(what, values, t, stamped)
+            if cart is None or pole is None:
                 return self._ignore(why, detail)
         last = self._last_t
         if last is None or stamped != self._stamped:
             self._due = None  # a new time base
             self._ready_since = None
+            self.front.reset()
         elif t == last:
             assert self._fresh_ns is not None  # set with _last_t
             if receipt_ns - self._fresh_ns > self._watchdog_ns:
@@ -309,7 +357,7 @@ class ControlLoop:
                 return self._bad(BAD_TIME_BACKWARDS,
                                  f'stamp {t * 1e-9:.6f} s is before the previous '
                                  f'{last * 1e-9:.6f} s')
-            return self._new_timebase(obs, t, stamped, receipt_ns)
+            return self._new_timebase(cart, pole, t, stamped, receipt_ns)
         self._backwards_since = None
         self._last_t = t
         self._stamped = stamped
@@ -327,16 +375,31 @@ class ControlLoop:
         else:
             tick = False
 
-        outcome = self._episode_step(obs, t, tick, receipt_ns)
+        outcome = self._sensed_step(cart, pole, t, tick, receipt_ns)
         self._last_answer = outcome
         return outcome
 
+    def _sensed_step(self, cart: JointReading, pole: JointReading, t: int, tick: bool,
+                     receipt_ns: int) -> Outcome:
+        """The sensor front end on an accepted state's readings (each joint's at its own
+        stamp), then the episode's step; ESTIMATING (0 N) while a velocity to estimate has no
+        estimate."""
+        front = self.front
+        if front.keeps_readings:
+            front.add_cart(cart[0], cart[2])
+            front.add_pole(pole[0], pole[2])
+        obs = front.state(cart[0], cart[1], pole[0], pole[1])
+        if obs is None:
+            return _ESTIMATING
+        return self._episode_step(obs, t, tick, receipt_ns)
+
     def _merge(self, what: str, values: tuple[float, ...] | None, t: int,
-               stamped: bool) -> tuple[Observation | None, int, str]:
-        """(state, time, '') from a one-joint reading and the other joint's latest, or (None,
-        t, why) when they cannot make a state."""
+               stamped: bool) -> tuple[JointReading | None, JointReading | None, int, str]:
+        """(cart, pole, time, '') from a one-joint reading and the other joint's latest
+        (the state's time is the newer of the two), or (None, None, t, why) when they cannot
+        make a state."""
         if what == NO_JOINT:
-            return None, t, IGNORED_NO_JOINT
+            return None, None, t, IGNORED_NO_JOINT
         assert values is not None  # read() gives CART_ONLY and POLE_ONLY with two values
         reading = (values[0], values[1], t, stamped)
         if what == CART_ONLY:
@@ -346,12 +409,13 @@ class ControlLoop:
             self._pole = reading
             other = self._cart
         if not self.settings.merge_joints:
-            return None, t, IGNORED_PARTIAL
+            return None, None, t, IGNORED_PARTIAL
         if other is None or other[3] != stamped or abs(t - other[2]) > self._merge_ns:
-            return None, t, IGNORED_UNMATCHED
+            return None, None, t, IGNORED_UNMATCHED
         self.merged_states += 1
-        cart, pole = (reading, other) if what == CART_ONLY else (other, reading)
-        return (cart[0], cart[1], pole[0], pole[1]), max(t, other[2]), ''
+        if what == CART_ONLY:
+            return reading, other, max(t, other[2]), ''
+        return other, reading, max(t, other[2]), ''
 
     def _ignore(self, why: str, detail: str) -> Outcome:
         self.ignored_messages += 1
@@ -368,6 +432,23 @@ class ControlLoop:
             self.watchdog_tripped = True
             self.watchdog_trips += 1
         return _STALE
+
+    @property
+    def estimated_states(self) -> int:
+        """States given to the episode logic with at least one estimated velocity."""
+        return self.front.estimated
+
+    @property
+    def estimator_restarts(self) -> int:
+        """Velocity estimator histories started afresh after a gap of more than
+        velocity_max_gap or a jump (an estimate beyond state_limits), both joints."""
+        return self._restarts + self.front.restarts
+
+    @property
+    def estimator_waits(self) -> int:
+        """States answered 0 N (ESTIMATING) because a velocity to estimate had no estimate yet
+        (the first reading after a restart, a new time base or a gap)."""
+        return self.front.not_ready
 
     @property
     def receiving(self) -> bool:
@@ -456,7 +537,8 @@ class ControlLoop:
         self.last_bad = detail
         return Outcome(BAD_INPUT, True, 0.0, code, detail)
 
-    def _new_timebase(self, obs: Observation, t: int, stamped: bool, receipt_ns: int) -> Outcome:
+    def _new_timebase(self, cart: JointReading, pole: JointReading, t: int, stamped: bool,
+                      receipt_ns: int) -> Outcome:
         """The stamps have run backwards for watchdog_timeout: the source restarted."""
         self.timebase_resets += 1
         self.restart()
@@ -464,7 +546,7 @@ class ControlLoop:
         self._stamped = stamped
         self._fresh_ns = receipt_ns
         self._due = t + self._period_ns
-        outcome = self._episode_step(obs, t, True, receipt_ns)
+        outcome = self._sensed_step(cart, pole, t, True, receipt_ns)
         self._last_answer = outcome
         return outcome
 

@@ -37,6 +37,7 @@ import math
 import os
 
 from memsnn_controller.common import checks, yaml_values
+from memsnn_controller.control import sensing
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.ros.conversions import CART_JOINT, DEFAULT_STATE_LIMITS, POLE_JOINT
 from memsnn_controller.ros.parameters import ParameterSpec, ParameterTable
@@ -149,6 +150,32 @@ SPECS = (
                   'largest plausible |x| m, |x_dot| m/s, |theta| rad, |theta_dot| rad/s: a '
                   'reading beyond is bad input (0 N); x and theta above their failure '
                   'thresholds', checks.numbers(4, checks.above_zero(1e9), 'numbers in (0, 1e9]')),
+    ParameterSpec('velocity_estimation', 'auto',
+                  "velocities from positions: 'auto' estimates a joint's velocity where the "
+                  "joint state's is NaN or absent (joint_state_broadcaster without velocity "
+                  "interfaces), 'on' always (measured ones ignored), 'off' never (a NaN "
+                  "velocity is bad input); quote 'on' and 'off' in YAML",
+                  sensing.CHECKS['velocity_estimation']),
+    ParameterSpec('velocity_window', 0.02,
+                  'seconds of position readings each velocity estimate fits (least-squares '
+                  'slope; lag about half of it); (0, 1]', sensing.CHECKS['velocity_window']),
+    ParameterSpec('velocity_max_gap', 0.1,
+                  'seconds between two readings of a joint beyond which its velocity '
+                  'estimator starts afresh (0 N until its next reading); (0, 60]',
+                  sensing.CHECKS['velocity_max_gap']),
+    ParameterSpec('cart_offset', 0.0,
+                  'cart reading at the track centre, m: x = cart_sign (reading - '
+                  'cart_offset); [-10, 10]', sensing.CHECKS['cart_offset']),
+    ParameterSpec('cart_sign', 1,
+                  'sign of the cart reading: 1, or -1 for an encoder counting toward -x',
+                  sensing.CHECKS['cart_sign']),
+    ParameterSpec('pole_offset', 0.0,
+                  'pole reading when upright, rad: theta = pole_sign (reading - pole_offset) '
+                  'wrapped to (-pi, pi] (pi for an encoder reading 0 hanging down); [-10, 10]',
+                  sensing.CHECKS['pole_offset']),
+    ParameterSpec('pole_sign', 1,
+                  'sign of the pole reading: 1, or -1 for an encoder counting against '
+                  "CartPole-v1's theta (positive leaning toward +x)", sensing.CHECKS['pole_sign']),
     ParameterSpec('max_episode_steps', 500,
                   'ticks after which an episode ends as truncated (not a failure); 0 = '
                   'unlimited', checks.in_range(0, 2**31 - 1)),

@@ -4,8 +4,9 @@ the node's own counters and the control loop by one pure function, testable with
 Values (all sent as strings): the lifecycle state, the watchdog, the node's counters (errors,
 the fault, saves, checkpoint_path) and, once configured, the loop's and the agent's (phase,
 episodes, trailing-100 mean, ticks, bad messages by reason, ignored and merged messages,
-overruns, latency percentiles of the window since the last periodic report, device writes, the
-energy estimate per tick and per episode with the measured tick time (snn/energy.py), ...).
+states with estimated velocities and states that waited for an estimate, overruns, latency
+percentiles of the window since the last periodic report, device writes, the energy
+estimate per tick and per episode with the measured tick time (snn/energy.py), ...).
 
 Levels, as diagnostic_msgs/DiagnosticStatus means them:
 
@@ -96,6 +97,10 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'synapses': agent.n_synapses,
         'writes_per_synapse': f'{agent.writes_per_synapse():.6g}',
         'control_period': f'{loop.settings.control_period:g}',
+        'velocity_estimation': loop.settings.velocity_estimation,
+        'estimated_states': loop.estimated_states,
+        'estimator_waits': loop.estimator_waits,
+        'estimator_restarts': loop.estimator_restarts,
     })
     # The run's energy ESTIMATE per tick and per episode so far, beside the measured tick time.
     values.update(energy.diagnostic_values(agent.activity, len(lengths), agent.network.n_post,

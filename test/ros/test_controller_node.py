@@ -106,8 +106,11 @@ def test_lifecycle_transitions(spawn, rclpy_context):
 
 
 def test_watchdog_and_bad_input(spawn, rclpy_context):
+    # velocity_estimation off: an empty velocity array is bad input too (with the default,
+    # auto, it means velocities absent, to estimate: test_controller_sensing_node.py).
     ctl = spawn(controller_argv('watchdog_timeout:=0.3', 'diagnostics_period:=0.2',
-                                'log_throttle:=0.0'), name='controller')
+                                'log_throttle:=0.0', "velocity_estimation:='off'"),
+                name='controller')
     client = ControllerClient(rclpy_context)
     client.wait_for_listener(timeout=60.0, procs=(ctl,))
     client.stream(0.5)
