@@ -112,6 +112,7 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
         self._observed = np.zeros(4)
         self._rest_x: float | None = None
         self._between: BetweenEpisodes | None = None
+        self._next_command: float | None = None
         self.episode_end_stop_hits = 0
 
     @property
@@ -176,6 +177,19 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
         docstring); None: coast with the motor at 0."""
         self._between = controller
 
+    def set_command(self, command: float) -> None:
+        """The next step's command (N or V, as the plant's motor takes it) instead of its
+        action's: for a controller that computes its own (through a safety layer). The action
+        still goes to the wrapped environment for its rules. Only where this wrapper integrates
+        the rig itself (gymnasium's equations with a dynamic rig field); elsewhere the command
+        must be the action's own (ValueError otherwise)."""
+        self._next_command = float(command)
+
+    @property
+    def time(self) -> float:
+        """The rig's time (s): control periods stepped and coasted since the wrapper began."""
+        return self._time
+
     @property
     def carry(self) -> dict[str, Any]:
         """What the next episode's start depends on (the in-place restart's position)."""
@@ -208,9 +222,14 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
         return self._observe(observation), info
 
     def step(self, action: Any) -> StepResult:
+        command, self._next_command = self._next_command, None
         if self._integrator is not None:
-            observation, reward, terminated, truncated, info = self._rig_step(action)
+            observation, reward, terminated, truncated, info = self._rig_step(action, command)
         else:
+            if command is not None and command != self.command_of(action):
+                raise ValueError(f"set_command({command}) differs from the action's command "
+                                 f'({self.command_of(action)}): only a rig integrated here '
+                                 f'takes commands of its own')
             env = self._classic
             if self._friction and env is not None and env.state is not None:
                 # CartPole-v1 pushes with +-force_mag: this step's magnitude carries the friction.
@@ -247,12 +266,13 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
         assert self._classic is not None and self._classic.state is not None
         return np.array(self._classic.state, dtype=np.float64)
 
-    def _rig_step(self, action: Any) -> StepResult:
+    def _rig_step(self, action: Any, command: float | None = None) -> StepResult:
         env, integrator = self._classic, self._integrator
         assert env is not None and integrator is not None
         if env.state is not None:
             state = np.array(env.state, dtype=np.float64)
-            integrator.command(self.command_of(action), self._time)
+            action_command = self.command_of(action)  # refuses a bad action first
+            integrator.command(action_command if command is None else command, self._time)
             hits = integrator.advance(state, self._time)
             self.episode_end_stop_hits += hits
             env.state = state

@@ -229,28 +229,41 @@ def run_episode_box(agent_step: AgentStep, env_step: EnvStep, obs: Any, act: NDA
             return obs, ret, term, trunc
 
 
-def run_episode_pipeline(agent_step: AgentStep, env_step: EnvStep, obs: Any,
-                         pipeline: 'Pipeline', adapter: ActionAdapter,
-                         command_of: Callable[[Any], float], period: float) -> EpisodeEnd:
-    """The per-step loop through the controller's pipeline (a rig's sensor front end and
-    predictor): the observation is measured (velocities estimated where the plant does not
-    measure them), the agent acts on the prediction, the command sent is recorded for the
-    predictor; returns as run_episode_discrete."""
+def run_episode_pipeline(agent: 'Agent', env_step: EnvStep, obs: Any, pipeline: 'Pipeline',
+                         wrapper: 'PlantWrapper', adapter: ActionAdapter) -> EpisodeEnd:
+    """The per-step loop through the controller's side of a rig (control/pipeline.py), as the
+    controller node runs it: the reading is measured (velocities estimated where the plant does
+    not measure them), the agent acts on the prediction, its force goes through the safety layer
+    to the plant (the wrapper's command; the action carries its sign), and a transition whose
+    command the safety layer changed is not learned from. Returns as run_episode_discrete."""
     ret = 0.0
-    t = 0.0
     pipeline.reset()
-    while True:
-        state = pipeline.measure(np.asarray(obs, dtype=np.float64), t)
-        if state is None:
-            raise TrainingError('the sensor front end cannot measure the first state of an '
-                                'episode offline')
-        action = adapter(agent_step(pipeline.predict(state)))
-        pipeline.commanded(command_of(action))
-        obs, r, term, trunc, _ = env_step(action)
-        ret += r
-        t += period
-        if term or trunc:
-            return obs, ret, term, trunc
+    learning = agent.learning
+    changed = False
+    force_limit = agent.config.actor.force_limit
+    try:
+        while True:
+            state = pipeline.measure(np.asarray(obs, dtype=np.float64), wrapper.time)
+            if changed:
+                agent.set_learning(False)
+            decision = agent.step(pipeline.predict(state))
+            if changed:
+                agent.set_learning(learning)
+            command, changed = pipeline.command(decision.force, state)
+            pipeline.commanded(command)
+            if adapter.discrete:
+                action: Any = 1 if command > 0.0 else 0
+            else:
+                adapter.buffer[0] = min(max(decision.force / force_limit, -1.0), 1.0)
+                action = adapter.buffer
+            if pipeline.safety is not None:
+                wrapper.set_command(command)
+            obs, r, term, trunc, _ = env_step(action)
+            ret += r
+            if term or trunc:
+                return obs, ret, term, trunc
+    finally:
+        agent.set_learning(learning)
 
 
 def _open_agent(config: 'AgentConfig', seed: int, env_id: str, out_dir: str,
@@ -437,7 +450,8 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
             act, scale, lo, hi = adapter.buffer, adapter.scale, adapter.low, adapter.high
         if pipeline is not None:
             assert wrapper is not None  # a pipeline comes with a plant file
-            command_of, period = wrapper.command_of, wrapper.control_period
+            if pipeline.supervisor is not None:
+                wrapper.set_between(pipeline.between)
         t0 = t_prev = time.perf_counter()
         while k < episodes:
             if plants is not None:
@@ -447,8 +461,9 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
             obs, _ = env_reset(seed=episode_seed(seed, k))
             agent.reset()
             if pipeline is not None:
-                obs, ret, term, trunc = run_episode_pipeline(agent_step, env_step, obs, pipeline,
-                                                             adapter, command_of, period)
+                assert wrapper is not None  # a pipeline comes with a plant file
+                obs, ret, term, trunc = run_episode_pipeline(agent, env_step, obs, pipeline,
+                                                             wrapper, adapter)
             elif discrete:
                 obs, ret, term, trunc = run_episode_discrete(agent_step, env_step, obs)
             else:
@@ -514,26 +529,34 @@ def _save(agent: 'Agent', checkpoint: str, episode_log: rf.EpisodeLog,
 
 def control_pipeline(config: 'AgentConfig',
                      plant_file: 'PlantFile | None') -> 'Pipeline | None':
-    """The controller's pipeline for an offline run on ``plant_file`` (None where the agent can
-    take the environment's observations as they are): a sensor front end where the plant does
-    not observe the state directly (no velocities, encoders, signs, offsets) and a predictor
-    where the configuration compensates a delay (task.delay)."""
+    """The controller's side for an offline run on ``plant_file`` (None where the agent can take
+    the environment's observations and give its actions as they are): a sensor front end where
+    the plant does not observe the state directly (position-only sensing, encoders, signs,
+    offsets: SensingConfig.for_plant, a calibrated rig), a predictor where the configuration
+    compensates a delay (task.delay, with the plant as its model), and for a rig's in-place
+    restart the safety layer and the episode supervisor with the controller node's defaults
+    (control_config: the force limit, the motor's unit and constants, the failure bounds)."""
     if plant_file is None:
         return None
+    from memsnn_controller.control.config import offline_safety, offline_supervisor
     from memsnn_controller.control.pipeline import Pipeline
     from memsnn_controller.control.prediction import DelayCompensator
+    from memsnn_controller.control.sensing import SensingConfig, SensorFrontEnd
+    from memsnn_controller.envs.cartpole_spec import RESTART_IN_PLACE
 
-    plant = plant_file.plant
+    plant, task = plant_file.plant, plant_file.task
     front_end = None
-    if plant.velocity_sensing != 'measured':
-        raise TrainingError('position-only sensing offline needs the sensor front end '
-                            '(control/sensing.py), which is not built yet')
+    if plant.observation_effects or any(plant.offset):
+        front_end = SensorFrontEnd(SensingConfig.for_plant(plant))
     predictor = None
-    delay = config.task.delay
-    if delay > 0.0:
-        predictor = DelayCompensator(plant, delay, plant_file.control_period,
-                                     plant_file.task.force_mag)
-    pipeline = Pipeline(front_end, predictor)
+    if config.task.delay > 0.0:
+        predictor = DelayCompensator(plant, config.task.delay, plant_file.control_period,
+                                     task.force_mag)
+    safety = supervisor = None
+    if task.restart == RESTART_IN_PLACE:
+        safety = offline_safety(plant_file)
+        supervisor = offline_supervisor(plant_file, safety)
+    pipeline = Pipeline(front_end, predictor, safety, supervisor)
     return pipeline if pipeline.active else None
 
 

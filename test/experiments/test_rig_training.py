@@ -68,19 +68,29 @@ def test_the_shaped_rewards_use_the_tasks_bounds():
 
 
 def test_a_plant_file_run_records_the_plant_and_counts_end_stop_hits(tmp_path):
-    path = plant_file(tmp_path, SHORT_TRACK)
+    # Stops inside the failure bound: an untrained agent drives the cart into them.
+    path = plant_file(tmp_path, 'plant: {track_limit: 0.05}\ntask: {x_threshold: 0.4}\n')
     config = resolve_config(overrides=TINY, plant=load_plant_file(path))
     assert config.task.x_threshold == 0.4
     out = tmp_path / 'run'
-    summary = train(config, seed=1, episodes=6, out_dir=out, plant=path, **QUIET)
+    summary = train(config, seed=1, episodes=8, out_dir=out, plant=path, **QUIET)
     run = rf.read_json(out / rf.RUN_FILE)
     assert run['plant'] == path and run['plant_file']['task']['x_threshold'] == 0.4
-    assert run['plant_file']['plant']['track_limit'] == 0.5
+    assert run['plant_file']['plant']['track_limit'] == 0.05
     episodes = rf.read_episodes(out / rf.EPISODES_FILE)
-    assert summary['end_stop_hits'] == sum(episodes['end_stop_hits'])
-    # An untrained agent on a 0.4 m track: the cart reaches the stops after some failures.
-    assert summary['end_stop_hits'] > 0
-    assert json.loads((out / rf.ENV_STATE_FILE).read_text())['rest_x'] is not None
+    assert summary['end_stop_hits'] == sum(episodes['end_stop_hits']) > 0
+
+
+def test_on_a_rig_the_supervisor_brakes_and_homes_between_episodes(tmp_path):
+    """An in-place restart offline runs the controller's supervisor: every failure is braked
+    before the stops and homed, so the next episode starts near the centre."""
+    path = plant_file(tmp_path, SHORT_TRACK)
+    config = resolve_config(overrides=TINY, plant=load_plant_file(path))
+    out = tmp_path / 'run'
+    summary = train(config, seed=1, episodes=6, out_dir=out, plant=path, **QUIET)
+    assert summary['end_stop_hits'] == 0
+    rest = json.loads((out / rf.ENV_STATE_FILE).read_text())['rest_x']
+    assert rest is not None and abs(rest) < 0.02
 
 
 def test_a_resumed_in_place_run_continues_exactly(tmp_path):
