@@ -53,6 +53,7 @@ class Pipeline:
         self._state = np.zeros(4)
         self._seen = np.zeros(4)
         self._fresh = True
+        self.last_state: F64 | None = None   # the episode's last state, measured by between
 
     @property
     def active(self) -> bool:
@@ -68,6 +69,7 @@ class Pipeline:
         if self.supervisor is not None:
             self.supervisor.episode_started()
         self._fresh = True
+        self.last_state = None
 
     def measure(self, reading: F64, t: float) -> F64:
         """The measured state at time t (s) from a reading (module docstring)."""
@@ -104,9 +106,11 @@ class Pipeline:
 
     def between(self, reading: F64, t: float) -> float | None:
         """The supervisor's command between episodes (braking, homing), or None once it waits
-        for the operator (or without a supervisor). Its first call after an episode tells the
-        supervisor how the episode ended: a failure (the state outside the failure bounds)
-        starts the brake, a time limit nothing (the operator restarts the rig where it is)."""
+        for the operator (or without a supervisor). Its first call after an episode gets the
+        episode's last reading: it measures it (``last_state``: the front end has seen it, so
+        the caller need not) and tells the supervisor how the episode ended: a failure (the
+        state outside the failure bounds) starts the brake, a time limit nothing (the operator
+        restarts the rig where it is)."""
         supervisor = self.supervisor
         if supervisor is None or supervisor.state == WAITING:
             return None
@@ -119,7 +123,8 @@ class Pipeline:
                 return self._hold()
             state = measured
         x, x_dot, theta, theta_dot = state
-        if supervisor.state == RUNNING:
+        if supervisor.state == RUNNING:       # the episode's last reading
+            self.last_state = np.array(state, dtype=np.float64)
             config = supervisor.config
             if abs(x) > config.x_threshold or abs(theta) > config.theta_threshold:
                 supervisor.failed(t)

@@ -18,8 +18,8 @@ commands go through that layer like the learner's:
   ready_theta_dot) for ready_hold (with ``auto_start``), or a ``start`` call (the ``~/start``
   service) while the state is within the failure bounds.
 - ARMED: 0 N while a hand may still be on the pole. The episode starts when the pole is released:
-  |theta_dot| >= release_speed or |theta| >= release_angle (a held pole is still; a released one
-  starts to fall). So the learner never acts on, nor learns from, a pole held by a hand. A state
+  |theta_dot| >= release_speed or |theta - theta_armed| >= release_angle, theta_armed the angle
+  when it was armed (a held pole is still; a released one starts to fall). So the learner never acts on, nor learns from, a pole held by a hand. A state
   outside the failure bounds returns to WAITING.
 - PAUSED (``pause(True)``, the ``~/pause`` service): 0 N, learning frozen; the episode in
   progress is abandoned (nothing learned from it, nothing of the learning state lost). ``pause(
@@ -128,6 +128,7 @@ class Supervisor:
         self._failed_at: float | None = None
         self._start_requested = False
         self._continuing = False
+        self._armed_theta = 0.0
         self._t = 0.0
 
     # -- events --------------------------------------------------------------------------------
@@ -154,8 +155,14 @@ class Supervisor:
             self.stats.refused_starts += 1
             return False, 'the state is outside the failure bounds (set the pole upright first)'
         self._enter(ARMED, self._t)
+        self._armed_theta = state[2]
         self._start_requested = True
         return True, 'armed: the episode starts when the pole is released'
+
+    def restart(self, t: float) -> None:
+        """The controller (re)starts on a rig in an unknown state: brake, home, wait."""
+        self._failed_at = None
+        self._enter(BRAKING, t)
 
     def home(self) -> tuple[bool, str]:
         """The ``~/home`` request."""
@@ -210,6 +217,7 @@ class Supervisor:
         if self.state == WAITING:
             if cfg.auto_start and self._held(self._ready(state), t, cfg.ready_hold):
                 self._enter(ARMED, t)
+                self._armed_theta = theta
             else:
                 return Directive(WAITING, safety.hold())
         # ARMED
@@ -220,7 +228,8 @@ class Supervisor:
             self._continuing = False
             self.stats.continued += 1
             return Directive(ARMED, None, start=True)
-        if abs(theta_dot) >= cfg.release_speed or abs(theta) >= cfg.release_angle:
+        if abs(theta_dot) >= cfg.release_speed or \
+                abs(theta - self._armed_theta) >= cfg.release_angle:
             if self._start_requested:
                 self.stats.started_by_start += 1
             else:

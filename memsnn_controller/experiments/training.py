@@ -261,7 +261,11 @@ def run_episode_pipeline(agent: 'Agent', env_step: EnvStep, obs: Any, pipeline: 
             obs, r, term, trunc, _ = env_step(action)
             ret += r
             if term or trunc:
-                return obs, ret, term, trunc
+                # The last state as measured: by the supervisor between episodes, if it ran.
+                last = pipeline.last_state
+                if last is None:
+                    last = pipeline.measure(np.asarray(obs, dtype=np.float64), wrapper.time)
+                return last.copy(), ret, term, trunc
     finally:
         agent.set_learning(learning)
 

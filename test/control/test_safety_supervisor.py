@@ -120,6 +120,16 @@ def test_an_episode_starts_only_when_the_held_pole_is_released():
     assert supervisor.tick(released, t).command is None   # the learner's turn
 
 
+def test_a_pole_held_still_at_an_angle_is_not_released():
+    """Release is a movement from where the pole was armed, not an angle."""
+    _, _, supervisor = rig_supervisor(ready_hold=0.0)
+    held = (0.0, 0.0, 0.04, 0.0)                          # beyond release_angle from upright
+    for k in range(10):
+        assert not supervisor.tick(held, k * 0.02).start
+    assert supervisor.state == sv.ARMED
+    assert supervisor.tick((0.0, 0.0, 0.061, 0.0), 0.2).start
+
+
 def test_start_arms_only_a_waiting_supervisor_with_the_pole_within_bounds():
     _, _, supervisor = rig_supervisor(auto_start=False)
     hanging = (0.0, 0.0, math.pi, 0.0)
