@@ -47,7 +47,7 @@ def bags(tmp_path_factory):
 @pytest.fixture(scope='module')
 def results(bags):
     out = {}
-    for name, (plant, settings, path) in bags.items():
+    for name, (_, settings, path) in bags.items():
         recording = ident.read_bag(path)
         out[name] = ident.identify(recording, ident.Settings(physics_step=PHYSICS_STEP,
                                                              **settings))
