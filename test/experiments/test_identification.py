@@ -2,6 +2,7 @@
 sets), the delay comes back within one physics step and every fitted friction, motor constant
 and mass within 10 %; the excitation; the errors a user meets."""
 
+import dataclasses
 import math
 
 from identify_support import (
@@ -97,6 +98,18 @@ def test_the_sensing_fields_come_back(bags, results, name):
     assert found.sensor_sign == plant.sensor_sign
     assert found.offset[2] == pytest.approx(plant.offset[2], abs=1e-5)
     assert found.motor == plant.motor
+
+
+def test_an_angle_read_in_minus_pi_to_pi_is_unwrapped(bags, results):
+    """A front end that wraps the angle: the hanging pole's reading jumps between +-pi."""
+    plant, settings, path = bags[RIG]
+    recording = ident.read_bag(path)
+    wrapped = dataclasses.replace(recording, theta=np.angle(np.exp(1j * recording.theta)))
+    assert np.sum(np.abs(np.diff(wrapped.theta)) > math.pi) > 10
+    result = ident.identify(wrapped, ident.Settings(physics_step=PHYSICS_STEP, **settings))
+    assert result.estimate('pole_length').value == pytest.approx(
+        results[RIG].estimate('pole_length').value, rel=1e-6)
+    assert result.plant.offset == (0.0, 0.0, 0.0, 0.0)
 
 
 def test_without_the_physics_step_a_simulators_delay_reads_half_a_step_short(bags, results):
