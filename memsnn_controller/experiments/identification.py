@@ -66,7 +66,7 @@ integrated against W the same way (cos theta x_acc by parts), is
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 import math
 import os
 from typing import TYPE_CHECKING, Any, Literal
@@ -910,7 +910,7 @@ def identify(rec: Recording, settings: Settings,
     if usable < MIN_SECONDS:
         raise IdentificationError(f'too short: {usable:.1f} s of joint states without a gap or '
                                   f'a reset (at least {MIN_SECONDS:g} s; memsnn-identify '
-                                  '--excite gives an excitation of about 30 s)')
+                                  '--excite gives one of 25 s)')
     held = rec.command[(rec.command_t >= prep.t[0]) & (rec.command_t <= prep.t[-1])]
     if len(held) < 3 or float(np.ptp(held)) == 0.0:
         same = f'{held[0]:g}' if len(held) else 'none'
@@ -1205,8 +1205,3 @@ def rehearse(plant: Plant, excitation: 'Excitation', period: float,
         lowest, highest = min(lowest, state[0]), max(highest, state[0])
         swing = max(swing, abs(_wrap(state[2] - math.pi)))
     return lowest, highest, swing
-
-
-def with_known(settings: Settings, **values: float) -> Settings:
-    """``settings`` with more known values."""
-    return replace(settings, known={**settings.known, **values})
