@@ -88,6 +88,7 @@ setup(
             'memsnn-train = memsnn_controller.apps.train:main',
             'memsnn-compare = memsnn_controller.apps.compare:main',
             'memsnn-render = memsnn_controller.apps.render:main',
+            'memsnn-identify = memsnn_controller.apps.identify:main',
         ],
     },
 )
