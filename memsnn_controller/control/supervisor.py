@@ -19,8 +19,9 @@ commands go through that layer like the learner's:
   service) while the state is within the failure bounds.
 - ARMED: 0 N while a hand may still be on the pole. The episode starts when the pole is released:
   |theta_dot| >= release_speed or |theta - theta_armed| >= release_angle, theta_armed the angle
-  when it was armed (a held pole is still; a released one starts to fall). So the learner never acts on, nor learns from, a pole held by a hand. A state
-  outside the failure bounds returns to WAITING.
+  when it was armed (a held pole is still; a released one starts to fall). So the learner never
+  acts on, nor learns from, a pole held by a hand. A state outside the failure bounds returns
+  to WAITING.
 - PAUSED (``pause(True)``, the ``~/pause`` service): 0 N, learning frozen; the episode in
   progress is abandoned (nothing learned from it, nothing of the learning state lost). ``pause(
   False)`` goes on with BRAKING (the cart may have been moved), then HOMING, WAITING.
