@@ -32,6 +32,7 @@ rig's user wants to know: failures braked and how long each brake took, homing t
 started by the operator (ready_hold) and by ``start``.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 import math
 from typing import NamedTuple
@@ -146,7 +147,7 @@ class Supervisor:
         self._enter(ARMED, t)
         self._continuing = True
 
-    def start(self, state: tuple[float, float, float, float] | None) -> tuple[bool, str]:
+    def start(self, state: Sequence[float] | None) -> tuple[bool, str]:
         """The ``~/start`` request: arm now, if the supervisor waits and the state is within the
         failure bounds. Returns (accepted, why)."""
         if self.state not in (WAITING, ARMED):
@@ -189,7 +190,7 @@ class Supervisor:
 
     # -- the tick ------------------------------------------------------------------------------
 
-    def tick(self, state: tuple[float, float, float, float], t: float) -> Directive:
+    def tick(self, state: Sequence[float], t: float) -> Directive:
         """What to do with this state (module docstring)."""
         self._t = t
         x, x_dot, theta, theta_dot = state
@@ -261,12 +262,12 @@ class Supervisor:
     def _since_condition(self, t: float) -> float:
         return self._since if self._since is not None else t
 
-    def _ready(self, state: tuple[float, float, float, float]) -> bool:
+    def _ready(self, state: Sequence[float]) -> bool:
         cfg = self.config
         x, x_dot, theta, theta_dot = state
         return (abs(x) <= cfg.ready_x and abs(x_dot) <= cfg.ready_x_dot
                 and abs(theta) <= cfg.ready_theta and abs(theta_dot) <= cfg.ready_theta_dot)
 
-    def _within_bounds(self, state: tuple[float, float, float, float]) -> bool:
+    def _within_bounds(self, state: Sequence[float]) -> bool:
         x, _, theta, _ = state
         return abs(x) <= self.config.x_threshold and abs(theta) <= self.config.theta_threshold

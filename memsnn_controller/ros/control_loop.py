@@ -55,6 +55,23 @@ Per message, in order:
      This one tick of 0 N is what keeps the episode counts equal to the simulator's in lockstep:
      the simulator ignores the answer to its truncated state and starts a new episode.
 
+6. Below the learner (control/safety.py, always): the agent's force goes through the safety
+   layer: the force limit, the soft track limits (``soft_limit``: outward pushes near the ends
+   replaced by the brake), the slew limit (``max_force_rate``) and the command's unit
+   (``command_unit`` 'voltage': the voltage a DC motor needs for the force at the cart's speed,
+   from ``k_force``, ``k_emf``, ``voltage_limit``). A transition whose command the layer changed
+   is not learned from: the agent's next step runs with learning off (its eligibility holds
+   the action it chose, not the one executed). A delay the agent's configuration compensates
+   (``task.delay``) is predicted away first (control/prediction.py, with the model plant):
+   the agent acts on the state predicted for when its command arrives.
+7. With ``supervisor`` on (control/supervisor.py: a rig's episode supervisor), what happens
+   between episodes is the supervisor's, not the loop's ready region: a failure starts the brake
+   (its command is the answer to the failing state), then homing, then waiting for the operator
+   to set the pole upright (the ready region for ``ready_hold``, or ``start``), ARMED, and the
+   episode starts when the pole is released. ``pause`` (0 N, learning frozen: the episode in
+   progress is abandoned) and ``home`` are the node's services. A restart (activation, a new
+   time base) brakes and homes first: the rig's state is unknown.
+
 The agent computes its own reward; episode lengths count agent steps (ticks), so in lockstep they
 equal the simulator's. A non-finite force from the agent raises AgentFault: the agent is broken,
 and the node stops commanding (0 N) and saves nothing from it.
@@ -68,8 +85,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from memsnn_controller.control import sensing
+from memsnn_controller.control.prediction import DelayCompensator
+from memsnn_controller.control.safety import CommandUnit, SafetyConfig, SafetyLayer
 from memsnn_controller.control.sensing import SensingConfig, SensorFrontEnd
+from memsnn_controller.control.supervisor import Supervisor, SupervisorConfig
 from memsnn_controller.envs import cartpole_spec
+from memsnn_controller.envs.plant import Plant
 from memsnn_controller.ros import conversions
 from memsnn_controller.ros.conversions import CART_ONLY, NO_JOINT, WHOLE, JointLookup, Observation
 
@@ -86,6 +107,8 @@ SKIP = 'skip'                 # between ticks (decimated): publish nothing
 DUPLICATE = 'duplicate'       # the previous stamp again: repeat the previous answer
 STALE = 'stale'               # the stamp has not advanced for watchdog_timeout: 0 N
 ESTIMATING = 'estimating'     # a velocity to estimate has too few readings yet: 0 N
+SUPERVISED = 'supervised'     # between episodes with the supervisor: its command (Outcome.reason
+                              # says its state: BRAKING, HOMING, WAITING, ARMED, PAUSED)
 IGNORED = 'ignored'           # a partial message without a partner, or none of our joints: nothing
 BAD_INPUT = 'bad_input'       # unusable message: publish 0 N
 FAILED = 'failed'             # outside the failure thresholds: episode ended (terminated); 0 N
@@ -165,11 +188,51 @@ class LoopSettings:
     cart_sign: int = 1
     pole_offset: float = 0.0
     pole_sign: int = 1
+    # the safety layer (control/safety.py)
+    command_unit: CommandUnit = 'force'
+    voltage_limit: float = 10.0
+    k_force: float = 1.0
+    k_emf: float = 0.0
+    soft_limit: float = 0.0          # 0: none (ROS parameter files avoid inf, which
+                                     # `ros2 param load` reads as the text 'inf')
+    brake_gain: float = 25.0
+    max_force_rate: float = 0.0      # 0: none
+    # the episode supervisor (control/supervisor.py); ready_* above are its ready region
+    supervisor: bool = False
+    auto_start: bool = True
+    rest_speed: float = 0.05
+    home_gain: float = 4.0
+    home_speed: float = 0.25
+    home_tolerance: float = 0.02
+    release_speed: float = 0.02
+    release_angle: float = 0.02
 
     @property
     def sensing(self) -> SensingConfig:
         """The sensor front end's settings (ValueError names a bad one)."""
         return SensingConfig.from_values(vars(self))
+
+    @property
+    def safety(self) -> SafetyConfig:
+        """The safety layer's settings (ValueError names a bad one)."""
+        return SafetyConfig(force_limit=self.force_limit,
+                            soft_limit=self.soft_limit or math.inf, brake_gain=self.brake_gain,
+                            max_force_rate=self.max_force_rate or math.inf,
+                            control_period=self.control_period, command_unit=self.command_unit,
+                            voltage_limit=self.voltage_limit, k_force=self.k_force,
+                            k_emf=self.k_emf)
+
+    @property
+    def supervision(self) -> SupervisorConfig:
+        """The supervisor's settings (ValueError names a bad one)."""
+        return SupervisorConfig(
+            x_threshold=self.x_threshold, theta_threshold=self.theta_threshold,
+            rest_speed=self.rest_speed, home_gain=self.home_gain, home_speed=self.home_speed,
+            home_tolerance=self.home_tolerance, ready_x=self.ready_x,
+            ready_x_dot=self.ready_x_dot, ready_theta=self.ready_theta,
+            ready_theta_dot=self.ready_theta_dot, ready_hold=self.ready_hold,
+            auto_start=self.auto_start, release_speed=self.release_speed,
+            release_angle=self.release_angle)
 
     @classmethod
     def from_parameters(cls, p: Mapping[str, Any]) -> 'LoopSettings':
@@ -217,6 +280,7 @@ class ControlLoop:
     """The controller's logic (module docstring): feed ``process``, publish what it says."""
 
     # Set by restart (None: not yet since then) and the message handling.
+    phase: str
     _last_t: int | None
     _stamped: bool | None
     _due: int | None
@@ -226,12 +290,19 @@ class ControlLoop:
     _cart: JointReading | None
     _pole: JointReading | None
 
-    def __init__(self, agent: 'Agent', settings: LoopSettings | None = None) -> None:
+    def __init__(self, agent: 'Agent', settings: LoopSettings | None = None,
+                 model: Plant | None = None) -> None:
         self.agent = agent
         self.settings = LoopSettings() if settings is None else settings
+        self.model = Plant() if model is None else model   # the predictor's
         self.latency = LatencyStats()
         self.lookup = JointLookup()
         self.front = SensorFrontEnd()
+        self.safety = SafetyLayer()
+        self.supervisor: Supervisor | None = None
+        self.predictor: DelayCompensator | None = None
+        self._exclude = False     # the safety layer changed the last command: no learning
+        self.excluded = 0         # transitions not learned from for that reason
         self._restarts = 0  # estimator_restarts of front ends replaced by new settings
         # counters
         self.messages = 0
@@ -280,6 +351,24 @@ class ControlLoop:
             self.front = SensorFrontEnd(sensing_config, limits)
             self.front.estimated, self.front.not_ready = front.estimated, front.not_ready
             self._restarts += front.restarts
+        safety = s.safety
+        if safety != self.safety.config:
+            limited, braked = self.safety.limited, self.safety.braked_ticks
+            self.safety = SafetyLayer(safety)
+            self.safety.limited, self.safety.braked_ticks = limited, braked
+        if s.supervisor:
+            supervision = s.supervision
+            if self.supervisor is None:
+                self.supervisor = Supervisor(supervision, self.safety)
+                self.supervisor.restart(0.0)
+            else:
+                self.supervisor.config = supervision
+                self.supervisor.safety = self.safety
+        else:
+            self.supervisor = None
+        delay = self.agent.config.task.delay
+        self.predictor = DelayCompensator(self.model, delay, s.control_period, s.force_limit) \
+            if delay > 0.0 else None
         # Synapses per device: for the episodes' writes per synapse.
         self._synapses = self.agent.n_synapses
 
@@ -295,14 +384,44 @@ class ControlLoop:
         self.watchdog_tripped = False
         self._cart = self._pole = None  # latest per-joint readings: (position, velocity, t,
         self.front.reset()              # stamped)
+        self.safety.reset()
+        self._exclude = False
         self._abandon()
+        if self.supervisor is not None:
+            self.supervisor.restart(0.0)
 
     def replace_agent(self, agent: 'Agent') -> None:
         """Use a new agent (after ~/reset_learning); the loop waits for a ready state."""
         self.agent = agent
+        if self.phase == PHASE_RUNNING and self.supervisor is not None:
+            self.supervisor.pause(True)
+            self.supervisor.pause(False)   # brake and home, then the next episode
         self.phase = PHASE_WAITING
         self._ready_since = None
         self.apply_settings()
+
+    # -- the supervisor's services ----------------------------------------------------------------
+
+    def start_episode(self) -> tuple[bool, str]:
+        """``~/start``: arm the supervisor for the next episode (module docstring, 7.)."""
+        if self.supervisor is None:
+            return False, 'no supervisor (the supervisor parameter is false)'
+        return self.supervisor.start(self._last_state)
+
+    def home(self) -> tuple[bool, str]:
+        """``~/home``: home the cart now."""
+        if self.supervisor is None:
+            return False, 'no supervisor (the supervisor parameter is false)'
+        return self.supervisor.home()
+
+    def pause(self, on: bool) -> tuple[bool, str]:
+        """``~/pause``: 0 N and learning frozen (on), or brake, home and wait (off); the episode
+        in progress is abandoned (nothing learned from it)."""
+        if self.supervisor is None:
+            return False, 'no supervisor (the supervisor parameter is false)'
+        if on and self.phase == PHASE_RUNNING:
+            self._abandon()
+        return self.supervisor.pause(on)
 
     def _abandon(self) -> None:
         # The partial episode is not recorded: the next episode start (agent.reset) discards it.
@@ -312,6 +431,7 @@ class ControlLoop:
         self._ready_since = None
         self.episode_steps = 0
         self._episode_start_ns = 0
+        self._last_state: Observation | None = getattr(self, '_last_state', None)
 
     # -- the hot path -----------------------------------------------------------------------------
 
@@ -468,13 +588,20 @@ class ControlLoop:
         return True
 
     def _episode_step(self, obs: Observation, t: int, tick: bool, receipt_ns: int) -> Outcome:
+        self._last_state = obs
+        supervisor = self.supervisor
         if self.phase == PHASE_RUNNING:
             reason = cartpole_spec.failure_reason(obs, self._spec)
             if reason is not None:
                 summary = self.agent.end_episode(obs, terminated=True)
                 self.phase = PHASE_WAITING
                 self._ready_since = None
-                return Outcome(FAILED, True, 0.0, reason,
+                answer = 0.0
+                if supervisor is not None:
+                    supervisor.failed(t * 1e-9)
+                    directive = supervisor.tick(obs, t * 1e-9)   # the brake, at once
+                    answer = directive.command.command if directive.command is not None else 0.0
+                return Outcome(FAILED, True, answer, reason,
                                episode=self._episode_end(summary, reason, t, receipt_ns))
             if not tick:
                 self.skipped += 1
@@ -483,13 +610,22 @@ class ControlLoop:
             if limit and self.episode_steps >= limit:
                 summary = self.agent.end_episode(obs, truncated=True)
                 self.phase = PHASE_TRUNCATED
-                return Outcome(TRUNCATED, True, 0.0, REASON_MAX_STEPS,
+                if supervisor is not None:
+                    supervisor.truncated(t * 1e-9)
+                return Outcome(TRUNCATED, True, self.safety.hold().command, REASON_MAX_STEPS,
                                episode=self._episode_end(summary, REASON_MAX_STEPS, t,
                                                          receipt_ns))
             return self._act(TICK, obs)
         if not tick:
             self.skipped += 1
             return _SKIP
+        if supervisor is not None:
+            directive = supervisor.tick(obs, t * 1e-9)
+            if directive.start and cartpole_spec.failure_reason(obs, self._spec) is None:
+                supervisor.episode_started()
+                return self._start(obs, receipt_ns)
+            command = directive.command.command if directive.command is not None else 0.0
+            return Outcome(SUPERVISED, True, command, supervisor.state)
         if self.phase == PHASE_TRUNCATED and cartpole_spec.failure_reason(obs, self._spec) is None:
             return self._start(obs, receipt_ns)
         self.phase = PHASE_WAITING
@@ -508,22 +644,38 @@ class ControlLoop:
         self.episode_steps = 0
         self._ready_since = None
         self._episode_start_ns = receipt_ns
+        self._exclude = False
+        if self.predictor is not None:
+            self.predictor.reset()
         return self._act(NEW_EPISODE, obs)
 
     def _act(self, kind: str, obs: Observation) -> Outcome:
-        decision = self.agent.step(obs)
+        agent = self.agent
+        seen = obs
+        if self.predictor is not None:
+            seen = tuple(self.predictor.predict(np.asarray(obs, dtype=np.float64),
+                                                np.zeros(4)))
+        if self._exclude:   # the previous command was changed: do not learn from its result
+            learning = agent.learning
+            agent.learning = False
+            try:
+                decision = agent.step(seen)
+            finally:
+                agent.learning = learning
+            self.excluded += 1
+        else:
+            decision = agent.step(seen)
         self.episode_steps += 1
         self.ticks += 1
         force = decision.force
-        limit = self.settings.force_limit
         if not math.isfinite(force):  # never a non-finite command on the wire
             raise AgentFault(f'the agent returned a non-finite force ({force}) for the state '
                              f'{tuple(obs)}')
-        if force > limit:
-            force = limit
-        elif force < -limit:
-            force = -limit
-        return Outcome(kind, True, force)
+        safe = self.safety.filter(force, obs[0], obs[1])
+        self._exclude = safe.changed
+        if self.predictor is not None:
+            self.predictor.commanded(safe.command)
+        return Outcome(kind, True, safe.command)
 
     def _ready(self, obs: Observation) -> bool:
         s = self.settings

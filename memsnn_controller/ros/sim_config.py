@@ -67,9 +67,10 @@ SPECS = (
                   'offsets added to the published x [m], x_dot [m/s], theta [rad], theta_dot '
                   '[rad/s] (a sensor bias); each in [-10, 10]; episodes end on the true state',
                   plant.CHECKS['sensor_offset']),
-    ParameterSpec('track_limit', math.inf,
+    ParameterSpec('track_limit', 0.0,
                   'end stops at +-track_limit m: the cart stops there (inelastic), each hit '
-                  'counted; inf = none', plant.CHECKS['track_limit']),
+                  'counted; 0 = none; [0, 10]',
+                  checks.in_range(0.0, plant.MAX_TRACK_LIMIT, ' m')),
     ParameterSpec('delay', plant.Plant.delay,
                   'actuation delay, s: a command takes effect this long after it arrived (at a '
                   'physics step); [0, 1]', plant.CHECKS['delay']),
@@ -190,9 +191,19 @@ TASK_PARAMETERS = {'x_threshold': 'x_threshold', 'theta_threshold': 'theta_thres
 TABLE = ParameterTable(NODE_NAME, SPECS, relations=_relations, related=('pole_joint',))
 
 
+def plant_of(values: dict):
+    """The Plant of the parameters' values (a track_limit of 0 is none: the plant's inf)."""
+    values = dict(values)
+    if values.get('track_limit') == 0:
+        values['track_limit'] = math.inf
+    return plant.plant_from(values)
+
+
 def file_defaults(plant_file: PlantFile) -> dict:
     """The parameter values a plant file gives (``plant`` included)."""
     values = plant_file.plant.values()
+    if values['track_limit'] == math.inf:
+        values['track_limit'] = 0.0
     task = plant_file.task_values()
     values.update({name: task[key] for name, key in TASK_PARAMETERS.items()})
     in_place = plant_file.task.restart == cartpole_spec.RESTART_IN_PLACE

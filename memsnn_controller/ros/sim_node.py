@@ -40,6 +40,7 @@ the status the total and the operator's interventions. The process entry point i
 ``memsnn_controller.apps.sim_node``.
 """
 
+import math
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
@@ -52,7 +53,7 @@ from std_srvs.srv import SetBool, Trigger
 
 from memsnn_controller.envs.bullet_cartpole import BulletCartPoleConfig
 from memsnn_controller.envs.cartpole_spec import CartPoleSpec
-from memsnn_controller.envs.plant import Plant, plant_from
+from memsnn_controller.envs.plant import Plant
 from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
 from memsnn_controller.envs.simulation import CartPoleSimulation
 from memsnn_controller.ros import conversions, qos, sim_config
@@ -79,7 +80,7 @@ class CartPoleSimNode(Node):
                                           SimParameterError, on_change=self._apply_parameters)
         p = self._params.values()
 
-        plant = plant_from(p)
+        plant = sim_config.plant_of(p)
         config = BulletCartPoleConfig(
             control_period=p['control_period'], physics_substeps=p['physics_substeps'],
             force_limit=p['force_limit'], start_range=p['start_range'],
@@ -166,6 +167,8 @@ class CartPoleSimNode(Node):
                 model_changes[name] = value
             elif name in ('sensor_noise', 'sensor_offset', 'sensor_sign'):
                 model_changes[name] = tuple(value)
+            elif name == 'track_limit':
+                model_changes[name] = value if value > 0 else math.inf
             elif name in PLANT_PARAMETERS:
                 model_changes[name] = value
             elif name in ('max_episode_steps', 'auto_reset', 'reset_pause', 'after_failure',

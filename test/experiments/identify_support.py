@@ -156,7 +156,8 @@ def case(name):
         plant = load_plant_file('rig').plant
         commands = excitation_commands(Excitation.for_motor('dc', plant.voltage_limit))
         run = simulate(plant, commands)
-        return plant, {'motor': 'dc', 'known': {'cart_mass': 0.57, 'k_emf': 7.72}}, run
+        return plant, {'motor': 'dc', 'known': {'cart_mass': plant.cart_mass,
+                                                'k_emf': plant.k_emf}}, run
     if name == HEAVY:
         plant = Plant(cart_mass=1.2, pole_mass=0.3, pole_length=0.8, gravity=9.81, friction=9.0,
                       coulomb_friction=1.2, pole_friction=0.004, motor='dc', voltage_limit=12.0,

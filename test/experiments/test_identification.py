@@ -266,8 +266,8 @@ def test_a_reset_splits_the_recording_and_unlabelled_commands_are_mapped(tmp_pat
     assert np.all((offsets > 0.0004) & (offsets < 0.0031))   # 0.5-2 ms after, plus jitter
     prepared = ident.prepare(recording)
     assert [b - a for a, b in prepared.segments] == [700, 700]
-    result = ident.identify(recording, ident.Settings(known={'cart_mass': 0.57, 'k_emf': 7.72},
-                                                      physics_step=PHYSICS_STEP))
+    result = ident.identify(recording, ident.Settings(
+        known={'cart_mass': plant.cart_mass, 'k_emf': plant.k_emf}, physics_step=PHYSICS_STEP))
     assert result.estimate('pole_length').value == pytest.approx(plant.pole_length, rel=0.05)
 
 

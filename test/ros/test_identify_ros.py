@@ -33,7 +33,8 @@ def test_a_bag_recorded_through_ros_identifies_the_rig(rclpy_context, tmp_path):
     # No new episode after the first failure: the pole falls, then the excitation swings it.
     sim = CartPoleSimNode(context=rclpy_context, parameter_overrides=[
         Parameter('plant', value='rig'), Parameter('mode', value='lockstep'),
-        Parameter('auto_reset', value=False), Parameter('seed', value=0),
+        Parameter('auto_reset', value=False), Parameter('operator', value='none'),
+        Parameter('seed', value=0),
         Parameter('command_timeout', value=2.0), Parameter('publish_clock', value=True)])
     exciter = rclpy.create_node('exciter', context=rclpy_context)
     commands = exciter.create_publisher(Float64MultiArray, 'effort_controller/commands',
@@ -65,7 +66,8 @@ def test_a_bag_recorded_through_ros_identifies_the_rig(rclpy_context, tmp_path):
     recording = ident.read_bag(tmp_path / 'bag')
     assert 'answers_stamp_ns' in recording.command_timing
     result = ident.identify(recording, ident.Settings(
-        motor='dc', known={'cart_mass': 0.57, 'k_emf': 7.72}, physics_step=PHYSICS_STEP))
+        motor='dc', known={'cart_mass': rig.plant.cart_mass, 'k_emf': rig.plant.k_emf},
+        physics_step=PHYSICS_STEP))
     print('\n'.join(result.lines()))   # shown when an assertion fails
     plant = rig.plant
     assert abs(result.plant.delay - plant.delay) <= PHYSICS_STEP

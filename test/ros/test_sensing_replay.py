@@ -17,6 +17,7 @@ from memsnn_controller.envs.simulation import CartPoleSimulation
 from memsnn_controller.ros import control_loop as cl
 from memsnn_controller.ros import controller_config as cc
 from memsnn_controller.ros.conversions import joint_state_from, ns_from_time
+from memsnn_controller.snn.config import AgentConfig
 
 CART_OFFSET = 0.25   # m: the cart's encoder reads 0 a quarter metre left of the centre
 START_NS = 10**9     # the stream's first stamp (0 would mean unstamped)
@@ -28,6 +29,8 @@ class PushedLqr:
     random push held for 0.2 s; it records the observations."""
 
     n_synapses = 1
+    config = AgentConfig()      # the loop reads task.delay from it
+    learning = True
 
     def __init__(self, seed):
         self.rng = np.random.default_rng(seed)
