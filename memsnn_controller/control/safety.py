@@ -92,6 +92,7 @@ class SafetyLayer:
         self.last_force = 0.0
         self.limited = 0        # requests changed (counted for the diagnostics)
         self.braked_ticks = 0   # ticks the soft limits braked
+        self.largest_step = 0.0  # the largest |F_k - F_(k-1)| let through (N)
 
     def reset(self) -> None:
         self.last_force = 0.0
@@ -138,6 +139,8 @@ class SafetyLayer:
             force = last + step
         elif force < last - step:
             force = last - step
+        if abs(force - last) > self.largest_step:
+            self.largest_step = abs(force - last)
         self.last_force = force
         if cfg.command_unit == 'voltage':
             volts = (force + cfg.k_emf * x_dot) / cfg.k_force

@@ -353,9 +353,10 @@ class ControlLoop:
             self._restarts += front.restarts
         safety = s.safety
         if safety != self.safety.config:
-            limited, braked = self.safety.limited, self.safety.braked_ticks
+            old = self.safety
             self.safety = SafetyLayer(safety)
-            self.safety.limited, self.safety.braked_ticks = limited, braked
+            self.safety.limited, self.safety.braked_ticks = old.limited, old.braked_ticks
+            self.safety.largest_step = old.largest_step
         if s.supervisor:
             supervision = s.supervision
             if self.supervisor is None:

@@ -107,6 +107,7 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'command_unit': loop.settings.command_unit,
         'safety_changed': loop.safety.limited,
         'soft_limit_brakes': loop.safety.braked_ticks,
+        'largest_force_step': f'{loop.safety.largest_step:.6g}',
         'excluded_transitions': loop.excluded,
     })
     if loop.supervisor is not None:

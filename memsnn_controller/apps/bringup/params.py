@@ -2,9 +2,11 @@
 
 Precedence, later winning: the package's parameter files (config/simulator.yaml for the
 simulator and config/controller.yaml for the controller, each keyed '/**' so that it applies
-under any namespace; a resumed run's params.yaml instead), then each --params-file in order,
-then the options (--mode, --gui, --seed, --reward, --device, --set, --out, --record). In a
---params-file the section '/**' applies to both nodes and a node's own section wins over it.
+under any namespace; a resumed run's params.yaml instead), then --plant's plant file (the
+values it gives each node: sim_config.file_defaults, controller_config.file_defaults), then each
+--params-file in order, then the options (--mode, --gui, --seed, --reward, --device, --set,
+--out, --record). In a --params-file the section '/**' applies to both nodes and a node's own
+section wins over it.
 
 Each file is read by one reader of our own that does what a node given ``--params-file`` does on
 every supported distribution (Jazzy and Kilted): the '/**' section, then the node's own section
@@ -122,7 +124,11 @@ def resolve_parameters(args, base_file=None):
     files += [(path, None, True) for path in args.params_file]
     sim, ctrl = sim_config.defaults(), controller_config.defaults()
     explicit = set()  # controller parameters that a --params-file names in its own section
+    plant = getattr(args, 'plant', None)
     for path, only, given in files:
+        if given and plant:
+            _apply_plant_file(plant, sim, ctrl)
+            plant = None
         values, sections = _read(path)
         if only in (None, SIM_NODE):
             sim.update(values[SIM_NODE])
@@ -130,6 +136,8 @@ def resolve_parameters(args, base_file=None):
             ctrl.update(values[CONTROLLER_NODE])
         if given:
             explicit.update(sections.get(CONTROLLER_NODE, {}))
+    if plant:
+        _apply_plant_file(plant, sim, ctrl)
 
     if args.mode is not None:
         sim['mode'] = args.mode
@@ -168,6 +176,18 @@ def resolve_parameters(args, base_file=None):
         if unknown:
             raise BringupError(f'{node}: unknown parameters: {", ".join(sorted(unknown))}')
     return sim, ctrl
+
+
+def _apply_plant_file(name, sim, ctrl):
+    """The plant file's values as both nodes' parameters (the defaults it gives each node)."""
+    from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
+
+    try:
+        plant_file = load_plant_file(name)
+    except PlantFileError as exc:
+        raise BringupError(str(exc)) from None
+    sim.update(sim_config.file_defaults(plant_file))
+    ctrl.update(controller_config.file_defaults(plant_file))
 
 
 def write_params_file(path, sim, ctrl):
