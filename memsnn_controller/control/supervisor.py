@@ -68,7 +68,7 @@ class SupervisorConfig:
     ready_x_dot: float = 0.05
     ready_theta: float = 0.05
     ready_theta_dot: float = 0.1
-    ready_hold: float = 0.5
+    ready_hold: float = 0.25
     auto_start: bool = True
     release_speed: float = 0.02
     release_angle: float = 0.02
