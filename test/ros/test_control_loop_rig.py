@@ -119,8 +119,8 @@ def test_the_supervisor_brakes_homes_and_starts_at_the_release_on_the_simulated_
 
 def test_start_home_and_pause_through_the_loop():
     _, loop, _ = rig_loop(auto_start=False)
-    ok, why = loop.start_episode()      # no state seen yet
-    assert not ok and 'outside the failure bounds' in why
+    ok, why = loop.start_episode()      # a new loop brakes and homes first
+    assert not ok and 'BRAKING' in why
     ok, why = loop.pause(True)
     assert ok and loop.supervisor.state == sv.PAUSED
     out = feed(loop, obs=(0.0, 0.0, 0.0, 0.0))
