@@ -199,7 +199,9 @@ def test_autosave_and_restore_across_a_killed_controller(spawn, rclpy_context, t
         return [int(e['index']) for e in client.episodes if e['_received'] > restarted]
     assert client.spin_until(lambda: len(new_episodes()) >= 3, 60.0, (sim, ctl2)), \
         logs(sim, ctl2)
-    assert 'restored' in ctl2.log_text()
+    # The child's log reaches its file on its own schedule: wait for the line, do not race it.
+    assert client.spin_until(lambda: 'restored' in ctl2.log_text(), 10.0, (sim, ctl2)), \
+        logs(sim, ctl2)
     # The restored controller continues the episode count from the checkpoint.
     assert min(new_episodes()) >= saved_episodes
     # Episode reports are transient-local, status reports are not: under load the first
