@@ -82,6 +82,7 @@ class Pipeline:
         state = front.observe(x, x_dot, theta, theta_dot, round(t * 1e9))
         if state is None and self._fresh:  # released at rest
             state = front.state(x, 0.0, theta, 0.0)
+            front.last_estimated = False
         self._fresh = False
         if state is None:
             raise RuntimeError('the sensor front end lost the state within an episode')
@@ -89,9 +90,13 @@ class Pipeline:
         return out
 
     def predict(self, state: F64) -> F64:
+        """What the learner acts on: ``state`` predicted ahead over the delay, its velocities
+        first corrected for the front end's lag where they were estimated."""
         if self.predictor is None:
             return state
-        return self.predictor.predict(state, self._seen)
+        front = self.front_end
+        lag = front.lag if front is not None and front.last_estimated else 0.0
+        return self.predictor.predict(state, self._seen, lag)
 
     def command(self, force: float, state: F64) -> Command:
         """The learner's ``force`` (N) through the safety layer."""

@@ -322,6 +322,12 @@ class SensorFrontEnd:
         self._pole_offset, self._pole_sign = c.pole_offset, float(c.pole_sign)
         self.estimated = 0
         self.not_ready = 0
+        self.last_estimated = False   # whether the last state's velocities were estimated
+
+    @property
+    def lag(self) -> float:
+        """How old an estimated velocity is: half the fitted window (s; module docstring)."""
+        return self.config.velocity_window / 2.0
 
     def reset(self) -> None:
         """Forget the readings (a new time base): the next state of a joint whose velocity is
@@ -368,6 +374,9 @@ class SensorFrontEnd:
                     self.not_ready += 1
                     return None
                 self.estimated += 1
+            self.last_estimated = estimated
+        else:
+            self.last_estimated = False
         cart_sign, pole_sign = self._cart_sign, self._pole_sign
         angle = pole_sign * (theta - self._pole_offset)
         if not -math.pi < angle <= math.pi:

@@ -554,8 +554,10 @@ def control_pipeline(config: 'AgentConfig',
         front_end = SensorFrontEnd(SensingConfig.for_plant(plant))
     predictor = None
     if config.task.delay > 0.0:
+        # With estimated velocities it also corrects their lag (control/prediction.py).
+        lag = front_end.lag if front_end is not None else 0.0
         predictor = DelayCompensator(plant, config.task.delay, plant_file.control_period,
-                                     task.force_mag)
+                                     task.force_mag, max_lag=lag)
     safety = supervisor = None
     if task.restart == RESTART_IN_PLACE:
         safety = offline_safety(plant_file)

@@ -368,8 +368,10 @@ class ControlLoop:
         else:
             self.supervisor = None
         delay = self.agent.config.task.delay
-        self.predictor = DelayCompensator(self.model, delay, s.control_period, s.force_limit) \
-            if delay > 0.0 else None
+        # With estimated velocities it also corrects their lag (control/prediction.py).
+        lag = self.front.lag if s.velocity_estimation != sensing.OFF else 0.0
+        self.predictor = DelayCompensator(self.model, delay, s.control_period, s.force_limit,
+                                          max_lag=lag) if delay > 0.0 else None
         # Synapses per device: for the episodes' writes per synapse.
         self._synapses = self.agent.n_synapses
 
@@ -654,8 +656,9 @@ class ControlLoop:
         agent = self.agent
         seen = obs
         if self.predictor is not None:
+            lag = self.front.lag if self.front.last_estimated else 0.0
             seen = tuple(self.predictor.predict(np.asarray(obs, dtype=np.float64),
-                                                np.zeros(4)))
+                                                np.zeros(4), lag))
         if self._exclude:   # the previous command was changed: do not learn from its result
             learning = agent.learning
             agent.learning = False
