@@ -42,10 +42,10 @@ k_force, k_emf), the sensors' offsets and signs (SensingConfig.for_plant), and f
 in-place restart the supervisor on, with its ready region (control/supervisor.py's defaults)
 and control/config.py's slew limit. A parameter given explicitly still wins.
 
-The agent runs a whole number of neural steps per control period. When control_period is not
-a whole number of ``neuron.dt_ms`` steps (e.g. 240 Hz with the 1 ms default), neuron.dt_ms is set
-to control_period / round(control_period / dt_ms): 4 steps of 1.0417 ms at 240 Hz. The neuron's
-time constants are in ms, so the dynamics are those of the nearest whole number of steps.
+The agent's constants are stated for ticks of its reference_period (AgentConfig: 0.02 s) and
+keep their meaning in seconds at any control_period: the network runs the same 20 neural steps
+per tick at 50 Hz and at 240 Hz, and gamma, the traces' unit, the dead zones and the annealing
+target are converted (snn/config/agent.py).
 """
 
 from dataclasses import replace
@@ -360,14 +360,6 @@ def agent_config_problem(p):
     return None
 
 
-def neural_step_ms(control_period, dt_ms):
-    """The neural step (ms) closest to ``dt_ms`` that divides ``control_period`` (s) exactly."""
-    steps = control_period * 1000.0 / dt_ms
-    if abs(steps - round(steps)) < 1e-6 and round(steps) >= 1:
-        return dt_ms
-    return control_period * 1000.0 / max(1, round(steps))
-
-
 def build_agent_config(p):
     """The AgentConfig the node builds from its parameters ``p`` (see the module docstring).
 
@@ -384,7 +376,6 @@ def build_agent_config(p):
     period = float(p['control_period'])
     assignments = [
         f'control_period={period!r}',
-        f'neuron.dt_ms={neural_step_ms(period, base.neuron.dt_ms)!r}',
         f'actor.decoder={p["decoder"]}',
         f'actor.force_limit={float(p["force_limit"])!r}',
     ]

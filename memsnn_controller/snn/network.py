@@ -64,7 +64,8 @@ class Network:
             encoder_ints=self.encoder.ints, encoder_floats=self.encoder.floats,
             law=write_law(config.device.model), kplus=kplus, kminus=kminus,
             in_tick_weight=np.ascontiguousarray(
-                in_tick_weights(config.substeps, config.neuron.dt_ms, tau_e_ms)))
+                in_tick_weights(config.substeps, config.neuron.dt_ms * config.tick_ratio,
+                                tau_e_ms)))
         raster_pre, raster_post = S.spike_raster(config.substeps, self.n_in, self.n_post,
                                                  record_spikes)
         self.scratch = S.Scratch(
@@ -217,11 +218,13 @@ class Network:
     def set_dead_zone_scale(self, scale: float) -> None:
         """Every write threshold on |M| (learning.dead_zone and the groups' actor.dead_zone and
         critic.dead_zone) at ``scale`` times its configured value from the next tick on (the
-        annealing's reopening lowers them for an episode)."""
+        annealing's reopening lowers them for an episode; per tick of this control period, as
+        params.py converts them)."""
         config = self.config
-        self.params['dead_zone'] = config.learning.dead_zone * scale
-        self.params['actor_dead_zone'] = config.actor.dead_zone * scale
-        self.params['critic_dead_zone'] = config.critic.dead_zone * scale
+        r = config.tick_ratio
+        self.params['dead_zone'] = config.learning.dead_zone * r * scale
+        self.params['actor_dead_zone'] = config.actor.dead_zone * r * scale
+        self.params['critic_dead_zone'] = config.critic.dead_zone * r * scale
 
     @property
     def weights(self) -> S.F64:

@@ -14,7 +14,9 @@ Registry (``REWARDS``), name -> r for a non-failing step:
                     failure_reward at a failure) over ``baseline_tau`` steps; a failure earns
                     failure_reward - b
 theta_max and x_max are the task's failure bounds (config.task: CartPole-v1's 12 deg and 2.4 m by
-default), so the shaped rewards keep their scale on a rig's short track.
+default), so the shaped rewards keep their scale on a rig's short track. The per-step quantities
+are stated for reference ticks (AgentConfig's class doc): with r = control_period /
+reference_period, ``scale`` is multiplied by r and ``baseline_tau`` (steps) divided by it.
 
     angle           scale * (1 - (theta' / theta_max)^2)
     angle_cos       scale * (cos theta' - cos theta_max) / (1 - cos theta_max)
@@ -40,10 +42,13 @@ class Reward:
     theta_max: the task's failure bounds."""
 
     def __init__(self, config: 'RewardConfig', x_max: float = X_MAX,
-                 theta_max: float = THETA_MAX) -> None:
+                 theta_max: float = THETA_MAX, tick_ratio: float = 1.0) -> None:
         self.config = config
         self.x_max = x_max
         self.theta_max = theta_max
+        self.scale = config.scale if tick_ratio == 1.0 else config.scale * tick_ratio
+        self.baseline_tau = (config.baseline_tau if tick_ratio == 1.0
+                             else config.baseline_tau / tick_ratio)
 
     def reset(self) -> None:
         """Forget per-episode state (called at every episode start)."""
@@ -75,14 +80,14 @@ class AliveReward(Reward):
     b <- b + (raw - b) / baseline_tau after every step (a constant +1 alone carries no contrast)."""
 
     def __init__(self, config: 'RewardConfig', x_max: float = X_MAX,
-                 theta_max: float = THETA_MAX) -> None:
-        super().__init__(config, x_max, theta_max)
+                 theta_max: float = THETA_MAX, tick_ratio: float = 1.0) -> None:
+        super().__init__(config, x_max, theta_max, tick_ratio)
         self.baseline = 0.0
 
     def __call__(self, state: 'F64', next_state: 'F64', terminated: bool, truncated: bool) -> float:
         raw = self.config.failure_reward if terminated else 1.0
         r = raw - self.baseline
-        self.baseline += (raw - self.baseline) / self.config.baseline_tau
+        self.baseline += (raw - self.baseline) / self.baseline_tau
         return r
 
     def export_state(self) -> dict[str, float]:
@@ -96,7 +101,7 @@ class AngleReward(Reward):
     """r = scale * (1 - (theta' / theta_max)^2)."""
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
-        return self.config.scale * (1.0 - (next_state[2] / self.theta_max) ** 2)
+        return self.scale * (1.0 - (next_state[2] / self.theta_max) ** 2)
 
 
 class AngleCosReward(Reward):
@@ -104,7 +109,7 @@ class AngleCosReward(Reward):
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         c_max = math.cos(self.theta_max)
-        return self.config.scale * (math.cos(next_state[2]) - c_max) / (1.0 - c_max)
+        return self.scale * (math.cos(next_state[2]) - c_max) / (1.0 - c_max)
 
 
 class AnglePositionReward(Reward):
@@ -112,7 +117,7 @@ class AnglePositionReward(Reward):
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         p = self.config.position_weight
-        return self.config.scale * (1.0 - (1.0 - p) * (next_state[2] / self.theta_max) ** 2
+        return self.scale * (1.0 - (1.0 - p) * (next_state[2] / self.theta_max) ** 2
                                     - p * (next_state[0] / self.x_max) ** 2)
 
 
@@ -121,7 +126,7 @@ class ChangeReward(Reward):
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         diff = float(abs(state[2]) - abs(next_state[2]))
-        return self.config.scale * (float(diff > 0.0) - float(diff < 0.0))
+        return self.scale * (float(diff > 0.0) - float(diff < 0.0))
 
 
 REWARDS: dict[str, type[Reward]] = {
@@ -134,9 +139,10 @@ REWARDS: dict[str, type[Reward]] = {
 }
 
 
-def make_reward(config: 'RewardConfig', task: 'TaskConfig | None' = None) -> Reward:
+def make_reward(config: 'RewardConfig', task: 'TaskConfig | None' = None,
+                tick_ratio: float = 1.0) -> Reward:
     """The reward function named by a RewardConfig, for the failure bounds of ``task``
-    (CartPole-v1's without one)."""
+    (CartPole-v1's without one) and ticks of ``tick_ratio`` reference ticks."""
     if task is None:
-        return REWARDS[config.name](config)
-    return REWARDS[config.name](config, task.x_threshold, task.theta_threshold)
+        return REWARDS[config.name](config, tick_ratio=tick_ratio)
+    return REWARDS[config.name](config, task.x_threshold, task.theta_threshold, tick_ratio)
