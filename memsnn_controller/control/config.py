@@ -1,7 +1,8 @@
-"""The controller's side of a rig configured for a plant file: the safety layer's and the episode
-supervisor's settings that follow from the plant and its task, with the controller node's
-defaults for the rest (ros/controller_config.py declares the same defaults as parameters), so an
-offline run and the node on the same plant use the same settings.
+"""The controller's side of a rig configured for a plant file: the learner sized for it
+(``learner_for``), and the safety layer's and the episode supervisor's settings that follow from
+the plant and its task, with the controller node's defaults for the rest
+(ros/controller_config.py declares the same defaults as parameters), so an offline run and the
+node on the same plant use the same settings.
 
 From the plant file: the force limit (task.force_limit), the control period, the failure bounds
 (task.x_threshold, task.theta_threshold), the command's unit ('voltage' for a DC motor, 'force'
@@ -13,13 +14,35 @@ import math
 
 from memsnn_controller.control.safety import SafetyConfig, SafetyLayer
 from memsnn_controller.control.supervisor import Supervisor, SupervisorConfig
+from memsnn_controller.envs import rig
 from memsnn_controller.envs.plant_file import PlantFile
+from memsnn_controller.snn.config import AgentConfig
+from memsnn_controller.snn.config.sizing import sized_for
 
 # The node's defaults (ros/controller_config.py reads them from here).
 SOFT_LIMIT = math.inf        # m: no braking region inside the failure bounds
 BRAKE_GAIN = 25.0            # N s/m: k T / m about 0.5 for a 1 kg cart at 50 Hz
 MAX_FORCE_RATE = 1000.0      # N/s: a full reversal of 10 N within one 20 ms period
 DEFAULT_SUPERVISOR = SupervisorConfig()
+
+
+def learner_for(config: AgentConfig, plant_file: PlantFile, x_threshold: float | None = None,
+                theta_threshold: float | None = None, control_period: float | None = None,
+                delay: float | None = None) -> AgentConfig:
+    """``config`` for ``plant_file``: its learner section (AgentConfig fields it needs beyond
+    the sizing) first, then sized (snn/config/sizing.py) for the task's failure bounds and
+    control period (or the values given: a node's parameters), the plant's delay and, for a
+    DC motor, the cart's top speed. ConfigError names a bad field of the learner section."""
+    if plant_file.learner:
+        config = config.with_overrides(plant_file.learner_overrides())
+    task = plant_file.task
+    return sized_for(config,
+                     x_threshold=task.x_threshold if x_threshold is None else x_threshold,
+                     theta_threshold=(task.theta_threshold if theta_threshold is None
+                                      else theta_threshold),
+                     control_period=task.tau if control_period is None else control_period,
+                     delay=plant_file.plant.delay if delay is None else delay,
+                     top_speed=rig.top_speed(plant_file.plant))
 
 
 def offline_safety(plant_file: PlantFile) -> SafetyLayer:

@@ -19,6 +19,8 @@ A file holds two mappings, each optional and each naming only what differs from 
       force_limit: 10.0          # N, a force motor's command limit
       start_range: 0.05          # start state components ~ U(-start_range, start_range)
       restart: in_place          # center (CartPole-v1) | in_place (a rig: plant_env.py)
+    learner:               # what this plant's learner needs beyond the sizing (optional):
+      critic.gamma: 0.98         # AgentConfig fields by dotted name, applied before the sizing
 
 Unknown keys and bad values raise PlantFileError naming the file and the field. The presets are
 the files in the package's config/plants/ (``preset_names``); a name without a path separator
@@ -26,6 +28,7 @@ or '.yaml' is a preset.
 """
 
 from dataclasses import dataclass, replace
+import json
 import math
 import os
 from typing import Any
@@ -38,7 +41,7 @@ from memsnn_controller.envs.cartpole_spec import CartPoleSpec
 from memsnn_controller.envs.plant import FIELDS, Plant
 
 PRESETS = 'plants'
-SECTIONS = ('plant', 'task')
+SECTIONS = ('plant', 'task', 'learner')
 # The task's keys, their CartPoleSpec fields and checks.
 TASK_KEYS: dict[str, tuple[str, checks.Check]] = {
     'x_threshold': ('x_threshold', checks.above_zero(100.0, ' m')),
@@ -63,6 +66,7 @@ class PlantFile:
     path: str
     plant: Plant
     task: CartPoleSpec
+    learner: tuple[tuple[str, Any], ...] = ()
 
     @property
     def control_period(self) -> float:
@@ -73,12 +77,17 @@ class PlantFile:
         return {key: getattr(self.task, name) for key, (name, _) in TASK_KEYS.items()}
 
     def values(self) -> dict[str, Any]:
-        """{'plant': ..., 'task': ...}: what a file of this plant holds (all fields), as strict
-        JSON can hold it (an infinite track_limit as 'inf', which the reader takes back)."""
+        """{'plant': ..., 'task': ..., 'learner': ...}: what a file of this plant holds (all
+        fields), as strict JSON can hold it (an infinite track_limit as 'inf', which the reader
+        takes back)."""
         plant = self.plant.values()
         if plant['track_limit'] == math.inf:
             plant['track_limit'] = 'inf'
-        return {'plant': plant, 'task': self.task_values()}
+        return {'plant': plant, 'task': self.task_values(), 'learner': dict(self.learner)}
+
+    def learner_overrides(self) -> list[str]:
+        """The learner section as 'section.field=value' texts (AgentConfig.with_overrides)."""
+        return [f'{name}={json.dumps(value)}' for name, value in self.learner]
 
 
 def presets_dir() -> str:
@@ -136,6 +145,11 @@ def plant_file_from(data: Any, name: str = '<mapping>', path: str = '') -> Plant
         if not isinstance(section, dict):
             raise PlantFileError(f'{where}: {key} must be a mapping of fields to values')
     plant_values, task_values = sections['plant'], sections['task']
+    learner = sections['learner']
+    bad = sorted(str(key) for key in learner if not isinstance(key, str) or '.' not in key)
+    if bad:
+        raise PlantFileError(f'{where}: learner: {", ".join(bad)} is not an AgentConfig field '
+                             f'by its dotted name (section.field)')
     unknown = sorted(set(plant_values) - set(FIELDS))
     if unknown:
         raise PlantFileError(f'{where}: unknown plant fields {", ".join(map(str, unknown))} '
@@ -162,7 +176,15 @@ def plant_file_from(data: Any, name: str = '<mapping>', path: str = '') -> Plant
             changes['start_low'] = -value
     task = replace(cartpole_spec.CARTPOLE_V1, **changes)
     return PlantFile(name=name, path=os.path.abspath(path) if path else '', plant=plant,
-                     task=task)
+                     task=task, learner=tuple((key, _frozen(value))
+                                              for key, value in learner.items()))
+
+
+def _frozen(value: Any) -> Any:
+    """Lists as tuples (a PlantFile is hashable and compares by value)."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 CARTPOLE_V1 = PlantFile(name='cartpole_v1', path='', plant=Plant(), task=cartpole_spec.CARTPOLE_V1)

@@ -86,6 +86,18 @@ class Dynamics:
         return -3.0 * math.cos(theta) * dv / (4.0 * self.half_length)
 
 
+def top_speed(plant: Plant) -> float:
+    """A DC-motor cart's no-load speed at full voltage, m/s: where the motor's force meets the
+    viscous losses, gain k_force V = (gain k_emf + friction) v; inf for a force motor (and a
+    motor without back-EMF or friction)."""
+    if plant.motor != 'dc':
+        return math.inf
+    losses = plant.actuator_gain * plant.k_emf + plant.friction
+    if losses <= 0.0:
+        return math.inf
+    return plant.actuator_gain * plant.k_force * plant.voltage_limit / losses
+
+
 def motor_force(plant: Plant, command: float, x_dot: float, force_limit: float) -> float:
     """The motor's force (N) for ``command`` (N for a force motor, V for a DC motor)."""
     if plant.motor == 'dc':

@@ -213,15 +213,13 @@ def build_specs(rewards: Sequence[str], devices: Sequence[str], seeds: Iterable[
 def spec_config(spec: RunSpec) -> 'AgentConfig':
     """The AgentConfig of a spec, sized for its plant (ConfigError naming the field if it is
     invalid)."""
+    from memsnn_controller.control.config import learner_for
     from memsnn_controller.envs.plant_file import load_plant_file
     from memsnn_controller.snn.config import AgentConfig
-    from memsnn_controller.snn.config.sizing import sized_for
 
     base = AgentConfig.from_dict(spec['base_config']) if spec.get('base_config') else AgentConfig()
     if spec.get('plant'):
-        plant = load_plant_file(spec['plant'])
-        base = sized_for(base, plant.task.x_threshold, plant.task.theta_threshold,
-                         plant.control_period, plant.plant.delay)
+        base = learner_for(base, load_plant_file(spec['plant']))
     return base.with_overrides([f'reward.name={spec["reward"]}',
                                 f'device.model={spec["device"]}'] + list(spec['overrides']))
 

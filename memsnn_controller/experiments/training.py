@@ -579,15 +579,15 @@ def _plot(agent: 'Agent', env_id: str, seed: int, config: 'AgentConfig', out_dir
 def resolve_config(config_path: rf.PathLike | None = None, reward: str | None = None,
                    device: str | None = None, overrides: Iterable[str] | None = (),
                    plant: 'PlantFile | None' = None) -> 'AgentConfig':
-    """The AgentConfig of the defaults (or a YAML file), sized for ``plant``'s task (failure
-    bounds, control period, delay; snn/config/sizing.py: a file already sized for it is
-    unchanged), then reward.name, device.model and the 'section.field=value' overrides in that
-    order (later wins). Raises ConfigError naming the field, or TrainingError for an unreadable
+    """The AgentConfig of the defaults (or a YAML file), for ``plant`` (its learner section, then
+    sized for its task's failure bounds and control period, its delay and a DC motor's top
+    speed: control/config.py's learner_for; a file already sized for it is unchanged), then
+    reward.name, device.model and the 'section.field=value' overrides in that order (later
+    wins). Raises ConfigError naming the field, or TrainingError for an unreadable
     file."""
     import yaml
 
     from memsnn_controller.snn.config import AgentConfig
-    from memsnn_controller.snn.config.sizing import sized_for
 
     if config_path is not None:
         try:
@@ -600,8 +600,9 @@ def resolve_config(config_path: rf.PathLike | None = None, reward: str | None = 
     else:
         config = AgentConfig()
     if plant is not None:
-        config = sized_for(config, plant.task.x_threshold, plant.task.theta_threshold,
-                           plant.control_period, plant.plant.delay)
+        from memsnn_controller.control.config import learner_for
+
+        config = learner_for(config, plant)
     assignments: list[str] = []
     if reward is not None:
         assignments.append(f'reward.name={reward}')

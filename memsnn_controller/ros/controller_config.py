@@ -55,6 +55,7 @@ import os
 from memsnn_controller.common import checks, yaml_values
 from memsnn_controller.control import config as control_defaults
 from memsnn_controller.control import safety, sensing
+from memsnn_controller.control.config import learner_for
 from memsnn_controller.control.supervisor import SupervisorConfig
 from memsnn_controller.envs import cartpole_spec
 from memsnn_controller.envs.plant_file import PlantFile, PlantFileError, load_plant_file
@@ -384,10 +385,15 @@ def build_agent_config(p):
     if p.get('device'):
         assignments.append(f'device.model={p["device"]}')
     config = base.with_overrides(assignments)
-    config = sized_for(config, x_threshold=float(p.get('x_threshold', config.task.x_threshold)),
-                       theta_threshold=float(p.get('theta_threshold',
-                                                   config.task.theta_threshold)),
-                       delay=float(p.get('delay', config.task.delay)))
+    x_threshold = float(p.get('x_threshold', config.task.x_threshold))
+    theta_threshold = float(p.get('theta_threshold', config.task.theta_threshold))
+    delay = float(p.get('delay', config.task.delay))
+    if p.get('plant'):
+        plant_file = load_plant_file(p['plant'])
+        config = learner_for(config, plant_file, x_threshold, theta_threshold, period, delay)
+    else:
+        config = sized_for(config, x_threshold=x_threshold, theta_threshold=theta_threshold,
+                           delay=delay)
     return config.with_overrides(overrides) if overrides else config
 
 

@@ -57,6 +57,47 @@ def test_sizing_scales_the_encoder_to_the_task_and_leaves_cartpole_v1_alone():
                        np.concatenate(default.box_edges))
 
 
+def test_a_speed_limited_cart_gets_x_dot_edges_from_its_top_speed():
+    config = sized_for(AgentConfig(), x_threshold=0.3, top_speed=0.8)
+    assert config.encoder.box_edges[1] == pytest.approx(
+        (-0.48, -0.24, -0.08, 0.08, 0.24, 0.48))
+    assert config.encoder.ranges[1] == pytest.approx((-0.8, 0.8))
+    # No speed limit (a force motor) keeps the scaled edges.
+    assert sized_for(AgentConfig(), 0.3, top_speed=math.inf) == sized_for(AgentConfig(), 0.3)
+
+
+def test_a_plant_files_learner_section_comes_before_the_sizing(tmp_path):
+    from memsnn_controller.control.config import learner_for
+
+    path = plant_file(tmp_path, 'plant: {motor: dc, k_force: 1.7, k_emf: 7.7, voltage_limit: 6}\n'
+                      'task: {x_threshold: 0.3}\n'
+                      'learner: {critic.gamma: 0.98, encoder.grid_pairs: [[2, 3]],'
+                      ' encoder.segments: [boxes, grid]}\n')
+    loaded = load_plant_file(path)
+    config = learner_for(AgentConfig(), loaded)
+    assert config.critic.gamma == 0.98
+    assert config.encoder.segments == ('boxes', 'grid')
+    assert config.task.x_threshold == 0.3
+    top = rig.top_speed(loaded.plant)
+    assert config.encoder.ranges[1] == pytest.approx((-top, top))
+    # The file's values survive its JSON form (run.json) unchanged.
+    assert loaded.values()['learner']['critic.gamma'] == 0.98
+    # CartPole-v1's file has no learner section: the defaults, unsized.
+    assert learner_for(AgentConfig(), load_plant_file('cartpole_v1')) == AgentConfig()
+
+
+def test_a_bad_learner_section_is_refused_naming_the_field(tmp_path):
+    from memsnn_controller.control.config import learner_for
+    from memsnn_controller.envs.plant_file import PlantFileError
+    from memsnn_controller.snn.config import ConfigError
+
+    with pytest.raises(PlantFileError, match='learner: gamma is not an AgentConfig field'):
+        load_plant_file(plant_file(tmp_path, 'learner: {gamma: 0.9}\n', 'a.yaml'))
+    loaded = load_plant_file(plant_file(tmp_path, 'learner: {critic.gamma: 7}\n', 'b.yaml'))
+    with pytest.raises(ConfigError, match='gamma'):
+        learner_for(AgentConfig(), loaded)
+
+
 def test_the_shaped_rewards_use_the_tasks_bounds():
     config = sized_for(AgentConfig().with_overrides(['reward.name=angle_position']), 0.3)
     from memsnn_controller.snn.rewards import make_reward
