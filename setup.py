@@ -6,8 +6,10 @@ from setuptools import find_packages, setup
 
 PACKAGE = 'memsnn_controller'
 
-# The ROS 2 Kilted wheels on PyPI (cp311). A colcon build on a ROS 2 installation must use the
-# system rclpy and messages, so these stay in an optional extra.
+# The ROS 2 wheels on PyPI (cp311), one extra per distribution: 'ros' (Kilted, the default) and
+# 'ros-jazzy' (the LTS). They install the same modules (rclpy, sensor_msgs, ...), so a venv takes
+# one of them. A colcon build on a ROS 2 installation must use the system rclpy and messages, so
+# these stay in optional extras.
 ROS_WHEELS = [
     'ros-rclpy>=9.1.2',
     'ros-sensor-msgs>=5.5.1',
@@ -17,6 +19,16 @@ ROS_WHEELS = [
     'ros-diagnostic-msgs>=5.5.1',
     'ros-lifecycle-msgs>=2.3.0',
     'ros-rmw-fastrtps-cpp>=9.3.3',
+]
+# Jazzy's meta-packages pin ros-rclpy 7.1.6 and its messages; [fastrtps] brings the middleware.
+ROS_JAZZY_WHEELS = [
+    'ros-jazzy-rclpy[fastrtps]>=7.1.6',
+    'ros-jazzy-sensor-msgs>=5.3.6',
+    'ros-jazzy-std-msgs>=5.3.6',
+    'ros-jazzy-std-srvs>=5.3.6',
+    'ros-jazzy-rosgraph-msgs>=2.0.3',
+    'ros-jazzy-diagnostic-msgs>=5.3.6',
+    'ros-jazzy-lifecycle-msgs>=2.0.3',
 ]
 
 setup(
@@ -28,11 +40,12 @@ setup(
         (f'share/{PACKAGE}', ['package.xml']),
         (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
         (f'share/{PACKAGE}/config', glob('config/*.yaml')),
+        (f'share/{PACKAGE}/config/plants', glob('config/plants/*.yaml')),
         (f'share/{PACKAGE}/urdf', glob('urdf/*.urdf')),
     ],
     # memsnn_controller/config is a link to config/: the YAML files ship inside the package too,
     # so memsnn-bringup finds them from a checkout, an editable install and a wheel alike.
-    package_data={PACKAGE: ['config/*.yaml']},
+    package_data={PACKAGE: ['config/*.yaml', 'config/plants/*.yaml']},
     python_requires='>=3.10',
     install_requires=[
         'setuptools',
@@ -46,6 +59,7 @@ setup(
     ],
     extras_require={
         'ros': ROS_WHEELS,
+        'ros-jazzy': ROS_JAZZY_WHEELS,
         # mypy and the stubs of the typed dependencies that ship none (see mypy.ini).
         'test': ['pytest>=8.0', 'ruff>=0.6', 'mypy>=2.3', 'types-PyYAML>=6.0', 'types-tqdm>=4.66'],
         # gymnasium's classic-control renderer, which memsnn/CartPoleContinuous-v1 inherits
@@ -74,6 +88,7 @@ setup(
             'memsnn-train = memsnn_controller.apps.train:main',
             'memsnn-compare = memsnn_controller.apps.compare:main',
             'memsnn-render = memsnn_controller.apps.render:main',
+            'memsnn-identify = memsnn_controller.apps.identify:main',
         ],
     },
 )

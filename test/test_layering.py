@@ -1,5 +1,6 @@
 """The layers import one way (DESIGN.md, Layers): apps/ composes ros/ and experiments/, which
-build on snn/ and envs/; common/ serves them all and imports none of them."""
+build on control/ (the controller's side of a rig), snn/ and envs/; control/ builds on snn/ and
+envs/; common/ serves them all and imports none of them."""
 
 import ast
 import pathlib
@@ -9,12 +10,15 @@ import pytest
 import memsnn_controller
 
 PACKAGE = pathlib.Path(memsnn_controller.__file__).parent
-SNN, ENVS, ROS, EXPERIMENTS, APPS, COMMON = (f'memsnn_controller.{layer}' for layer in (
-    'snn', 'envs', 'ros', 'experiments', 'apps', 'common'))
+SNN, ENVS, CONTROL, ROS, EXPERIMENTS, APPS, COMMON = (
+    f'memsnn_controller.{layer}' for layer in (
+        'snn', 'envs', 'control', 'ros', 'experiments', 'apps', 'common'))
 FORBIDDEN = {
-    'common': (SNN, ENVS, ROS, EXPERIMENTS, APPS, 'rclpy', 'gymnasium', 'pybullet', 'numba'),
-    'snn': (ENVS, ROS, EXPERIMENTS, APPS, 'rclpy', 'gymnasium', 'pybullet'),
-    'envs': (SNN, ROS, EXPERIMENTS, APPS, 'rclpy'),
+    'common': (SNN, ENVS, CONTROL, ROS, EXPERIMENTS, APPS, 'rclpy', 'gymnasium', 'pybullet',
+               'numba'),
+    'snn': (ENVS, CONTROL, ROS, EXPERIMENTS, APPS, 'rclpy', 'gymnasium', 'pybullet'),
+    'envs': (SNN, CONTROL, ROS, EXPERIMENTS, APPS, 'rclpy'),
+    'control': (ROS, EXPERIMENTS, APPS, 'rclpy'),
     'ros': (EXPERIMENTS, APPS),
     'experiments': (ROS, APPS, 'rclpy'),
     'apps': (),

@@ -8,6 +8,8 @@ import rclpy
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import JointState
 
+from memsnn_controller.ros.distro import SUPPORTED, ros_distribution
+
 TALKER = """
 import rclpy
 from rclpy.qos import qos_profile_sensor_data
@@ -28,6 +30,16 @@ def tick():
 node.create_timer(0.02, tick)
 rclpy.spin(node)
 """
+
+
+def test_rclpy_is_from_a_supported_distribution():
+    """`make test` runs the ROS tests on each supported distribution and says which one each run
+    expects (MEMSNN_EXPECT_ROS_DISTRO); the venv must hold that distribution's rclpy."""
+    found = ros_distribution()
+    assert found in SUPPORTED
+    expected = os.environ.get('MEMSNN_EXPECT_ROS_DISTRO')
+    if expected:
+        assert found == expected, f'this venv runs {found}, the test run expects {expected}'
 
 
 def test_environment_keeps_discovery_local(ros_domain):

@@ -21,7 +21,9 @@ Configuration of a run: the shipped default (or --config), reward.name and devic
 the grid, every --set, then the variant's assignments. A --variant is NAME=KEY=VALUE[,KEY=VALUE]
 (NAME= alone: no change); without --variant the grid has one variant, 'default'.
 
-Plant changes (memsnn-train's --plant-change, envs/plant.py): --plant-change applies to every
+Plants (memsnn-train's --plant, docs/rig.md): one --plant applies to every run; several make the
+plant a grid axis (variants named after the files, or VARIANT+PLANT with --variant). Plant
+changes (memsnn-train's --plant-change, envs/plant.py): --plant-change applies to every
 run; --plant-variant NAME=EPISODE:FIELD=VALUE[,...] makes the plant a grid axis (the same NAME
 again adds a change to that schedule; NAME= is the unchanged plant). With both --variant and
 --plant-variant the variants are their product, named VARIANT+PLANT.
@@ -90,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--variant', dest='variants', action='append', default=[],
                    metavar='NAME=KEY=VALUE[,KEY=VALUE...]',
                    help='add a named configuration variant to the grid (repeatable)')
+    p.add_argument('--plant', dest='plants', nargs='+', default=[], metavar='NAME|YAML',
+                   help="every run's plant and task (memsnn-train's --plant); several: a grid "
+                        'axis, each variant named after its file')
     p.add_argument('--plant-change', dest='plant_changes', action='append', default=[],
                    metavar='EPISODE:FIELD=VALUE[,FIELD=VALUE]',
                    help="change every run's plant from EPISODE on, as memsnn-train's "
@@ -143,6 +148,8 @@ def plan(args: argparse.Namespace) -> tuple[list[grid.RunSpec], dict[str, Any]]:
     variants = variants or {grid.DEFAULT_VARIANT: []}
     variants, plant_changes = _with_plants(variants, bool(args.variants), args.plant_changes,
                                            grid.plant_variants(args.plant_variants))
+    variants, plant_changes, plants = _with_plant_files(
+        variants, bool(args.variants or args.plant_variants), plant_changes, args.plants)
     if args.episodes < 1:
         raise grid.GridError(f'--episodes: must be >= 1, got {args.episodes}')
     if args.checkpoint_every < 1:
@@ -162,7 +169,8 @@ def plan(args: argparse.Namespace) -> tuple[list[grid.RunSpec], dict[str, Any]]:
     base = resolve_config(args.config).to_dict() if args.config else None
     specs = grid.build_specs(rewards, devices, seeds, args.episodes, args.env, args.out,
                              variants=variants, overrides=args.overrides, base_config=base,
-                             checkpoint_every=args.checkpoint_every, plant_changes=plant_changes)
+                             checkpoint_every=args.checkpoint_every, plant_changes=plant_changes,
+                             plants=plants)
     checked = set()
     for spec in specs:
         key = (spec['reward'], spec['device'], spec['variant'])
@@ -179,7 +187,42 @@ def plan(args: argparse.Namespace) -> tuple[list[grid.RunSpec], dict[str, Any]]:
                 'set': args.overrides, 'config': args.config}
     if any(plant_changes.values()):
         settings['plant_changes'] = plant_changes
+    if plants:
+        settings['plants'] = plants
     return specs, settings
+
+
+def _with_plant_files(variants: dict[str, list[str]], named: bool,
+                      changes: dict[str, list[str]], files: Sequence[str]
+                      ) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, str]]:
+    """The variants crossed with --plant's files (one file: every variant gets it), each
+    variant's plant changes and plant file; every file is loaded and checked."""
+    from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
+
+    if not files:
+        return variants, changes, {}
+    stems: dict[str, str] = {}
+    for path in files:
+        try:
+            load_plant_file(path)
+        except PlantFileError as exc:
+            raise grid.GridError(str(exc)) from None
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if stem in stems:
+            raise grid.GridError(f'--plant: two files named {stem!r}')
+        stems[stem] = path
+    if len(files) == 1:
+        return variants, changes, {name: files[0] for name in variants}
+    crossed: dict[str, list[str]] = {}
+    crossed_changes: dict[str, list[str]] = {}
+    plants: dict[str, str] = {}
+    for variant, assignments in variants.items():
+        for stem, path in stems.items():
+            name = f'{variant}+{stem}' if named else stem
+            crossed[name] = assignments
+            crossed_changes[name] = changes.get(variant, [])
+            plants[name] = path
+    return crossed, crossed_changes, plants
 
 
 def _with_plants(variants: dict[str, list[str]], named: bool, common: Sequence[str],
@@ -231,6 +274,9 @@ def _report_settings(settings: Mapping[str, Any] | None) -> dict[str, Any] | Non
     if plants:
         shown['plant changes'] = '; '.join(f'{k}: {" ".join(v) or "(none)"}'
                                            for k, v in plants.items())
+    files = settings.get('plants') or {}
+    if files:
+        shown['plants'] = '; '.join(f'{k}: {v}' for k, v in files.items())
     return shown
 
 

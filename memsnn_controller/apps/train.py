@@ -6,8 +6,10 @@
     memsnn-train --out runs/sparse_s0 --resume --episodes 2000  # or train it longer
     memsnn-train --episodes 800 --plant-change 300:pole_mass=x2 --plant-change 600:original \
                  --out runs/heavy_pole_s0                      # the plant changes at 300 and 600
+    memsnn-train --plant rig --out runs/rig_s0                 # a laboratory rig (docs/rig.md)
 
-The configuration is the shipped default (or --config FILE.yaml), then --reward, --device and
+The configuration is the shipped default (or --config FILE.yaml), sized for --plant's task (its
+failure bounds, control period and delay: snn/config/sizing.py), then --reward, --device and
 every --set section.field=value in order. The run folder receives config.yaml, run.json,
 episodes.csv, checkpoint.npz, learning_curve.png and summary.json (runfolder.py), and at the
 end a look inside the network: tick_raster.png, policy.png, value.png and wear.png
@@ -39,6 +41,7 @@ from memsnn_controller.experiments.training import (
 from memsnn_controller.snn.config import ConfigError
 
 if TYPE_CHECKING:
+    from memsnn_controller.envs.plant_file import PlantFile
     from memsnn_controller.snn.config import AgentConfig
 
 PROG = 'memsnn-train'
@@ -70,13 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help='run folder (default runs/<reward>__<device>__s<seed>)')
     p.add_argument('--resume', action='store_true',
                    help='continue the run in --out from its checkpoint')
+    p.add_argument('--plant', metavar='NAME|YAML',
+                   help='the plant and task: a preset of config/plants (rig, cartpole_v1) or a '
+                        'plant file (docs/rig.md); default CartPole-v1. With --resume, default: '
+                        "the run's own")
     p.add_argument('--plant-change', dest='plant_changes', action='append', default=None,
                    metavar='EPISODE:FIELD=VALUE[,FIELD=VALUE]',
                    help='from episode EPISODE on, the plant has these values (repeatable, '
-                        'episodes increasing); FIELD among pole_mass, pole_length, cart_mass, '
-                        'gravity, friction, actuator_gain, sensor_offset; VALUE a number or xF '
-                        '(F times the original); EPISODE:original restores it. With --resume, '
-                        "default: the run's own")
+                        'episodes increasing); FIELD a plant field (envs/plant.py: pole_mass, '
+                        'pole_length, cart_mass, gravity, friction, actuator_gain, delay, '
+                        'track_limit, motor, ...); VALUE a number, a word or xF (F times the '
+                        "original); EPISODE:original restores it. With --resume, default: the "
+                        "run's own")
     p.add_argument('--checkpoint-every', type=int, default=DEFAULT_CHECKPOINT_EVERY, metavar='N',
                    help=f'checkpoint every N episodes, and at the end '
                         f'(default {DEFAULT_CHECKPOINT_EVERY})')
@@ -100,7 +108,8 @@ def _check_plant_changes(texts: Sequence[str] | None) -> None:
 def _resolve(args: argparse.Namespace) -> tuple['AgentConfig', int, str, int, str]:
     """(config, seed, env, episodes, out) from the arguments and, with --resume, the run folder."""
     given = args.config is not None or args.overrides or args.reward or args.device
-    config = resolve_config(args.config, args.reward, args.device, args.overrides)
+    plant = _plant_file(args.plant)
+    config = resolve_config(args.config, args.reward, args.device, args.overrides, plant)
     out = args.out or os.path.join('runs', f'{config.reward.name}__{config.device.model}'
                                            f'__s{args.seed or 0}')
     seed, env, episodes = args.seed, args.env, args.episodes
@@ -126,6 +135,17 @@ def _resolve(args: argparse.Namespace) -> tuple['AgentConfig', int, str, int, st
     return config, seed, env, episodes, out
 
 
+def _plant_file(name: str | None) -> 'PlantFile | None':
+    from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
+
+    if name is None:
+        return None
+    try:
+        return load_plant_file(name)
+    except PlantFileError as exc:
+        raise TrainingError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -139,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = train(config, seed=seed, env_id=env, episodes=episodes, out_dir=out,
                         resume=args.resume, progress=not args.no_progress,
                         checkpoint_every=args.checkpoint_every, figures=not args.no_figures,
-                        plant_changes=args.plant_changes)
+                        plant_changes=args.plant_changes, plant=args.plant)
     except (TrainingError, rf.RunFolderError) as exc:
         return fail(PROG, exc)
     except TrainingInterrupted as exc:

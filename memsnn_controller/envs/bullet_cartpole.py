@@ -25,8 +25,15 @@ actuator_gain, sensor_offset) change the system for real: the masses and the pol
 the URDF's links (a new body is loaded, the joint state carried over), gravity is PyBullet's, the
 cart's viscous friction -friction x_dot (x_dot at the start of each physics step) is applied
 beside the motor's force, the motor applies actuator_gain times the clipped command, and
-sensor_offset is added to what is observed. ``reconfigure`` changes any of them on a live model,
-effective from the next step.
+sensor_offset is added to what is observed. The rig's fields (end stops, delay, dry and pole
+friction, encoders, a DC motor, position-only sensing, sensor signs) act through envs/rig.py,
+the same functions gymnasium's equations use (plant_env.py): with any of the dynamic ones set,
+each physics step reads the joint state, applies the command in effect (after the delay) through
+the motor and the frictions as a cart force and a pole torque (a cart that sticks has its
+velocity set to 0 before the step and is put back where it was, at rest, after it), and after the
+step puts the cart on an end stop it passed (resetJointState).
+``reconfigure`` changes any of them on a live model, effective from the next step;
+``end_stop_hits`` counts the hits since the last reset.
 
 ## Observation
 
@@ -73,7 +80,7 @@ from numpy.typing import ArrayLike, NDArray
 import pybullet as p
 
 from memsnn_controller.common import checks
-from memsnn_controller.envs import cartpole_spec
+from memsnn_controller.envs import cartpole_spec, rig
 from memsnn_controller.envs.cartpole_urdf import cartpole_urdf
 from memsnn_controller.envs.plant import CHECKS as PLANT_CHECKS
 from memsnn_controller.envs.plant import FIELDS as PLANT_FIELDS
@@ -107,9 +114,11 @@ class BulletCartPoleConfig:
     physics_substeps: physics steps per control period; 0 picks the whole number nearest to
         control_period * 240 (at least 1).
     force_limit: largest force magnitude in newtons (> 0); CartPole-v1 pushes with 10 N.
-    pole_mass, pole_length, cart_mass, gravity, friction, actuator_gain, sensor_offset: the
-        plant (plant.Plant, whose defaults are CartPole-v1's system; ``plant`` gives them as
-        one); gravity in m/s^2, downward.
+    pole_mass, pole_length, cart_mass, gravity, friction, actuator_gain, sensor_offset and the
+        rig's fields (track_limit, delay, coulomb_friction, pole_friction, encoder_counts,
+        pinion_radius, motor, voltage_limit, k_force, k_emf, velocity_sensing, sensor_sign):
+        the plant (plant.Plant, whose defaults are CartPole-v1's system; ``plant`` gives them
+        as one); gravity in m/s^2, downward.
     start_range: reset() draws each state component from U(-start_range, start_range); in
         [0, 0.2] so the start never fails (CartPole-v1: 0.05).
     sensor_noise: standard deviation of Gaussian noise added to each observed component, one
@@ -129,6 +138,18 @@ class BulletCartPoleConfig:
     friction: float = Plant.friction
     actuator_gain: float = Plant.actuator_gain
     sensor_offset: float | tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)   # 4 after __post_init__
+    track_limit: float = Plant.track_limit
+    delay: float = Plant.delay
+    coulomb_friction: float = Plant.coulomb_friction
+    pole_friction: float = Plant.pole_friction
+    encoder_counts: int = Plant.encoder_counts
+    pinion_radius: float = Plant.pinion_radius
+    motor: str = Plant.motor
+    voltage_limit: float = Plant.voltage_limit
+    k_force: float = Plant.k_force
+    k_emf: float = Plant.k_emf
+    velocity_sensing: str = Plant.velocity_sensing
+    sensor_sign: tuple[int, ...] = (1, 1)
     start_range: float = cartpole_spec.START_HIGH
     sensor_noise: float | tuple[float, ...] = 0.0   # a tuple of 4 after __post_init__
     actuator_noise: float = 0.0
@@ -150,6 +171,8 @@ class BulletCartPoleConfig:
                            PLANT_CHECKS[name])
         object.__setattr__(self, 'sensor_offset',
                            tuple(float(v) for v in cast(Iterable[float], offset)))  # checked
+        object.__setattr__(self, 'sensor_sign',
+                           tuple(int(v) for v in cast(Iterable[int], self.sensor_sign)))
         require('start_range', checks.in_range(0, 0.2))
         noise: object = self.sensor_noise
         if checks.is_number(noise):
@@ -211,6 +234,22 @@ class BulletCartPole:
         self._state = np.zeros(4)
         self._observation = np.zeros(4)
         self.applied_force = 0.0
+        self._time = 0.0
+        self._configure_rig()
+        self.end_stop_hits = 0
+
+    def _configure_rig(self) -> None:
+        """The rig's helpers for the config's plant (rig.py)."""
+        plant = self.config.plant
+        self._plant = plant
+        self._rig = plant.rig_dynamics
+        self._observed_effects = plant.observation_effects
+        self._dynamics = rig.Dynamics(plant)
+        if not hasattr(self, '_delay'):
+            self._delay = rig.DelayLine(plant.delay)
+            self._stops = rig.EndStops(plant.track_limit)
+        self._delay.delay = plant.delay
+        self._stops.limit = plant.track_limit
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -297,6 +336,30 @@ class BulletCartPole:
         p.resetJointState(self._body, self._pole, state[2], state[3], physicsClientId=cid)
         self._state = state.copy()
         self.applied_force = 0.0
+        self._delay.clear()
+        self._stops.touching = abs(state[0]) >= self._stops.limit
+        self._stops.hits = 0
+        self.end_stop_hits = 0
+        self._observation = self._observe()
+        return self._observation.copy()
+
+    def place(self, x: float | None = None, x_dot: float | None = None,
+              theta: float | None = None, theta_dot: float | None = None) -> F64:
+        """Set some of the joints' positions and velocities by hand, the others kept (an
+        operator's hand on the rig: commands in flight and the hit count are kept, unlike
+        ``reset``); returns the observation."""
+        self._check_open()
+        new = self.state
+        for i, value in enumerate((x, x_dot, theta, theta_dot)):
+            if value is not None:
+                new[i] = float(value)
+        if not np.all(np.isfinite(new)):
+            raise ValueError(f'place: the state must be finite, got {new!r}')
+        cid = self._client
+        p.resetJointState(self._body, self._cart, new[0], new[1], physicsClientId=cid)
+        p.resetJointState(self._body, self._pole, new[2], new[3], physicsClientId=cid)
+        self._state = new
+        self._stops.touching = abs(new[0]) >= self._stops.limit
         self._observation = self._observe()
         return self._observation.copy()
 
@@ -309,6 +372,8 @@ class BulletCartPole:
         cfg = self.config
         if cfg.actuator_noise:
             force += self.np_random.normal(0.0, cfg.actuator_noise)
+        if self._rig:
+            return self._rig_step(force)
         applied = min(max(force, -cfg.force_limit), cfg.force_limit)
         if cfg.actuator_gain != 1.0:
             applied *= cfg.actuator_gain
@@ -326,8 +391,54 @@ class BulletCartPole:
                                                                    physicsClientId=cid)
         self._state = np.array((x, x_dot, theta, theta_dot))
         self.applied_force = applied
+        self._time += cfg.control_period
         self._observation = self._observe()
         return self._observation.copy(), applied
+
+    def _rig_step(self, command: float) -> tuple[F64, float]:
+        """One control period with the rig's dynamic effects (rig.py's order, per physics
+        step); returns (observation, the motor's force in the last physics step)."""
+        cfg, plant, dyn = self.config, self._plant, self._dynamics
+        body, cart, pole, cid = self._body, self._cart, self._pole, self._client
+        dt = cfg.physics_dt
+        limited = plant.track_limit != math.inf
+        self._delay.send(command, self._time)
+        state = np.zeros(4)
+        drive = 0.0
+        for k in range(cfg.substeps):
+            (x, x_dot, *_), (theta, theta_dot, *_) = p.getJointStates(
+                body, self._joints, physicsClientId=cid)
+            drive = rig.motor_force(plant, self._delay.at(self._time + k * dt), x_dot,
+                                    cfg.force_limit)
+            torque = -plant.pole_friction * theta_dot
+            rub, stuck = rig.cart_friction(plant, dyn, x_dot, theta, theta_dot, drive, torque,
+                                           dt)
+            if stuck and x_dot != 0.0:
+                p.resetJointState(body, cart, x, 0.0, physicsClientId=cid)
+            p.setJointMotorControl2(body, cart, p.TORQUE_CONTROL, force=drive + rub,
+                                    physicsClientId=cid)
+            p.setJointMotorControl2(body, pole, p.TORQUE_CONTROL, force=torque,
+                                    physicsClientId=cid)
+            p.stepSimulation(physicsClientId=cid)
+            if stuck:
+                # The holding force is the equations' (rig.py); PyBullet's pole differs slightly
+                # (a box, not a rod), which would leave the stuck cart creeping: it stays put.
+                p.resetJointState(body, cart, x, 0.0, physicsClientId=cid)
+            if limited:
+                (state[0], state[1], *_), (state[2], state[3], *_) = p.getJointStates(
+                    body, self._joints, physicsClientId=cid)
+                self._stops.apply(state, dyn)
+                if self._stops.touching:
+                    p.resetJointState(body, cart, state[0], state[1], physicsClientId=cid)
+                    p.resetJointState(body, pole, state[2], state[3], physicsClientId=cid)
+        (x, x_dot, *_), (theta, theta_dot, *_) = p.getJointStates(body, self._joints,
+                                                                   physicsClientId=cid)
+        self._state = np.array((x, x_dot, theta, theta_dot))
+        self.end_stop_hits = self._stops.hits
+        self.applied_force = drive
+        self._time += cfg.control_period
+        self._observation = self._observe()
+        return self._observation.copy(), drive
 
     @property
     def plant(self) -> Plant:
@@ -352,6 +463,7 @@ class BulletCartPole:
         if unknown:
             raise ValueError(f'unknown BulletCartPoleConfig fields: {", ".join(unknown)}')
         old, self.config = self.config, replace(self.config, **changes)
+        self._configure_rig()
         cid = self._client
         p.setGravity(0.0, 0.0, -self.config.gravity, physicsClientId=cid)
         if any(getattr(old, name) != getattr(self.config, name) for name in _BODY):
@@ -399,6 +511,10 @@ class BulletCartPole:
             raise RuntimeError('this BulletCartPole is closed')
 
     def _observe(self) -> F64:
+        if self._observed_effects:
+            noise = cast('tuple[float, ...]', self.config.sensor_noise)
+            return rig.observe(self._plant, self._state, np.zeros(4),
+                               self.np_random.normal(0.0, noise) if any(noise) else None)
         observed = self._state.copy()
         offset = cast('tuple[float, ...]', self.config.sensor_offset)  # a tuple after init
         if any(offset):

@@ -28,6 +28,11 @@ START_LOW = -0.05
 START_HIGH = 0.05
 SOLVED_MEAN_LENGTH = 475.0
 SOLVED_WINDOW = 100
+# How a new episode starts: near the centre (CartPole-v1), or where the cart came to rest (a rig;
+# envs/plant_env.py says how the operator restarts it).
+RESTART_CENTER = 'center'
+RESTART_IN_PLACE = 'in_place'
+RESTARTS = (RESTART_CENTER, RESTART_IN_PLACE)
 
 # Reasons returned by failure_reason(); 'invalid' (a NaN or infinite value) cannot happen in
 # CartPole-v1 itself, but a controller fed by a real sensor should stop rather than learn from it.
@@ -49,6 +54,12 @@ class CartPoleSpec:
     start_high: float = START_HIGH
     solved_mean_length: float = SOLVED_MEAN_LENGTH
     solved_window: int = SOLVED_WINDOW
+    restart: str = RESTART_CENTER
+
+    def __post_init__(self) -> None:
+        if self.restart not in RESTARTS:
+            raise ValueError(f'CartPoleSpec.restart: must be one of '
+                             f'{", ".join(map(repr, RESTARTS))} (got {self.restart!r})')
 
 
 CARTPOLE_V1 = CartPoleSpec()

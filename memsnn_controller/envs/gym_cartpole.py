@@ -12,6 +12,10 @@ Both are registered by ``import memsnn_controller.envs``.
   force = clip(action, -1, 1) * force_limit newtons. Values outside [-1, 1] are clipped;
   NaN or infinite values raise ValueError.
 
+With a DC motor (the plant's ``motor`` 'dc') the command is a voltage: the full command is
+``voltage_limit`` volts instead of ``force_limit`` newtons, as for gymnasium's equations in
+``plant_env.PlantWrapper``.
+
 ## Observation space
 
 ``Box(-high, high, (4,), float32)`` with high = (4.8, inf, 24 deg, inf), as CartPole-v1:
@@ -96,9 +100,15 @@ class BulletCartPoleEnv(gym.Env[Obs, Any]):
     def _make_action_space(self) -> spaces.Space[Any]:
         return spaces.Discrete(2)
 
+    def _full_command(self) -> float:
+        """A full push: force_limit newtons, or voltage_limit volts for a DC motor (the model's
+        live plant)."""
+        config = self._model.config
+        return config.voltage_limit if config.motor == 'dc' else config.force_limit
+
     def _force(self, action: Any) -> float:
         assert self.action_space.contains(action), f'{action!r} ({type(action)}) invalid'
-        return self.config.force_limit if action == 1 else -self.config.force_limit
+        return self._full_command() if action == 1 else -self._full_command()
 
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]:
@@ -167,5 +177,5 @@ class BulletCartPoleContinuousEnv(BulletCartPoleEnv):
         force = float(value[0])
         if not math.isfinite(force):
             raise ValueError(f'action must be finite, got {action!r}')
-        return min(max(force, -1.0), 1.0) * self.config.force_limit
+        return min(max(force, -1.0), 1.0) * self._full_command()
 

@@ -18,10 +18,42 @@ them the same way):
   [rad/s]), four values or one for all (0): a sensor's bias; episodes still end on the true
   state.
 
+A laboratory rig's effects (envs/rig.py implements each one, once, for every model; each is off
+by default, which is CartPole-v1's system):
+
+- ``track_limit`` (m, inf): end stops at +-track_limit. The cart hits them inelastically: its
+  velocity becomes 0 and the pole takes the reaction of that impulse (rig.end_stop); every
+  hit is counted (``end_stop_hits``). inf: no stops.
+- ``delay`` (s, 0): actuation delay; a command takes effect ``delay`` after it was sent, at the
+  first physics step that starts at or after that time (fractions of a control period allowed).
+  Before the first command takes effect the motor gets 0.
+- ``coulomb_friction`` (N, 0): dry friction of the cart, -coulomb_friction sign(x_dot) while it
+  moves; at rest it holds the cart against any force up to that size (stiction).
+- ``pole_friction`` (N m s/rad, 0): viscous friction of the pole's joint, a torque
+  -pole_friction theta_dot.
+- ``encoder_counts`` (per revolution, 0 = exact): the pole angle and the cart position are
+  observed through encoders of that many counts: theta in steps of 2 pi / counts, x in steps of
+  2 pi ``pinion_radius`` / counts (the cart's encoder turns with a pinion of that radius, m).
+- ``motor``: 'force' (the command is a force in N, clipped to the force limit) or 'dc' (the
+  command is a voltage, clipped to ``voltage_limit`` V, and a DC motor pushes with
+  ``k_force`` V - ``k_emf`` x_dot newtons: its force falls with the cart's speed, the back-EMF;
+  k_force in N/V, k_emf in N s/m). ``actuator_gain`` multiplies the motor's force either way.
+- ``velocity_sensing``: 'measured' (the velocities are observed) or 'none' (position-only
+  sensing: the observed x_dot and theta_dot are NaN, as joint_state_broadcaster publishes them
+  without velocity interfaces; a sensor front end must estimate them).
+- ``sensor_sign``: (cart, pole), each +1 or -1: the sign of the cart's and the pole's readings
+  (x and x_dot, theta and theta_dot) before the offset is added: an encoder mounted the other
+  way round.
+
+What is observed is ``sign x true state + sensor_offset``, then quantised by the encoders, then
+the velocities blanked when not measured.
+
 A schedule is a list of changes ``EPISODE:FIELD=VALUE[,FIELD=VALUE...]`` (the text of
 ``--plant-change`` in memsnn-train, memsnn-compare and memsnn-bringup): from episode EPISODE
 (counted from 0) on, each FIELD has VALUE, a number (for ``sensor_offset`` one number or four,
-``[0, 0, 0.01, 0]``) or ``xF``, F times the original plant's value; ``EPISODE:original`` restores
+``[0, 0, 0.01, 0]``; for ``sensor_sign`` two, ``[1, -1]``; ``inf`` for ``track_limit``; a
+whole number for ``encoder_counts``), a word for ``motor`` and ``velocity_sensing``, or ``xF``,
+F times the original plant's value (numbers only); ``EPISODE:original`` restores
 every field. Fields not named keep their values; episodes must increase. A bad change raises
 PlantChangeError naming the change and what is wrong. This module needs only the standard
 library (the simulator's parameter table reads its checks).
@@ -29,12 +61,36 @@ library (the simulator's parameter table reads its checks).
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+import math
 import re
 from typing import Any
 
 from memsnn_controller.common import checks
 
 SENSOR_OFFSET_LIMIT = 10.0
+MOTORS = ('force', 'dc')
+VELOCITY_SENSING = ('measured', 'none')
+MAX_ENCODER_COUNTS = 1 << 24
+MAX_TRACK_LIMIT = 10.0  # m: within the PyBullet model's 15 m slider
+
+
+def _track_limit(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return 'must be a number > 0 (m) or inf'
+    return None if 0.0 < value and (value == math.inf or value <= MAX_TRACK_LIMIT) else \
+        f'must be in (0, {MAX_TRACK_LIMIT:g}] m or inf'
+
+
+def _signs(value: Any) -> str | None:
+    try:
+        values = list(value)
+    except TypeError:
+        return 'must be two signs, [cart, pole], each 1 or -1'
+    if len(values) != 2 or any(isinstance(v, bool) or v not in (1, -1) for v in values):
+        return 'must be two signs, [cart, pole], each 1 or -1'
+    return None
+
+
 # Each field's check (shared with the simulator node's parameter ranges) and unit.
 CHECKS: dict[str, checks.Check] = {
     'pole_mass': checks.above_zero(100.0, ' kg'),
@@ -47,7 +103,26 @@ CHECKS: dict[str, checks.Check] = {
                                                        SENSOR_OFFSET_LIMIT),
                                     f'numbers in [-{SENSOR_OFFSET_LIMIT:g}, '
                                     f'{SENSOR_OFFSET_LIMIT:g}]'),
+    'track_limit': _track_limit,
+    'delay': checks.in_range(0.0, 1.0, ' s'),
+    'coulomb_friction': checks.in_range(0.0, 1000.0, ' N'),
+    'pole_friction': checks.in_range(0.0, 100.0, ' N m s/rad'),
+    'encoder_counts': checks.integer(0, MAX_ENCODER_COUNTS),
+    'pinion_radius': checks.above_zero(1.0, ' m'),
+    'motor': checks.one_of(*MOTORS),
+    'voltage_limit': checks.above_zero(1000.0, ' V'),
+    'k_force': checks.above_zero(1000.0, ' N/V'),
+    'k_emf': checks.in_range(0.0, 1000.0, ' N s/m'),
+    'velocity_sensing': checks.one_of(*VELOCITY_SENSING),
+    'sensor_sign': _signs,
 }
+# The fields of each kind (how a change's text is read).
+TEXT_FIELDS = ('motor', 'velocity_sensing')
+INTEGER_FIELDS = ('encoder_counts',)
+SEQUENCE_FIELDS = ('sensor_offset', 'sensor_sign')
+# The fields that act on the physics (rig.py: they need the rig's integrator in gymnasium's
+# equations); the others act on what is observed.
+DYNAMICS_FIELDS = ('track_limit', 'delay', 'coulomb_friction', 'pole_friction', 'motor')
 ORIGINAL = 'original'
 
 Offset = tuple[float, float, float, float]
@@ -67,6 +142,18 @@ class Plant:
     friction: float = 0.0
     actuator_gain: float = 1.0
     sensor_offset: float | Sequence[float] = (0.0, 0.0, 0.0, 0.0)  # 4 floats after init
+    track_limit: float = math.inf
+    delay: float = 0.0
+    coulomb_friction: float = 0.0
+    pole_friction: float = 0.0
+    encoder_counts: int = 0
+    pinion_radius: float = 0.01
+    motor: str = 'force'
+    voltage_limit: float = 10.0
+    k_force: float = 1.0
+    k_emf: float = 0.0
+    velocity_sensing: str = 'measured'
+    sensor_sign: Sequence[int] = (1, 1)
 
     def __post_init__(self) -> None:
         offset: Any = self.sensor_offset
@@ -76,9 +163,24 @@ class Plant:
             checks.require(f'plant.{name}', offset if name == 'sensor_offset'
                            else getattr(self, name), check)
         object.__setattr__(self, 'sensor_offset', tuple(float(v) for v in offset))
+        object.__setattr__(self, 'sensor_sign', tuple(int(v) for v in self.sensor_sign))
         for name in CHECKS:
-            if name != 'sensor_offset':
+            if name not in SEQUENCE_FIELDS + TEXT_FIELDS + INTEGER_FIELDS:
                 object.__setattr__(self, name, float(getattr(self, name)))
+
+    @property
+    def rig_dynamics(self) -> bool:
+        """Whether a field of DYNAMICS_FIELDS differs from CartPole-v1's (no stops, no delay,
+        no dry or pole friction, a force motor)."""
+        return (self.track_limit != math.inf or self.delay > 0.0 or self.coulomb_friction > 0.0
+                or self.pole_friction > 0.0 or self.motor != 'force')
+
+    @property
+    def observation_effects(self) -> bool:
+        """Whether what is observed differs from the true state plus sensor_offset (encoders,
+        position-only sensing, a reversed sign)."""
+        return (self.encoder_counts > 0 or self.velocity_sensing != 'measured'
+                or self.sensor_sign != (1, 1))
 
     @property
     def offset(self) -> Offset:
@@ -95,9 +197,9 @@ class Plant:
         return replace(self, **changes)
 
     def values(self) -> dict[str, Any]:
-        """{field: value}, sensor_offset as a list."""
-        return {name: list(self.offset) if name == 'sensor_offset' else getattr(self, name)
-                for name in FIELDS}
+        """{field: value}, sensor_offset and sensor_sign as lists."""
+        return {name: list(getattr(self, name)) if name in SEQUENCE_FIELDS
+                else getattr(self, name) for name in FIELDS}
 
     def differences(self, other: 'Plant') -> list[str]:
         """The fields whose values differ from ``other``'s."""
@@ -189,27 +291,41 @@ def _number(text: str) -> float | None:
 
 def _parse_value(name: str, text: str, where: str) -> Value:
     text = text.strip()
-    if name != 'sensor_offset' and text[:1] in ('x', '*'):
+    if name in TEXT_FIELDS:
+        reason = CHECKS[name](text)
+        if reason is not None:
+            raise PlantChangeError(f'{where}: {name} {reason} (got {text})')
+        return text
+    numeric = name not in SEQUENCE_FIELDS
+    if numeric and text[:1] in ('x', '*'):
         factor = _number(text[1:])
         if factor is None or factor < 0:
             raise PlantChangeError(f'{where}: {name}={text}: a factor xF needs a number F >= 0')
+        if name in INTEGER_FIELDS:
+            raise PlantChangeError(f'{where}: {name}={text}: takes a whole number, not a factor')
         return Factor(factor)
-    if name == 'sensor_offset':
+    if name in SEQUENCE_FIELDS:
+        count = 4 if name == 'sensor_offset' else 2
         parts = text[1:-1].split(',') if text.startswith('[') and text.endswith(']') \
             else [text]
         numbers = [_number(part) for part in parts]
-        if any(n is None for n in numbers) or len(numbers) not in (1, 4):
-            raise PlantChangeError(f'{where}: sensor_offset={text}: expected one number or '
-                                   f'four, [x, x_dot, theta, theta_dot]')
-        offset = tuple(numbers) * 4 if len(numbers) == 1 else tuple(numbers)
-        reason = CHECKS[name](offset)
+        shape = ('one number or four, [x, x_dot, theta, theta_dot]' if count == 4
+                 else 'two signs, [cart, pole]')
+        if any(n is None for n in numbers) or len(numbers) not in (1, count):
+            raise PlantChangeError(f'{where}: {name}={text}: expected {shape}')
+        values: tuple[float, ...] = tuple(n for n in numbers if n is not None)
+        values = values * count if len(values) == 1 else values
+        reason = CHECKS[name](values)
         if reason is not None:
-            raise PlantChangeError(f'{where}: sensor_offset {reason} (got {text})')
-        return offset
-    value = _number(text)
+            raise PlantChangeError(f'{where}: {name} {reason} (got {text})')
+        return tuple(int(v) for v in values) if name == 'sensor_sign' else values
+    value: Any = math.inf if name == 'track_limit' and text.lower() in ('inf', '.inf') \
+        else _number(text)
     if value is None:
         raise PlantChangeError(f'{where}: {name}={text}: expected a number or xF (F times the '
                                f'original value)')
+    if name in INTEGER_FIELDS and float(value).is_integer():
+        value = int(value)
     reason = CHECKS[name](value)
     if reason is not None:
         raise PlantChangeError(f'{where}: {name} {reason} (got {text})')

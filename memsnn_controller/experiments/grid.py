@@ -8,6 +8,7 @@ A run is described by a picklable ``spec`` dict:
      'base_config': None,         # or an AgentConfig.to_dict() to start from (--config)
      'episodes': 1000, 'env': 'CartPole-v1', 'checkpoint_every': 100,
      'plant_changes': [],         # memsnn-train's --plant-change texts (envs/plant.py)
+     'plant': '',                 # memsnn-train's --plant (a plant file; '' = CartPole-v1's)
      'out_dir': 'DIR/runs/sparse__ppx__default__s0'}
 
 ``run_trial(spec)`` is a pure top-level function: it trains the run (resuming it from its
@@ -63,6 +64,7 @@ class RunSpec(TypedDict):
     env: str
     checkpoint_every: int
     plant_changes: list[str]
+    plant: str
     out_dir: str
 
 
@@ -183,11 +185,14 @@ def build_specs(rewards: Sequence[str], devices: Sequence[str], seeds: Iterable[
                 variants: Mapping[str, Sequence[str]] | None = None,
                 overrides: Iterable[str] = (), base_config: dict[str, Any] | None = None,
                 checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
-                plant_changes: Mapping[str, Sequence[str]] | None = None) -> list[RunSpec]:
+                plant_changes: Mapping[str, Sequence[str]] | None = None,
+                plants: Mapping[str, str] | None = None) -> list[RunSpec]:
     """Every run of the grid, seeds outermost (so early results cover every reward).
-    plant_changes: each variant's plant changes (variant name -> texts; none if absent)."""
+    plant_changes: each variant's plant changes (variant name -> texts; none if absent).
+    plants: each variant's plant file (variant name -> name or path; CartPole-v1 if absent)."""
     variants = variants or {DEFAULT_VARIANT: []}
     plant_changes = plant_changes or {}
+    plants = plants or {}
     specs: list[RunSpec] = []
     for seed in seeds:
         for reward in rewards:
@@ -199,16 +204,22 @@ def build_specs(rewards: Sequence[str], devices: Sequence[str], seeds: Iterable[
                         'base_config': base_config, 'episodes': int(episodes), 'env': env,
                         'checkpoint_every': int(checkpoint_every),
                         'plant_changes': list(plant_changes.get(variant, ())),
+                        'plant': plants.get(variant, ''),
                         'out_dir': os.path.join(out_dir, RUNS_FOLDER,
                                                 run_name(reward, device, variant, seed))})
     return specs
 
 
 def spec_config(spec: RunSpec) -> 'AgentConfig':
-    """The AgentConfig of a spec (ConfigError naming the field if it is invalid)."""
+    """The AgentConfig of a spec, sized for its plant (ConfigError naming the field if it is
+    invalid)."""
+    from memsnn_controller.control.config import learner_for
+    from memsnn_controller.envs.plant_file import load_plant_file
     from memsnn_controller.snn.config import AgentConfig
 
     base = AgentConfig.from_dict(spec['base_config']) if spec.get('base_config') else AgentConfig()
+    if spec.get('plant'):
+        base = learner_for(base, load_plant_file(spec['plant']))
     return base.with_overrides([f'reward.name={spec["reward"]}',
                                 f'device.model={spec["device"]}'] + list(spec['overrides']))
 
@@ -242,6 +253,10 @@ def finished_summary(spec: RunSpec, config: 'AgentConfig | None' = None) -> Any:
                 spec['seed']:
             raise GridError(f'{out}: holds a finished run on env {run.get("env")!r}, seed '
                             f'{run.get("seed")}; remove it or use another --out')
+        if (run.get('plant') or '') != (spec.get('plant') or ''):
+            raise GridError(f'{out}: holds a finished run on the plant '
+                            f'{run.get("plant") or "(CartPole-v1)"}; remove it or use another '
+                            f'--out')
         if run.get('plant_changes', []) != list(spec.get('plant_changes', [])):
             raise GridError(f'{out}: holds a finished run with the plant changes '
                             f'{run.get("plant_changes") or "(none)"}; remove it or use another '
@@ -288,7 +303,8 @@ def run_trial(spec: RunSpec, should_stop: Callable[[], bool] | None = None) -> R
                             episodes=spec['episodes'], out_dir=out, resume=resume,
                             progress=False, checkpoint_every=every, should_stop=should_stop,
                             handle_signals=False, log=log,
-                            plant_changes=list(spec.get('plant_changes', [])))
+                            plant_changes=list(spec.get('plant_changes', [])),
+                            plant=spec.get('plant') or None)
         except TrainingInterrupted as exc:
             log(str(exc))
             raise

@@ -33,7 +33,7 @@ LEVELS = (195, 475)
 SUMMARY_KEYS = ('episodes', 'first_195', 'first_475', 'best_trailing100', 'final_trailing100',
                 'min_after_475', 'env_steps', 'writes_per_synapse',
                 'writes_per_synapse_per_episode', 'device_writes_max', 'device_writes_p99',
-                'failed_devices', 'wall_s') + energy_estimate.SUMMARY_KEYS
+                'failed_devices', 'end_stop_hits', 'wall_s') + energy_estimate.SUMMARY_KEYS
 
 
 class Summary(EnergySummary):
@@ -52,6 +52,7 @@ class Summary(EnergySummary):
     device_writes_max: int | None
     device_writes_p99: float | None
     failed_devices: int | None
+    end_stop_hits: int
     wall_s: float
 
 
@@ -125,7 +126,7 @@ def min_after(lengths: ArrayLike, level: float, window: int = WINDOW) -> float |
 def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
               wall_s: float = 0.0, energy: 'EnergySummary | None' = None,
               device_writes: ArrayLike | None = None,
-              failed_devices: int | None = None) -> Summary:
+              failed_devices: int | None = None, end_stop_hits: int = 0) -> Summary:
     """The summary dict of a run (keys ``SUMMARY_KEYS``; None where a metric is undefined).
 
     ``writes_per_synapse`` counts device writes per synapse over the whole run (both devices of a
@@ -133,7 +134,8 @@ def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
     of episodes. ``device_writes``: the write count of every device (Agent.device_writes), whose
     maximum and 99th percentile say how unevenly the wear falls (None: not known).
     ``failed_devices``: devices past their endurance at the end (Agent.failed_devices; 0
-    without device.endurance, None: not known). ``energy``:
+    without device.endurance, None: not known). ``end_stop_hits``: the cart's hits of an
+    end stop in the run (0 without end stops). ``energy``:
     snn.energy.summary of the run (the energy estimate per tick and per
     episode, the measured tick time); None where it is not known.
     """
@@ -156,6 +158,7 @@ def summarize(lengths: ArrayLike, total_writes: int = 0, n_synapses: int = 1,
         'device_writes_max': wear_max,
         'device_writes_p99': wear_p99,
         'failed_devices': None if failed_devices is None else int(failed_devices),
+        'end_stop_hits': int(end_stop_hits),
         'wall_s': float(wall_s),
         'energy_estimate_nj_per_tick': e.get('energy_estimate_nj_per_tick'),
         'energy_estimate_read_nj_per_tick': e.get('energy_estimate_read_nj_per_tick'),

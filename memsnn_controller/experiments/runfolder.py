@@ -6,6 +6,8 @@
     DIR/episodes.csv      one row per finished episode, appended and flushed as it ends
                           (columns ``EPISODE_COLUMNS``)
     DIR/checkpoint.npz    the agent's learning state (snn/checkpoint.py: atomic)
+    DIR/env_state.json    what the next episode's start depends on, with every checkpoint (a
+                          rig's in-place restart: where the cart came to rest)
     DIR/summary.json      metrics.summarize of the finished run; written last, only when every
                           episode asked for is done (its presence marks a finished run)
     DIR/learning_curve.png
@@ -15,7 +17,9 @@ episodes.csv columns: ``episode`` (0-based index), ``length`` (steps), ``return`
 environment's summed reward; = length on CartPole), ``agent_return`` (the agent's own configured
 reward, e.g. -1 for a failure under 'sparse'), ``writes`` (memristor device writes in the episode,
 both devices of a pair counted), ``writes_per_synapse`` (writes / synapses), ``terminated``,
-``truncated`` (0/1: failure, time limit), ``wall_s`` (the episode's wall time in seconds,
+``truncated`` (0/1: failure, time limit), ``end_stop_hits`` (the cart's hits of an end stop in
+the episode and the coast after it; 0 where the plant has none), ``wall_s`` (the episode's wall
+time in seconds,
 bookkeeping and checkpoints included) and ``elapsed_s`` (training wall time since the run began,
 summed over resumed sessions, start-up excluded).
 
@@ -33,6 +37,7 @@ import yaml
 from memsnn_controller.common.atomic import write_atomic
 
 if TYPE_CHECKING:
+    from memsnn_controller.envs.plant_file import PlantFile
     from memsnn_controller.snn.config import AgentConfig
 
 PathLike = str | os.PathLike[str]
@@ -45,9 +50,14 @@ SUMMARY_FILE = 'summary.json'
 CURVE_FILE = 'learning_curve.png'
 LOCK_FILE = '.lock'
 
+ENV_STATE_FILE = 'env_state.json'
+
 EPISODE_COLUMNS = ('episode', 'length', 'return', 'agent_return', 'writes', 'writes_per_synapse',
-                   'terminated', 'truncated', 'wall_s', 'elapsed_s')
-_INT_COLUMNS = ('episode', 'length', 'writes', 'terminated', 'truncated')
+                   'terminated', 'truncated', 'end_stop_hits', 'wall_s', 'elapsed_s')
+_INT_COLUMNS = ('episode', 'length', 'writes', 'terminated', 'truncated', 'end_stop_hits')
+# The columns before end_stop_hits existed (no plant had end stops then: a resumed old run's
+# rows get 0).
+_COLUMNS_V1 = tuple(name for name in EPISODE_COLUMNS if name != 'end_stop_hits')
 
 
 class RunFolderError(RuntimeError):
@@ -85,6 +95,30 @@ def run_plant_changes(folder: PathLike, resume: bool, given: Sequence[str] | Non
     return list(given)
 
 
+def run_plant_file(folder: PathLike, resume: bool, given: str | None) -> 'PlantFile | None':
+    """The run's plant file (--plant of memsnn-train): the one given (loaded), or on resume the
+    one its run.json recorded (rebuilt from the recorded values, so an edited preset does not
+    change a resumed run); a resume that gives a plant with other values is refused
+    (RunFolderError). None: CartPole-v1's plant and task. Call it holding the RunLock."""
+    from memsnn_controller.envs.plant_file import load_plant_file, plant_file_from
+
+    recorded = None
+    run_file = os.path.join(folder, RUN_FILE)
+    if resume and os.path.exists(run_file):
+        info = read_json(run_file)
+        if info.get('plant_file') is not None:
+            recorded = plant_file_from(info['plant_file'], info.get('plant', 'recorded'))
+    if given is None:
+        return recorded
+    plant_file = load_plant_file(given)
+    if resume and recorded is None and os.path.exists(run_file):
+        raise RunFolderError(f'{folder}: run without a plant file, not with --plant {given}')
+    if recorded is not None and plant_file.values() != recorded.values():
+        raise RunFolderError(f'{folder}: run with the plant {recorded.name!r} (run.json), whose '
+                             f'values differ from --plant {given}')
+    return plant_file
+
+
 def write_json(path: PathLike, data: object) -> None:
     """Write ``data`` as strict JSON (no NaN), atomically."""
     write_atomic(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + '\n')
@@ -109,7 +143,7 @@ def read_episodes(path: PathLike) -> dict[str, list[int | float]]:
             if row.get('elapsed_s') in (None, ''):
                 break  # a torn last line (the process died while writing it)
             for name in EPISODE_COLUMNS:
-                value = row[name]
+                value = row.get(name, '0')
                 columns[name].append(int(value) if name in _INT_COLUMNS else float(value))
     return columns
 
@@ -141,9 +175,14 @@ class EpisodeLog:
         with open(self.path, encoding='utf-8', newline='') as f:
             lines = f.read().splitlines(keepends=True)
         header, rows = lines[0] if lines else '', lines[1:]
+        rows = [line for line in rows if line.endswith('\n')]  # drop a torn last line
+        if header.strip() == ','.join(_COLUMNS_V1):
+            at = _COLUMNS_V1.index('truncated') + 1
+            header = ','.join(EPISODE_COLUMNS) + '\n'
+            rows = [','.join((*cells[:at], '0', *cells[at:])) for cells in
+                    (line.split(',') for line in rows)]
         if header.strip() != ','.join(EPISODE_COLUMNS):
             raise RunFolderError(f'{self.path}: unexpected header {header.strip()!r}')
-        rows = [line for line in rows if line.endswith('\n')]  # drop a torn last line
         if len(rows) < keep:
             raise RunFolderError(f'{self.path}: holds {len(rows)} episodes but the checkpoint '
                                  f'holds {keep}; cannot resume consistently')
@@ -157,10 +196,10 @@ class EpisodeLog:
 
     def append(self, episode: int, length: int, ret: float, agent_ret: float, writes: int,
                writes_per_synapse: float, terminated: bool, truncated: bool, wall_s: float,
-               elapsed_s: float) -> None:
+               elapsed_s: float, end_stop_hits: int = 0) -> None:
         self._file.write(f'{episode},{length},{ret:.10g},{agent_ret:.10g},{writes},'
                          f'{writes_per_synapse:.6g},{int(terminated)},{int(truncated)},'
-                         f'{wall_s:.6f},{elapsed_s:.6f}\n')
+                         f'{end_stop_hits},{wall_s:.6f},{elapsed_s:.6f}\n')
         self._file.flush()
         self.last_elapsed = elapsed_s
 

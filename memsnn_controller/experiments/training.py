@@ -12,6 +12,17 @@ environment is wrapped in envs.plant_env.PlantWrapper and, before episode k rese
 of the schedule at k (so a resumed run starts on the plant its episode had); run.json records
 the schedule, and a resume must give the same one (or none: the recorded one is used).
 
+A plant file (``plant``: a preset such as 'rig' or a path; envs/plant_file.py) sets the plant
+and the task: the environment is made with the task's control period and episode limit,
+wrapped in PlantWrapper with the file's plant (the original a schedule's factors refer to) and
+task (failure thresholds, restart), and run.json records the file's values, which a resume
+reuses. Where the plant needs the controller's side of a rig (position-only sensing, encoders,
+sensor signs or offsets, a delay the configuration compensates: ``control_pipeline``), each
+step goes through control/pipeline.py (the sensor front end, then the predictor) between the
+environment and the agent, as in the controller node. A rig's in-place restart makes the next
+episode's start depend on the last; env_state.json, written with every checkpoint, hands it to
+a resumed run.
+
 Stopping: the first SIGINT (Ctrl-C) or SIGTERM, or ``should_stop()`` returning true, lets the
 running episode finish (at most 500 steps, a fraction of a second), saves a checkpoint and
 raises TrainingInterrupted; a second signal aborts at once (KeyboardInterrupt inside the
@@ -49,6 +60,10 @@ from memsnn_controller.experiments import runfolder as rf
 if TYPE_CHECKING:
     import gymnasium
 
+    from memsnn_controller.control.pipeline import Pipeline
+    from memsnn_controller.envs.cartpole_spec import CartPoleSpec
+    from memsnn_controller.envs.plant_env import PlantWrapper
+    from memsnn_controller.envs.plant_file import PlantFile
     from memsnn_controller.snn.agent import Agent, Decision
     from memsnn_controller.snn.config import AgentConfig
 
@@ -89,10 +104,15 @@ def episode_seed(seed: int, episode: int) -> int:
                .generate_state(1, dtype=np.uint32)[0])
 
 
-def make_env(env_id: str) -> 'gymnasium.Env[Any, Any]':
+def make_env(env_id: str, task: 'CartPoleSpec | None' = None) -> 'gymnasium.Env[Any, Any]':
     """``gymnasium.make(env_id)``; ids starting with 'memsnn/' import memsnn_controller.envs
-    first (which registers them). Raises TrainingError with a readable message."""
+    first (which registers them). With a ``task`` other than CartPole-v1's, the environment
+    gets its control period, episode limit, force limit and start range (gymnasium's
+    CartPoleEnv: ``tau``, the TimeLimit, ``force_mag``/``force_limit``; the PyBullet ones: their
+    config fields). Raises TrainingError with a readable message."""
     import gymnasium
+
+    from memsnn_controller.envs import cartpole_spec
 
     if env_id.startswith('memsnn/'):
         try:
@@ -100,10 +120,31 @@ def make_env(env_id: str) -> 'gymnasium.Env[Any, Any]':
         except ImportError as exc:
             raise TrainingError(f'env {env_id!r}: the memsnn environments cannot be imported '
                                 f'(memsnn_controller.envs: {exc})') from None
+    kwargs: dict[str, Any] = {}
+    if task is not None and task != cartpole_spec.CARTPOLE_V1:
+        kwargs['max_episode_steps'] = task.max_episode_steps or None
+        if env_id.startswith('memsnn/Bullet'):
+            kwargs.update(control_period=task.tau, force_limit=task.force_mag,
+                          start_range=task.start_high)
     try:
-        return gymnasium.make(env_id)
-    except (gymnasium.error.Error, ImportError) as exc:
+        env = gymnasium.make(env_id, **kwargs)
+    except (gymnasium.error.Error, ImportError, TypeError, ValueError) as exc:
         raise TrainingError(f'env {env_id!r}: {exc}') from None
+    if kwargs and not env_id.startswith('memsnn/Bullet'):
+        from gymnasium.envs.classic_control.cartpole import CartPoleEnv
+
+        from memsnn_controller.envs.classic_continuous import ContinuousCartPoleEnv
+
+        inner = env.unwrapped
+        if not isinstance(inner, CartPoleEnv):
+            raise TrainingError(f'env {env_id!r}: a plant file needs a cart-pole environment '
+                                f'(CartPole-v1, memsnn/...)')
+        inner.tau = task.tau  # type: ignore[union-attr]  # task is set with kwargs
+        if isinstance(inner, ContinuousCartPoleEnv):
+            inner.force_limit = task.force_mag  # type: ignore[union-attr]
+        else:
+            inner.force_mag = task.force_mag  # type: ignore[union-attr]
+    return env
 
 
 class ActionAdapter:
@@ -188,6 +229,47 @@ def run_episode_box(agent_step: AgentStep, env_step: EnvStep, obs: Any, act: NDA
             return obs, ret, term, trunc
 
 
+def run_episode_pipeline(agent: 'Agent', env_step: EnvStep, obs: Any, pipeline: 'Pipeline',
+                         wrapper: 'PlantWrapper', adapter: ActionAdapter) -> EpisodeEnd:
+    """The per-step loop through the controller's side of a rig (control/pipeline.py), as the
+    controller node runs it: the reading is measured (velocities estimated where the plant does
+    not measure them), the agent acts on the prediction, its force goes through the safety layer
+    to the plant (the wrapper's command; the action carries its sign), and a transition whose
+    command the safety layer changed is not learned from. Returns as run_episode_discrete."""
+    ret = 0.0
+    pipeline.reset()
+    learning = agent.learning
+    changed = False
+    force_limit = agent.config.actor.force_limit
+    try:
+        while True:
+            state = pipeline.measure(np.asarray(obs, dtype=np.float64), wrapper.time)
+            if changed:
+                agent.set_learning(False)
+            decision = agent.step(pipeline.predict(state))
+            if changed:
+                agent.set_learning(learning)
+            command, changed = pipeline.command(decision.force, state)
+            pipeline.commanded(command)
+            if adapter.discrete:
+                action: Any = 1 if command > 0.0 else 0
+            else:
+                adapter.buffer[0] = min(max(decision.force / force_limit, -1.0), 1.0)
+                action = adapter.buffer
+            if pipeline.safety is not None:
+                wrapper.set_command(command)
+            obs, r, term, trunc, _ = env_step(action)
+            ret += r
+            if term or trunc:
+                # The last state as measured: by the supervisor between episodes, if it ran.
+                last = pipeline.last_state
+                if last is None:
+                    last = pipeline.measure(np.asarray(obs, dtype=np.float64), wrapper.time)
+                return last.copy(), ret, term, trunc
+    finally:
+        agent.set_learning(learning)
+
+
 def _open_agent(config: 'AgentConfig', seed: int, env_id: str, out_dir: str,
                 resume: bool) -> 'Agent':
     """A new agent, or the checkpointed one after checking it belongs to this run."""
@@ -222,7 +304,8 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
           checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
           should_stop: Callable[[], bool] | None = None, handle_signals: bool | None = None,
           log: Callable[[str], object] | None = None,
-          figures: bool = False, plant_changes: Sequence[str] | None = None) -> metrics.Summary:
+          figures: bool = False, plant_changes: Sequence[str] | None = None,
+          plant: str | None = None) -> metrics.Summary:
     """Train one agent online for ``episodes`` episodes (in total, counting a resumed run's
     earlier ones) and return the summary dict (metrics.SUMMARY_KEYS), also written to
     ``out_dir``/summary.json. See the module docstring and runfolder.py for the files.
@@ -237,6 +320,8 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
     policy.png, value.png, wear.png; a few seconds).
     plant_changes: the schedule of plant changes (see the module docstring); None with resume
     takes the run's own.
+    plant: a plant file, preset name or path (see the module docstring); None with resume takes
+    the run's own, else CartPole-v1's plant and task.
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
         raise ValueError(f'episodes must be an integer >= 0, got {episodes!r}')
@@ -249,10 +334,17 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
     if handle_signals is None:
         handle_signals = threading.current_thread() is threading.main_thread()
     with rf.RunLock(out_dir):
+        from memsnn_controller.envs.plant_file import PlantFileError
+
         changes = rf.run_plant_changes(out_dir, resume, plant_changes)
-        env = make_env(env_id)
         try:
-            plants = PlantSchedulePlayer(env, env_id, changes) if changes else None
+            plant_file = rf.run_plant_file(out_dir, resume, plant)
+        except PlantFileError as exc:
+            raise TrainingError(str(exc)) from None
+        env = make_env(env_id, plant_file.task if plant_file is not None else None)
+        try:
+            plants = PlantSchedulePlayer(env, env_id, changes, plant_file) \
+                if changes or plant_file is not None else None
             summary = _train(config, int(seed), env_id, plants.env if plants else env, episodes,
                              out_dir, resume, progress, checkpoint_every, should_stop,
                              handle_signals, log, plants)
@@ -268,16 +360,22 @@ def train(config: 'AgentConfig', seed: int = 0, env_id: str = DEFAULT_ENV, episo
 
 
 class PlantSchedulePlayer:
-    """Wraps ``env`` in a PlantWrapper and sets the schedule's plant of each episode."""
+    """Wraps ``env`` in a PlantWrapper with a plant file's plant and task (if any) and sets the
+    schedule's plant of each episode."""
 
-    def __init__(self, env: 'gymnasium.Env[Any, Any]', env_id: str,
-                 texts: Sequence[str]) -> None:
+    def __init__(self, env: 'gymnasium.Env[Any, Any]', env_id: str, texts: Sequence[str],
+                 plant_file: 'PlantFile | None' = None) -> None:
         from memsnn_controller.envs.plant import PlantChangeError, parse_plant_schedule
         from memsnn_controller.envs.plant_env import PlantWrapper
 
+        self.plant_file = plant_file
         try:
             self.schedule = parse_plant_schedule(texts)
-            self.env = PlantWrapper(env)
+            self.env: PlantWrapper = PlantWrapper(env)
+            if plant_file is not None:
+                self.env.original = plant_file.plant
+                self.env.set_plant(plant_file.plant)
+                self.env.set_task(plant_file.task)
             self.schedule.check(self.env.original)
         except PlantChangeError as exc:
             raise TrainingError(str(exc)) from None
@@ -319,7 +417,15 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
         'package_version': __version__}
     if plants is not None:
         run_info['plant_changes'] = plants.schedule.texts()
+        if plants.plant_file is not None:
+            run_info['plant'] = plants.plant_file.name
+            run_info['plant_file'] = plants.plant_file.values()
     rf.write_json(os.path.join(out_dir, rf.RUN_FILE), run_info)
+    wrapper = plants.env if plants is not None else None
+    env_state = os.path.join(out_dir, rf.ENV_STATE_FILE)
+    if resume and wrapper is not None and os.path.exists(env_state):
+        wrapper.set_carry(rf.read_json(env_state))
+    pipeline = control_pipeline(config, plants.plant_file if plants is not None else None)
     if resume:
         log(f'{out_dir}: resuming after episode {start - 1} ({start} done, {episodes} asked)')
     if start < episodes and os.path.exists(summary_path):
@@ -346,6 +452,10 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
         discrete = adapter.discrete
         if not discrete:
             act, scale, lo, hi = adapter.buffer, adapter.scale, adapter.low, adapter.high
+        if pipeline is not None:
+            assert wrapper is not None  # a pipeline comes with a plant file
+            if pipeline.supervisor is not None:
+                wrapper.set_between(pipeline.between)
         t0 = t_prev = time.perf_counter()
         while k < episodes:
             if plants is not None:
@@ -354,7 +464,11 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
                     log(change)
             obs, _ = env_reset(seed=episode_seed(seed, k))
             agent.reset()
-            if discrete:
+            if pipeline is not None:
+                assert wrapper is not None  # a pipeline comes with a plant file
+                obs, ret, term, trunc = run_episode_pipeline(agent, env_step, obs, pipeline,
+                                                             wrapper, adapter)
+            elif discrete:
                 obs, ret, term, trunc = run_episode_discrete(agent_step, env_step, obs)
             else:
                 obs, ret, term, trunc = run_episode_box(agent_step, env_step, obs, act, scale,
@@ -362,22 +476,21 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
             # A failure on the time limit's last step is a failure (the agent learns from it).
             s = agent.end_episode(obs, terminated=bool(term), truncated=bool(trunc and not term))
             now = time.perf_counter()
+            hits = wrapper.episode_end_stop_hits if wrapper is not None else 0
             episode_log.append(k, s.length, ret, s.total_reward, s.writes,
                                s.writes / n_synapses, s.terminated, s.truncated, now - t_prev,
-                               elapsed0 + now - t0)
+                               elapsed0 + now - t0, hits)
             t_prev = now
             k += 1
             bar.set_postfix_str(f'len {s.length} mean100 {agent.trailing_mean(100):.1f}',
                                 refresh=False)
             bar.update()
             if k % checkpoint_every == 0 or k == episodes:
-                episode_log.sync()
-                agent.save(checkpoint)
+                _save(agent, checkpoint, episode_log, wrapper, env_state)
                 saved_at = k
             if k < episodes and (stop() or (should_stop is not None and should_stop())):
                 if saved_at != k:
-                    episode_log.sync()
-                    agent.save(checkpoint)
+                    _save(agent, checkpoint, episode_log, wrapper, env_state)
                     saved_at = k
                 _plot(agent, env_id, seed, config, out_dir, plants)
                 raise TrainingInterrupted(
@@ -394,11 +507,13 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
         episode_log.close()
         stop.uninstall()
     if saved_at != agent.episodes:  # nothing trained in this session (asked <= done)
-        agent.save(checkpoint)
+        _save(agent, checkpoint, episode_log, wrapper, env_state)
     from memsnn_controller.snn import energy
 
+    recorded = rf.read_episodes(os.path.join(out_dir, rf.EPISODES_FILE))
     summary = metrics.summarize(agent.episode_lengths, agent.total_writes, n_synapses,
                                 wall_s=episode_log.last_elapsed,
+                                end_stop_hits=int(sum(recorded['end_stop_hits'])),
                                 device_writes=agent.device_writes(),
                                 failed_devices=agent.failed_devices(),
                                 energy=energy.summary(agent.activity, agent.episodes,
@@ -406,6 +521,50 @@ def _train(config: 'AgentConfig', seed: int, env_id: str, env: 'gymnasium.Env[An
     _plot(agent, env_id, seed, config, out_dir, plants)
     rf.write_json(summary_path, summary)
     return summary
+
+
+def _save(agent: 'Agent', checkpoint: str, episode_log: rf.EpisodeLog,
+          wrapper: 'PlantWrapper | None', env_state: str) -> None:
+    """A checkpoint, with the episodes it covers and the environment's carry on disk first."""
+    episode_log.sync()
+    if wrapper is not None:
+        rf.write_json(env_state, wrapper.carry)
+    agent.save(checkpoint)
+
+
+def control_pipeline(config: 'AgentConfig',
+                     plant_file: 'PlantFile | None') -> 'Pipeline | None':
+    """The controller's side for an offline run on ``plant_file`` (None where the agent can take
+    the environment's observations and give its actions as they are): a sensor front end where
+    the plant does not observe the state directly (position-only sensing, encoders, signs,
+    offsets: SensingConfig.for_plant, a calibrated rig), a predictor where the configuration
+    compensates a delay (task.delay, with the plant as its model), and for a rig's in-place
+    restart the safety layer and the episode supervisor with the controller node's defaults
+    (control_config: the force limit, the motor's unit and constants, the failure bounds)."""
+    if plant_file is None:
+        return None
+    from memsnn_controller.control.config import offline_safety, offline_supervisor
+    from memsnn_controller.control.pipeline import Pipeline
+    from memsnn_controller.control.prediction import DelayCompensator
+    from memsnn_controller.control.sensing import SensingConfig, SensorFrontEnd
+    from memsnn_controller.envs.cartpole_spec import RESTART_IN_PLACE
+
+    plant, task = plant_file.plant, plant_file.task
+    front_end = None
+    if plant.observation_effects or any(plant.offset):
+        front_end = SensorFrontEnd(SensingConfig.for_plant(plant))
+    predictor = None
+    if config.task.delay > 0.0:
+        # With estimated velocities it also corrects their lag (control/prediction.py).
+        lag = front_end.lag if front_end is not None else 0.0
+        predictor = DelayCompensator(plant, config.task.delay, plant_file.control_period,
+                                     task.force_mag, max_lag=lag)
+    safety = supervisor = None
+    if task.restart == RESTART_IN_PLACE:
+        safety = offline_safety(plant_file)
+        supervisor = offline_supervisor(plant_file, safety)
+    pipeline = Pipeline(front_end, predictor, safety, supervisor)
+    return pipeline if pipeline.active else None
 
 
 def _plot(agent: 'Agent', env_id: str, seed: int, config: 'AgentConfig', out_dir: str,
@@ -419,11 +578,14 @@ def _plot(agent: 'Agent', env_id: str, seed: int, config: 'AgentConfig', out_dir
 
 
 def resolve_config(config_path: rf.PathLike | None = None, reward: str | None = None,
-                   device: str | None = None,
-                   overrides: Iterable[str] | None = ()) -> 'AgentConfig':
-    """The AgentConfig of the defaults (or a YAML file), then reward.name, device.model and the
-    'section.field=value' overrides in that order (later wins). Raises ConfigError naming the
-    field, or TrainingError for an unreadable file."""
+                   device: str | None = None, overrides: Iterable[str] | None = (),
+                   plant: 'PlantFile | None' = None) -> 'AgentConfig':
+    """The AgentConfig of the defaults (or a YAML file), for ``plant`` (its learner section, then
+    sized for its task's failure bounds and control period, its delay and a DC motor's top
+    speed: control/config.py's learner_for; a file already sized for it is unchanged), then
+    reward.name, device.model and the 'section.field=value' overrides in that order (later
+    wins). Raises ConfigError naming the field, or TrainingError for an unreadable
+    file."""
     import yaml
 
     from memsnn_controller.snn.config import AgentConfig
@@ -438,6 +600,10 @@ def resolve_config(config_path: rf.PathLike | None = None, reward: str | None = 
             raise TrainingError(f'--config {config_path}: not valid YAML: {text}') from None
     else:
         config = AgentConfig()
+    if plant is not None:
+        from memsnn_controller.control.config import learner_for
+
+        config = learner_for(config, plant)
     assignments: list[str] = []
     if reward is not None:
         assignments.append(f'reward.name={reward}')

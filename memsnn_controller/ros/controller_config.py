@@ -27,20 +27,42 @@ parameter and the agent field (the node refuses to start or to take the change, 
 exits with 2). reward and device may be '' (empty): then they set nothing, and the agent
 configuration's reward.name and device.model (the file's, an override's or the default) apply.
 
-The agent runs a whole number of neural steps per control period. When control_period is not
-a whole number of ``neuron.dt_ms`` steps (e.g. 240 Hz with the 1 ms default), neuron.dt_ms is set
-to control_period / round(control_period / dt_ms): 4 steps of 1.0417 ms at 240 Hz. The neuron's
-time constants are in ms, so the dynamics are those of the nearest whole number of steps.
+The agent is sized for the task (snn/config/sizing.py) after step 2: its encoder's edges and
+ranges for x_threshold and theta_threshold (CartPole-v1's leave it unchanged), and task.delay
+for the parameter ``delay``, the actuation delay the controller compensates by prediction (with
+the plant of ``plant`` as its model). x_threshold, theta_threshold and delay set the agent's
+task.x_threshold, task.theta_threshold and task.delay, so they are shadowed like the five above;
+a checkpoint made for another task or control period is refused, naming what differs.
+
+``plant`` names a plant file (envs/plant_file.py: a preset such as 'rig', or a path): the model
+the delay compensation predicts with, and the defaults of the parameters that follow from it
+(``table_for``): the task's (x_threshold, theta_threshold, control_period, max_episode_steps,
+force_limit), the delay, the motor's (a DC motor: command_unit 'voltage', voltage_limit,
+k_force, k_emf), the sensors' offsets and signs (SensingConfig.for_plant), and for a rig's
+in-place restart the supervisor on, with its ready region (control/supervisor.py's defaults)
+and control/config.py's slew limit. A parameter given explicitly still wins.
+
+The agent's constants are stated for ticks of its reference_period (AgentConfig: 0.02 s) and
+keep their meaning in seconds at any control_period: the network runs the same 20 neural steps
+per tick at 50 Hz and at 240 Hz, and gamma, the traces' unit, the dead zones and the annealing
+target are converted (snn/config/agent.py).
 """
 
+from dataclasses import replace
 import math
 import os
 
 from memsnn_controller.common import checks, yaml_values
+from memsnn_controller.control import config as control_defaults
+from memsnn_controller.control import safety, sensing
+from memsnn_controller.control.config import learner_for
+from memsnn_controller.control.supervisor import SupervisorConfig
 from memsnn_controller.envs import cartpole_spec
+from memsnn_controller.envs.plant_file import PlantFile, PlantFileError, load_plant_file
 from memsnn_controller.ros.conversions import CART_JOINT, DEFAULT_STATE_LIMITS, POLE_JOINT
 from memsnn_controller.ros.parameters import ParameterSpec, ParameterTable
 from memsnn_controller.snn.config import AgentConfig, ConfigError, parse_override
+from memsnn_controller.snn.config.sizing import sized_for
 from memsnn_controller.snn.rewards import REWARDS
 
 NODE_NAME = 'memsnn_controller'
@@ -50,7 +72,9 @@ MAX_INT = 2**63 - 1
 JOINT_NAME = checks.non_empty_text('joint name')
 # ROS parameter -> the AgentConfig field it sets (see the module docstring).
 SHADOWED = {'control_period': 'control_period', 'force_limit': 'actor.force_limit',
-            'decoder': 'actor.decoder', 'reward': 'reward.name', 'device': 'device.model'}
+            'decoder': 'actor.decoder', 'reward': 'reward.name', 'device': 'device.model',
+            'x_threshold': 'task.x_threshold', 'theta_threshold': 'task.theta_threshold',
+            'delay': 'task.delay'}
 # Parameters whose empty value ('') sets nothing.
 UNSET_WHEN_EMPTY = ('reward', 'device')
 
@@ -88,6 +112,21 @@ def _checkpoint_path(value):
     if value and os.path.isdir(value):
         return 'must be a file path, not a folder'
     return None
+
+
+def _plant(value):
+    if value == '':
+        return None
+    if not isinstance(value, str):
+        return 'must be a plant file: a preset name or a path'
+    try:
+        load_plant_file(value)
+    except PlantFileError as exc:
+        return str(exc).replace(f'--plant {value}: ', '', 1)
+    return None
+
+
+_SUPERVISOR = SupervisorConfig()
 
 
 SPECS = (
@@ -149,15 +188,43 @@ SPECS = (
                   'largest plausible |x| m, |x_dot| m/s, |theta| rad, |theta_dot| rad/s: a '
                   'reading beyond is bad input (0 N); x and theta above their failure '
                   'thresholds', checks.numbers(4, checks.above_zero(1e9), 'numbers in (0, 1e9]')),
+    ParameterSpec('velocity_estimation', 'auto',
+                  "velocities from positions: 'auto' estimates a joint's velocity where the "
+                  "joint state's is NaN or absent (joint_state_broadcaster without velocity "
+                  "interfaces), 'on' always (measured ones ignored), 'off' never (a NaN "
+                  "velocity is bad input); quote 'on' and 'off' in YAML",
+                  sensing.CHECKS['velocity_estimation']),
+    ParameterSpec('velocity_window', 0.02,
+                  'seconds of position readings each velocity estimate fits (least-squares '
+                  'slope; lag about half of it); (0, 1]', sensing.CHECKS['velocity_window']),
+    ParameterSpec('velocity_max_gap', 0.1,
+                  'seconds between two readings of a joint beyond which its velocity '
+                  'estimator starts afresh (0 N until its next reading); (0, 60]',
+                  sensing.CHECKS['velocity_max_gap']),
+    ParameterSpec('cart_offset', 0.0,
+                  'cart reading at the track centre, m: x = cart_sign (reading - '
+                  'cart_offset); [-10, 10]', sensing.CHECKS['cart_offset']),
+    ParameterSpec('cart_sign', 1,
+                  'sign of the cart reading: 1, or -1 for an encoder counting toward -x',
+                  sensing.CHECKS['cart_sign']),
+    ParameterSpec('pole_offset', 0.0,
+                  'pole reading when upright, rad: theta = pole_sign (reading - pole_offset) '
+                  'wrapped to (-pi, pi] (pi for an encoder reading 0 hanging down); [-10, 10]',
+                  sensing.CHECKS['pole_offset']),
+    ParameterSpec('pole_sign', 1,
+                  'sign of the pole reading: 1, or -1 for an encoder counting against '
+                  "CartPole-v1's theta (positive leaning toward +x)", sensing.CHECKS['pole_sign']),
     ParameterSpec('max_episode_steps', 500,
                   'ticks after which an episode ends as truncated (not a failure); 0 = '
                   'unlimited', checks.in_range(0, 2**31 - 1)),
     ParameterSpec('x_threshold', cartpole_spec.X_THRESHOLD,
-                  'failure when |x| exceeds it, m (CartPole-v1: 2.4); (0, 100]',
+                  'failure when |x| exceeds it, m (CartPole-v1: 2.4); the agent is sized for '
+                  'it at configure (its task.x_threshold); (0, 100]',
                   checks.above_zero(100.0, ' m')),
     ParameterSpec('theta_threshold', cartpole_spec.THETA_THRESHOLD,
-                  'failure when |theta| exceeds it, rad (CartPole-v1: 12 deg = 0.2094); '
-                  '(0, pi]', checks.above_zero(math.pi, ' rad')),
+                  'failure when |theta| exceeds it, rad (CartPole-v1: 12 deg = 0.2094); the '
+                  'agent is sized for it at configure; (0, pi]',
+                  checks.above_zero(math.pi, ' rad')),
     ParameterSpec('ready_x', 0.5,
                   'ready region after a failure: |x| <= ready_x, m; [0, x_threshold)',
                   checks.in_range(0.0, 100.0, ' m')),
@@ -177,6 +244,63 @@ SPECS = (
                   'a joint state is the next tick when its stamp is at least (1 - '
                   'tick_tolerance) control periods past the previous due time; absorbs stamp '
                   'jitter; [0, 0.5]', checks.in_range(0.0, 0.5)),
+    ParameterSpec('plant', '',
+                  "plant file: a preset of config/plants ('rig', 'cartpole_v1') or a path; the "
+                  "delay compensation's model and the defaults of the parameters that follow "
+                  "from it (docs/ros.md 3.1); '' = CartPole-v1's", _plant, configure_only=True),
+    ParameterSpec('delay', 0.0,
+                  'the actuation delay compensated by prediction through the plant model, s '
+                  "(the agent's task.delay); 0 = none; [0, 1]",
+                  checks.in_range(0.0, 1.0, ' s'), configure_only=True),
+    ParameterSpec('command_unit', 'force',
+                  "'force': commands in N; 'voltage': the voltage a DC motor needs for the "
+                  "force at the cart's speed, V = (F + k_emf x_dot) / k_force, within "
+                  'voltage_limit', checks.one_of(*safety.COMMAND_UNITS)),
+    ParameterSpec('voltage_limit', 10.0,
+                  'largest voltage commanded (command_unit voltage), V; (0, 1000]',
+                  checks.above_zero(1000.0, ' V')),
+    ParameterSpec('k_force', 1.0,
+                  "the DC motor's force per volt at rest, N/V; (0, 1000]",
+                  checks.above_zero(1000.0, ' N/V')),
+    ParameterSpec('k_emf', 0.0,
+                  "the DC motor's back-EMF, N per m/s of the cart; [0, 1000]",
+                  checks.in_range(0.0, 1000.0, ' N s/m')),
+    ParameterSpec('soft_limit', 0.0,
+                  'braking region |x| >= soft_limit, m: an outward push while moving outward '
+                  'is replaced by the brake; 0 = none; [0, 100]',
+                  checks.in_range(0.0, 100.0, ' m')),
+    ParameterSpec('brake_gain', control_defaults.BRAKE_GAIN,
+                  'the brake (after a failure, in the braking region): F = -brake_gain x_dot, '
+                  "N s/m; also the homing loop's gain; (0, 1e6]",
+                  checks.above_zero(1e6, ' N s/m')),
+    ParameterSpec('max_force_rate', 0.0,
+                  'slew limit of the command, N/s: no step larger than max_force_rate x '
+                  'control_period; 0 = none; [0, 1e9]', checks.in_range(0.0, 1e9, ' N/s')),
+    ParameterSpec('supervisor', False,
+                  "a rig's episode supervisor: brake after a failure, home, wait for the "
+                  'operator to set the pole upright (ready region for ready_hold, or '
+                  '~/start), start when the pole is released (docs/ros.md 3.3)'),
+    ParameterSpec('auto_start', _SUPERVISOR.auto_start,
+                  'supervisor: arm by the ready region held for ready_hold; false: only by '
+                  '~/start'),
+    ParameterSpec('rest_speed', _SUPERVISOR.rest_speed,
+                  'supervisor: the cart is at rest below this speed, m/s; (0, 1e6]',
+                  checks.above_zero(1e6, ' m/s')),
+    ParameterSpec('home_gain', _SUPERVISOR.home_gain,
+                  'supervisor: homing speed per m from the centre, 1/s; (0, 1e6]',
+                  checks.above_zero(1e6, ' 1/s')),
+    ParameterSpec('home_speed', _SUPERVISOR.home_speed,
+                  'supervisor: largest homing speed, m/s; (0, 1e6]',
+                  checks.above_zero(1e6, ' m/s')),
+    ParameterSpec('home_tolerance', _SUPERVISOR.home_tolerance,
+                  'supervisor: homed within |x| < home_tolerance, m; (0, 1e6]',
+                  checks.above_zero(1e6, ' m')),
+    ParameterSpec('release_speed', _SUPERVISOR.release_speed,
+                  'supervisor: ARMED starts the episode when |theta_dot| reaches it (the pole '
+                  'let go), rad/s; (0, 1e6]', checks.above_zero(1e6, ' rad/s')),
+    ParameterSpec('release_angle', _SUPERVISOR.release_angle,
+                  'supervisor: ... or when theta has moved this far from where it was armed, '
+                  'rad; (0, 1e6]', checks.above_zero(1e6, ' rad')),
     ParameterSpec('diagnostics_period', 1.0,
                   'wall seconds between status reports on /diagnostics; [0.05, 3600]',
                   checks.in_range(0.05, 3600.0, ' s')),
@@ -237,14 +361,6 @@ def agent_config_problem(p):
     return None
 
 
-def neural_step_ms(control_period, dt_ms):
-    """The neural step (ms) closest to ``dt_ms`` that divides ``control_period`` (s) exactly."""
-    steps = control_period * 1000.0 / dt_ms
-    if abs(steps - round(steps)) < 1e-6 and round(steps) >= 1:
-        return dt_ms
-    return control_period * 1000.0 / max(1, round(steps))
-
-
 def build_agent_config(p):
     """The AgentConfig the node builds from its parameters ``p`` (see the module docstring).
 
@@ -261,7 +377,6 @@ def build_agent_config(p):
     period = float(p['control_period'])
     assignments = [
         f'control_period={period!r}',
-        f'neuron.dt_ms={neural_step_ms(period, base.neuron.dt_ms)!r}',
         f'actor.decoder={p["decoder"]}',
         f'actor.force_limit={float(p["force_limit"])!r}',
     ]
@@ -269,7 +384,17 @@ def build_agent_config(p):
         assignments.append(f'reward.name={p["reward"]}')
     if p.get('device'):
         assignments.append(f'device.model={p["device"]}')
-    return base.with_overrides(assignments + overrides)
+    config = base.with_overrides(assignments)
+    x_threshold = float(p.get('x_threshold', config.task.x_threshold))
+    theta_threshold = float(p.get('theta_threshold', config.task.theta_threshold))
+    delay = float(p.get('delay', config.task.delay))
+    if p.get('plant'):
+        plant_file = load_plant_file(p['plant'])
+        config = learner_for(config, plant_file, x_threshold, theta_threshold, period, delay)
+    else:
+        config = sized_for(config, x_threshold=x_threshold, theta_threshold=theta_threshold,
+                           delay=delay)
+    return config.with_overrides(overrides) if overrides else config
 
 
 def _named_fields(data):
@@ -326,6 +451,50 @@ def _whole(p):
 TABLE = ParameterTable(NODE_NAME, SPECS, relations=_relations,
                        related=('pole_joint', 'ready_x', 'ready_theta', 'state_limits'),
                        whole=_whole)
+
+
+def file_defaults(plant_file):
+    """The parameter values a plant file gives (module docstring), ``plant`` included."""
+    plant, task = plant_file.plant, plant_file.task
+    values = {'plant': plant_file.name, 'x_threshold': task.x_threshold,
+              'theta_threshold': task.theta_threshold, 'control_period': task.tau,
+              'max_episode_steps': task.max_episode_steps, 'force_limit': task.force_mag,
+              'delay': plant.delay, 'voltage_limit': plant.voltage_limit,
+              'k_force': plant.k_force, 'k_emf': plant.k_emf,
+              'command_unit': 'voltage' if plant.motor == 'dc' else 'force'}
+    front = sensing.SensingConfig.for_plant(plant)
+    values.update(cart_offset=front.cart_offset, cart_sign=front.cart_sign,
+                  pole_offset=front.pole_offset, pole_sign=front.pole_sign)
+    if task.restart == cartpole_spec.RESTART_IN_PLACE:
+        values.update(supervisor=True, max_force_rate=control_defaults.MAX_FORCE_RATE,
+                      ready_x=_SUPERVISOR.ready_x, ready_x_dot=_SUPERVISOR.ready_x_dot,
+                      ready_theta=_SUPERVISOR.ready_theta,
+                      ready_theta_dot=_SUPERVISOR.ready_theta_dot,
+                      ready_hold=_SUPERVISOR.ready_hold)
+    return values
+
+
+def _typed(value, default):
+    """``value`` with the ROS type of ``default`` (a float parameter stays a float)."""
+    if isinstance(default, bool):
+        return bool(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def table_for(plant_file: PlantFile | None):
+    """TABLE with the defaults a plant file gives (TABLE itself for None)."""
+    if plant_file is None:
+        return TABLE
+    values = file_defaults(plant_file)
+    specs = [replace(spec, default=_typed(values[spec.name], spec.default))
+             if spec.name in values else spec for spec in SPECS]
+    return ParameterTable(NODE_NAME, specs, relations=_relations,
+                          related=('pole_joint', 'ready_x', 'ready_theta', 'state_limits'),
+                          whole=_whole)
 PARAMETERS = TABLE.specs
 AGENT_PARAMETERS = tuple(spec.name for spec in PARAMETERS if spec.configure_only)
 defaults = TABLE.defaults

@@ -16,8 +16,15 @@ Interfaces:
 - publishes ``~/episodes`` (diagnostic_msgs/DiagnosticStatus ``memsnn_controller: episode``, one
   per finished episode, reliable and transient-local: what memsnn-bringup builds episodes.csv
   from);
+- publishes ``~/supervisor`` (diagnostic_msgs/DiagnosticStatus ``memsnn_controller:
+  supervisor``, reliable and transient-local) at every change of the episode supervisor's state
+  when ``supervisor`` is on (control/supervisor.py: RUNNING, BRAKING, HOMING, WAITING, ARMED,
+  PAUSED), with its counts (failures braked, brake and homing times, episodes started by the
+  operator and by ``~/start``);
 - services ``~/save_checkpoint`` and ``~/reset_learning`` (std_srvs/Trigger) and
-  ``~/set_learning`` (std_srvs/SetBool), plus the standard lifecycle services.
+  ``~/set_learning`` (std_srvs/SetBool); for the supervisor ``~/start`` and ``~/home``
+  (std_srvs/Trigger) and ``~/pause`` (std_srvs/SetBool: true 0 N and learning frozen, false
+  brake, home and wait); plus the standard lifecycle services.
 
 Lifecycle: configure builds the agent from the parameters (or restores ``checkpoint_path`` when
 the file exists) and compiles/loads the numba kernels; activate subscribes to joint_states and
@@ -65,7 +72,12 @@ from std_srvs.srv import SetBool, Trigger
 from memsnn_controller.common import atomic
 from memsnn_controller.ros import control_loop, controller_config, conversions, qos
 from memsnn_controller.ros.controller_config import NODE_NAME
-from memsnn_controller.ros.controller_status import NodeCounters, episode_energy, status_report
+from memsnn_controller.ros.controller_status import (
+    NodeCounters,
+    episode_energy,
+    status_report,
+    supervisor_values,
+)
 from memsnn_controller.ros.node_parameters import DeclaredParameters
 from memsnn_controller.snn.config import ConfigError
 
@@ -100,7 +112,8 @@ class ControllerNode(LifecycleNode):
         self.last_error = ''
         self._writes = queue.Queue()  # (snapshot, path, done) for the writer thread, in order
         self._writer = None
-        self._params = DeclaredParameters(self, controller_config.TABLE, ControllerParameterError,
+        self._params = DeclaredParameters(self, controller_config.table_for(self._plant_file()),
+                                          ControllerParameterError,
                                           configured=lambda: self._loop is not None,
                                           on_change=self._apply_parameters)
         p = self.parameters()
@@ -120,6 +133,12 @@ class ControllerNode(LifecycleNode):
                                               qos.COMMANDS)
         self._diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', qos.DIAGNOSTICS)
         self._episode_pub = self.create_publisher(DiagnosticStatus, '~/episodes', qos.EPISODES)
+        self._supervisor_pub = self.create_publisher(DiagnosticStatus, '~/supervisor',
+                                                     qos.EPISODES)
+        self._supervisor_state = ''
+        self.create_service(Trigger, '~/start', self._on_start)
+        self.create_service(Trigger, '~/home', self._on_home)
+        self.create_service(SetBool, '~/pause', self._on_pause)
         # Its own callback group: while its answer awaits the write, the node's default group
         # (joint states, timers) is not held, so the control loop runs on.
         self.create_service(Trigger, '~/save_checkpoint', self._on_save_checkpoint,
@@ -139,6 +158,23 @@ class ControllerNode(LifecycleNode):
                                                  self._autosave, clock=steady, autostart=False)
 
     # -- parameters -------------------------------------------------------------------------------
+
+    def _plant_file(self):
+        """The plant file the ``plant`` parameter names at start (None for '')."""
+        from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
+
+        override = self._parameter_overrides.get('plant')
+        name = override.value if override is not None else ''
+        if not isinstance(name, str):
+            raise ControllerParameterError(f'plant: must be a plant file name or path (got '
+                                           f'{name!r})')
+        if not name:
+            return None
+        try:
+            return load_plant_file(name)
+        except PlantFileError as exc:
+            raise ControllerParameterError(str(exc).replace('--plant ', 'plant: ', 1)) \
+                from None
 
     def parameters(self):
         """The current value of every parameter of this node's, as a dict."""
@@ -234,7 +270,13 @@ class ControllerNode(LifecycleNode):
                  f'{config.actor.decoder}; kernels warmed in {time.monotonic() - started:.1f} s)')
         if p['record_path']:
             self._start_recording(p['record_path'])
-        self._loop = control_loop.ControlLoop(agent, control_loop.LoopSettings.from_parameters(p))
+        model = None
+        if p['plant']:
+            from memsnn_controller.envs.plant_file import load_plant_file
+
+            model = load_plant_file(p['plant']).plant
+        self._loop = control_loop.ControlLoop(agent, control_loop.LoopSettings.from_parameters(p),
+                                              model=model)
         self._saved_progress = _progress(agent)
         if p['autosave_period'] > 0:
             self._autosave_timer.reset()
@@ -351,6 +393,8 @@ class ControllerNode(LifecycleNode):
             self._on_loop_error(exc, traceback.format_exc())
             return
         kind = out.kind
+        if loop.supervisor is not None and loop.supervisor.state != self._supervisor_state:
+            self._publish_supervisor()
         if out.episode is not None:
             self._episode_pub.publish(conversions.episode_end_status(
                 out.episode, f'{self.get_name()}: episode', HARDWARE_ID,
@@ -514,6 +558,32 @@ class ControllerNode(LifecycleNode):
                             'episode starts at a ready state')
         self.get_logger().info(response.message)
         return response
+
+    def _supervised(self, response, call):
+        """Answer a supervisor service with ``call()``'s (accepted, why)."""
+        if self._loop is None:
+            response.success, response.message = False, 'not configured'
+            return response
+        response.success, response.message = call()
+        if self._loop.supervisor is not None:
+            self._publish_supervisor()
+        return response
+
+    def _on_start(self, request, response):
+        return self._supervised(response, lambda: self._loop.start_episode())
+
+    def _on_home(self, request, response):
+        return self._supervised(response, lambda: self._loop.home())
+
+    def _on_pause(self, request, response):
+        return self._supervised(response, lambda: self._loop.pause(bool(request.data)))
+
+    def _publish_supervisor(self):
+        supervisor = self._loop.supervisor
+        self._supervisor_state = supervisor.state
+        self._supervisor_pub.publish(conversions.diagnostic_status(
+            f'{self.get_name()}: supervisor', supervisor.state,
+            supervisor_values(supervisor), hardware_id=HARDWARE_ID))
 
     def _on_set_learning(self, request, response):
         result = self.set_parameters([Parameter('learning', Parameter.Type.BOOL,

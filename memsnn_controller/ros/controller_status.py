@@ -4,8 +4,11 @@ the node's own counters and the control loop by one pure function, testable with
 Values (all sent as strings): the lifecycle state, the watchdog, the node's counters (errors,
 the fault, saves, checkpoint_path) and, once configured, the loop's and the agent's (phase,
 episodes, trailing-100 mean, ticks, bad messages by reason, ignored and merged messages,
-overruns, latency percentiles of the window since the last periodic report, device writes, the
-energy estimate per tick and per episode with the measured tick time (snn/energy.py), ...).
+states with estimated velocities and states that waited for an estimate, overruns, latency
+percentiles of the window since the last periodic report, device writes, the energy
+estimate per tick and per episode with the measured tick time (snn/energy.py), the safety
+layer's changed commands and the transitions not learned from because of them, and with the
+supervisor on its state and counts (``supervisor_values``), ...).
 
 Levels, as diagnostic_msgs/DiagnosticStatus means them:
 
@@ -18,6 +21,7 @@ Levels, as diagnostic_msgs/DiagnosticStatus means them:
 """
 
 from dataclasses import dataclass
+import statistics
 
 from memsnn_controller.snn import energy
 
@@ -97,14 +101,26 @@ def status_report(state, loop, counters, latency=None, previous=None):
         'writes_per_synapse': f'{agent.writes_per_synapse():.6g}',
         'failed_devices': agent.failed_devices(),
         'control_period': f'{loop.settings.control_period:g}',
+        'velocity_estimation': loop.settings.velocity_estimation,
+        'estimated_states': loop.estimated_states,
+        'estimator_waits': loop.estimator_waits,
+        'estimator_restarts': loop.estimator_restarts,
+        'command_unit': loop.settings.command_unit,
+        'safety_changed': loop.safety.limited,
+        'soft_limit_brakes': loop.safety.braked_ticks,
+        'largest_force_step': f'{loop.safety.largest_step:.6g}',
+        'excluded_transitions': loop.excluded,
     })
+    if loop.supervisor is not None:
+        values.update(supervisor_values(loop.supervisor))
     # The run's energy ESTIMATE per tick and per episode so far, beside the measured tick time.
     values.update(energy.diagnostic_values(agent.activity, len(lengths), agent.network.n_post,
                                            agent.config))
     for code, count in sorted(loop.bad_by_reason.items()):
         values[f'bad_{code}'] = count
     troubles = (loop.bad_messages, loop.overruns, loop.watchdog_trips, counters.errors)
-    message = (f'{state}, {loop.phase}: {len(lengths)} episodes, last {values["last_length"]}, '
+    phase = loop.phase if loop.supervisor is None else loop.supervisor.state
+    message = (f'{state}, {phase}: {len(lengths)} episodes, last {values["last_length"]}, '
                f'trailing-100 {trailing:.1f}')
     if counters.fault:
         level = ERROR
@@ -124,3 +140,25 @@ def episode_energy(summary, agent):
     """The energy estimate of one finished episode (an EpisodeSummary of ``agent``'s), as the
     episode report's values."""
     return energy.diagnostic_values(summary.activity, 1, agent.network.n_post, agent.config)
+
+
+def supervisor_values(supervisor):
+    """The episode supervisor's state and counts (control/supervisor.py), as status values:
+    ``supervisor`` (its state), failures, failures_braked, brake_time_max_s, homing_times,
+    homing_time_median_s, homing_time_max_s, started_by_operator, started_by_start,
+    continued_after_truncation, refused_starts."""
+    stats = supervisor.stats
+    homing = stats.homing_times
+    return {
+        'supervisor': supervisor.state,
+        'failures': stats.failures,
+        'failures_braked': stats.braked,
+        'brake_time_max_s': f'{max(stats.brake_times):.3f}' if stats.brake_times else '',
+        'homing_times': len(homing),
+        'homing_time_median_s': f'{statistics.median(homing):.3f}' if homing else '',
+        'homing_time_max_s': f'{max(homing):.3f}' if homing else '',
+        'started_by_operator': stats.started_by_operator,
+        'started_by_start': stats.started_by_start,
+        'continued_after_truncation': stats.continued,
+        'refused_starts': stats.refused_starts,
+    }

@@ -138,22 +138,38 @@ STATE_NAMES = ('x', 'x_dot', 'theta', 'theta_dot')
 # cart-pole, so only nonsense (a unit error, a corrupted driver, 1e300) is refused.
 DEFAULT_STATE_LIMITS = (100.0, 100.0, 1000.0, 1000.0)
 
+# How JointLookup reads velocities (the controller's velocity_estimation 'off', 'auto', 'on').
+VELOCITY_REQUIRED = 'required'   # finite, one per name (a NaN is bad input)
+VELOCITY_OPTIONAL = 'optional'   # NaN, or an empty velocity array, reads as NaN (to estimate)
+VELOCITY_IGNORED = 'ignored'     # not read: NaN (always estimated); only the lengths are checked
+VELOCITY_MODES = (VELOCITY_REQUIRED, VELOCITY_OPTIONAL, VELOCITY_IGNORED)
+_NAN = math.nan
+
 
 class JointLookup:
     """Reads the cart-pole state out of sensor_msgs/JointState arrays, by joint name.
 
     The cart joint gives (x, x_dot), the pole joint (theta, theta_dot); the joints may come in
-    any order and other joints are ignored. ``position`` and ``velocity`` must have one entry per
-    name (``effort`` is not used and not checked). Every value read must be finite and within
-    ``limits`` (|x|, |x_dot|, |theta|, |theta_dot|). The indices are cached while the name list
-    stays the same, so the usual stream costs two list comparisons per message.
+    any order and other joints are ignored. ``position`` must have one entry per name, and so
+    must ``velocity``, except that with ``velocities`` VELOCITY_OPTIONAL or VELOCITY_IGNORED it
+    may be empty (then the velocities read as NaN; ``effort`` is not used and not checked).
+    Every value read must be finite and within ``limits`` (|x|, |x_dot|, |theta|, |theta_dot|),
+    except the velocities: with VELOCITY_OPTIONAL a NaN one reads as NaN (the sensor front end
+    estimates it; inf is still bad), with VELOCITY_IGNORED they are not read (NaN). The indices
+    are cached while the name list stays the same, so the usual stream costs two list
+    comparisons per message.
     """
 
     def __init__(self, cart_joint: str = CART_JOINT, pole_joint: str = POLE_JOINT,
-                 limits: Sequence[float] = DEFAULT_STATE_LIMITS) -> None:
+                 limits: Sequence[float] = DEFAULT_STATE_LIMITS,
+                 velocities: str = VELOCITY_REQUIRED) -> None:
+        if velocities not in VELOCITY_MODES:
+            raise ValueError(f'velocities: must be one of {", ".join(VELOCITY_MODES)} (got '
+                             f'{velocities!r})')
         self.cart_joint = cart_joint
         self.pole_joint = pole_joint
         self.limits = tuple(float(v) for v in limits)
+        self.velocities = velocities
         self._names: list[str] | None = None
         self._indices: tuple[int | None, ...] = ()   # set together with _names
 
@@ -163,12 +179,14 @@ class JointLookup:
         POLE_ONLY with (position, velocity), NO_JOINT with None; or a BAD_* code with None.
         detail: a short sentence for a log line ('' for WHOLE)."""
         count = len(names)
-        if count == 0 or len(positions) == 0 or len(velocities) == 0:
+        required = self.velocities == VELOCITY_REQUIRED
+        speeds = len(velocities)
+        if count == 0 or len(positions) == 0 or (speeds == 0 and required):
             return BAD_EMPTY, None, (f'empty arrays (name {count}, position {len(positions)}, '
-                                     f'velocity {len(velocities)})')
-        if len(positions) != count or len(velocities) != count:
+                                     f'velocity {speeds})')
+        if len(positions) != count or (speeds != count and (speeds or required)):
             return BAD_LENGTHS, None, (f'array lengths disagree (name {count}, position '
-                                       f'{len(positions)}, velocity {len(velocities)})')
+                                       f'{len(positions)}, velocity {speeds})')
         if names != self._names:
             indices: list[int | None] = []
             for joint in (self.cart_joint, self.pole_joint):
@@ -182,32 +200,39 @@ class JointLookup:
             self._indices = tuple(indices)
         cart, pole = self._indices
         lx, lxd, lt, ltd = self.limits
+        read = speeds > 0 and self.velocities != VELOCITY_IGNORED
         if cart is not None and pole is not None:
-            x, x_dot = positions[cart], velocities[cart]
-            theta, theta_dot = positions[pole], velocities[pole]
-            # NaN fails every comparison, so one test catches non-finite and implausible values.
-            if -lx <= x <= lx and -lxd <= x_dot <= lxd and -lt <= theta <= lt and \
-                    -ltd <= theta_dot <= ltd:
+            x, theta = positions[cart], positions[pole]
+            x_dot, theta_dot = (velocities[cart], velocities[pole]) if read else (_NAN, _NAN)
+            # NaN fails every comparison, so one test catches non-finite and implausible values
+            # (where a NaN velocity is allowed, it is let through first).
+            if -lx <= x <= lx and -lt <= theta <= lt and \
+                    (-lxd <= x_dot <= lxd or (x_dot != x_dot and not required)) and \
+                    (-ltd <= theta_dot <= ltd or (theta_dot != theta_dot and not required)):
                 return WHOLE, (x, x_dot, theta, theta_dot), ''
-            return self._unusable((x, x_dot, theta, theta_dot), STATE_NAMES, self.limits)
-        if cart is not None:
-            x, x_dot = positions[cart], velocities[cart]
-            if -lx <= x <= lx and -lxd <= x_dot <= lxd:
-                return CART_ONLY, (x, x_dot), ''
-            return self._unusable((x, x_dot), STATE_NAMES[:2], (lx, lxd))
-        if pole is not None:
-            theta, theta_dot = positions[pole], velocities[pole]
-            if -lt <= theta <= lt and -ltd <= theta_dot <= ltd:
-                return POLE_ONLY, (theta, theta_dot), ''
-            return self._unusable((theta, theta_dot), STATE_NAMES[2:], (lt, ltd))
+            return self._unusable((x, x_dot, theta, theta_dot), STATE_NAMES, self.limits,
+                                  required)
+        if cart is not None or pole is not None:
+            index = cart if cart is not None else pole
+            assert index is not None
+            position = positions[index]
+            velocity = velocities[index] if read else _NAN
+            lp, lv = (lx, lxd) if cart is not None else (lt, ltd)
+            if -lp <= position <= lp and (-lv <= velocity <= lv or (
+                    velocity != velocity and not required)):
+                return (CART_ONLY if cart is not None else POLE_ONLY), (position, velocity), ''
+            shown = STATE_NAMES[:2] if cart is not None else STATE_NAMES[2:]
+            return self._unusable((position, velocity), shown, (lp, lv), required)
         return NO_JOINT, None, (f'neither {self.cart_joint!r} nor {self.pole_joint!r} (names: '
                                 f'{list(names)})')
 
     @staticmethod
-    def _unusable(values: Sequence[float], names: Sequence[str],
-                  limits: Sequence[float]) -> Reading:
+    def _unusable(values: Sequence[float], names: Sequence[str], limits: Sequence[float],
+                  required: bool = True) -> Reading:
         shown = ', '.join(f'{n} = {v}' for n, v in zip(names, values))
-        if not all(math.isfinite(v) for v in values):
+        # The velocities (odd places) may be NaN where they are estimated.
+        if not all(math.isfinite(v) or (v != v and k % 2 and not required)
+                   for k, v in enumerate(values)):
             return BAD_NON_FINITE, None, f'non-finite value in ({shown})'
         beyond = ', '.join(f'|{n}| > {limit:g}' for n, v, limit in zip(names, values, limits)
                            if abs(v) > limit)
@@ -250,6 +275,7 @@ def episode_report_status(report: 'EpisodeReport', name: str,
         'terminated': report.terminated,
         'truncated': report.truncated,
         'end_time': f'{report.end_time:.6f}',
+        'end_stop_hits': report.end_stop_hits,
     }, hardware_id=hardware_id)
 
 

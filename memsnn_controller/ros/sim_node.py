@@ -28,11 +28,19 @@ rejected commands, mode) on /diagnostics every ``status_period`` seconds.
 Parameters are listed in ``sim_config`` (and in docs/ros.md, section 2.1); each
 is validated when declared and when set (``node_parameters``). Those that shape the physics
 client are read-only after start; the plant's (pole_mass, pole_length, cart_mass, gravity,
-friction, actuator_gain, sensor_offset) act from the next step after a set, in the same state
-(a new mass or length loads the new URDF body). The process entry point is
+friction, actuator_gain, sensor_offset and the rig's: end stops, delay, dry and pole friction,
+encoders, the DC motor, position-only sensing, sensor signs) act from the next step after a set,
+in the same state (a new mass or length loads the new URDF body). ``plant`` (read at start)
+names a plant file whose values are the defaults of those parameters and of the task's
+(x_threshold, theta_threshold, ...); with a rig's in-place restart the failed state is not
+frozen (``after_failure`` 'coast': the pole falls, the cart moves on) and a simulated operator
+starts the episodes (``operator``: it sets the pole upright where the controller's supervisor
+brought the cart to rest, holds it, lets go). Episode reports carry the episode's end-stop hits,
+the status the total and the operator's interventions. The process entry point is
 ``memsnn_controller.apps.sim_node``.
 """
 
+import math
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
@@ -44,7 +52,9 @@ from std_msgs.msg import Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
 from memsnn_controller.envs.bullet_cartpole import BulletCartPoleConfig
-from memsnn_controller.envs.plant import Plant, plant_from
+from memsnn_controller.envs.cartpole_spec import CartPoleSpec
+from memsnn_controller.envs.plant import Plant
+from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
 from memsnn_controller.envs.simulation import CartPoleSimulation
 from memsnn_controller.ros import conversions, qos, sim_config
 from memsnn_controller.ros.node_parameters import DeclaredParameters
@@ -66,11 +76,11 @@ class CartPoleSimNode(Node):
     def __init__(self, **node_kwargs):
         super().__init__(NODE_NAME, **node_kwargs)
         self._sim = None
-        self._params = DeclaredParameters(self, sim_config.TABLE, SimParameterError,
-                                          on_change=self._apply_parameters)
+        self._params = DeclaredParameters(self, sim_config.table_for(self._plant_file()),
+                                          SimParameterError, on_change=self._apply_parameters)
         p = self._params.values()
 
-        plant = plant_from(p)
+        plant = sim_config.plant_of(p)
         config = BulletCartPoleConfig(
             control_period=p['control_period'], physics_substeps=p['physics_substeps'],
             force_limit=p['force_limit'], start_range=p['start_range'],
@@ -78,7 +88,12 @@ class CartPoleSimNode(Node):
             gui=p['gui'], **{name: getattr(plant, name) for name in PLANT_PARAMETERS})
         self._sim = CartPoleSimulation(
             config, max_episode_steps=p['max_episode_steps'], auto_reset=p['auto_reset'],
-            reset_pause=p['reset_pause'], seed=None if p['seed'] < 0 else p['seed'])
+            reset_pause=p['reset_pause'], seed=None if p['seed'] < 0 else p['seed'],
+            spec=CartPoleSpec(x_threshold=p['x_threshold'],
+                              theta_threshold=p['theta_threshold']),
+            after_failure=p['after_failure'], operator=p['operator'],
+            operator_delay=p['operator_delay'], operator_hold=p['operator_hold'],
+            operator_x=p['operator_x'])
         self._lockstep = p['mode'] == 'lockstep'
         self._publish_clock = p['publish_clock']
         self._names = (p['cart_joint'], p['pole_joint'])
@@ -128,6 +143,19 @@ class CartPoleSimNode(Node):
 
     # -- parameters -----------------------------------------------------------------------------
 
+    def _plant_file(self):
+        """The plant file the ``plant`` parameter names at start (None for '')."""
+        override = self._parameter_overrides.get('plant')
+        name = override.value if override is not None else ''
+        if not isinstance(name, str):
+            raise SimParameterError(f'plant: must be a plant file name or path (got {name!r})')
+        if not name:
+            return None
+        try:
+            return load_plant_file(name)
+        except PlantFileError as exc:
+            raise SimParameterError(str(exc).replace('--plant ', 'plant: ', 1)) from None
+
     def _apply_parameters(self, names):
         if self._sim is None:  # not built yet: __init__ reads the values itself
             return
@@ -137,12 +165,18 @@ class CartPoleSimNode(Node):
             value = p[name]
             if name in ('force_limit', 'actuator_noise', 'start_range'):
                 model_changes[name] = value
-            elif name in ('sensor_noise', 'sensor_offset'):
+            elif name in ('sensor_noise', 'sensor_offset', 'sensor_sign'):
                 model_changes[name] = tuple(value)
+            elif name == 'track_limit':
+                model_changes[name] = value if value > 0 else math.inf
             elif name in PLANT_PARAMETERS:
                 model_changes[name] = value
-            elif name in ('max_episode_steps', 'auto_reset', 'reset_pause'):
+            elif name in ('max_episode_steps', 'auto_reset', 'reset_pause', 'after_failure',
+                          'operator', 'operator_delay', 'operator_hold'):
                 setattr(self._sim, name, value)
+            elif name in ('x_threshold', 'theta_threshold'):
+                self._sim.spec = CartPoleSpec(x_threshold=p['x_threshold'],
+                                              theta_threshold=p['theta_threshold'])
             elif name == 'publish_clock':
                 self._publish_clock = value
             elif name == 'command_timeout' and self._lockstep:
@@ -317,6 +351,8 @@ class CartPoleSimNode(Node):
                 'stale_commands': self._stale,
                 'rejected_commands': self._rejected,
                 'held_command': f'{self._held:g}',
+                'end_stop_hits': sim.end_stop_hits,
+                'operator_interventions': sim.operator_interventions,
                 'plant': _plant_text(sim.model.plant),
             }, level=DiagnosticStatus.WARN if troubled else DiagnosticStatus.OK,
             hardware_id='pybullet'))

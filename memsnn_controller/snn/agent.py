@@ -76,7 +76,8 @@ class Agent:
         self.kernel = kernel
         self.network = Network(self.config, self.seed)
         self._tick = self.network.bind(KERNELS[kernel])
-        self.reward_fn = make_reward(self.config.reward)
+        self.reward_fn = make_reward(self.config.reward, self.config.task,
+                                     self.config.tick_ratio)
         self.learning = bool(self.config.learning.enabled)
         self.episode_lengths: list[int] = []
         self.total_steps = 0
@@ -135,7 +136,7 @@ class Agent:
         reopen_window episodes of a lasting drop. It reads episode lengths only.
         """
         learning = self.config.learning
-        target = learning.anneal_target_length
+        target = self._anneal_target()
         perf = self.trailing_mean(learning.anneal_window) / target
         eta_scale = max(learning.eta_floor, 1.0 - perf)
         noise_scale = max(learning.noise_floor, 1.0 - perf)
@@ -153,12 +154,19 @@ class Agent:
             self.network.set_dead_zone_scale(dead_zone_scale)
         self.network.set_rate_scales(eta_scale, noise_scale)
 
+    def _anneal_target(self) -> float:
+        """learning.anneal_target_length in ticks of this control period (it is stated in
+        reference ticks: AgentConfig's class doc)."""
+        r = self.config.tick_ratio
+        target = self.config.learning.anneal_target_length
+        return target if r == 1.0 else target / r
+
     def _reopen_armed(self) -> bool:
         """Whether the trailing anneal_window mean has ever reached reopen_after (a fraction of
         anneal_target_length): the whole history is scanned once, then each new episode."""
         learning = self.config.learning
         window = learning.anneal_window
-        level = learning.reopen_after * learning.anneal_target_length * window
+        level = learning.reopen_after * self._anneal_target() * window
         lengths = self.episode_lengths
         if self._armed is None:  # a new agent or an imported state: scan the history once
             sums = np.convolve(lengths, np.ones(window, dtype=np.int64), mode='valid') \
@@ -226,6 +234,7 @@ class Agent:
             cmd['external_m'] = reward - self.modulator_baseline
             if self._has_prev:
                 self.modulator_baseline += ((reward - self.modulator_baseline)
+                                            * self.config.tick_ratio
                                             / self.config.learning.baseline_tau)
         started = time.perf_counter_ns()
         self._tick()

@@ -195,10 +195,24 @@ def restore_checkpoint(agent: 'Agent', path: PathLike) -> None:
     if config != agent.config:
         mine, theirs = agent.config.to_dict(), config.to_dict()
         diff = sorted(_differences(mine, theirs))
-        raise CheckpointError(f'{path}: made for a different configuration (differs in: '
+        task = _task_mismatch(config, agent.config)
+        raise CheckpointError(f'{path}: made for a different configuration ({task}differs in: '
                               f'{", ".join(diff) or "unknown fields"}); load it with '
                               f'Agent.from_checkpoint or use the same configuration')
     agent.import_state(arrays)
+
+
+def _task_mismatch(made: 'AgentConfig', wanted: 'AgentConfig') -> str:
+    """'trained for ..., this agent is for ...; ' when the plant's scale or the rate differ
+    (control period, failure bounds, compensated delay), else ''."""
+    def describe(config: 'AgentConfig') -> str:
+        task = config.task
+        text = (f'{1.0 / config.control_period:g} Hz, x_threshold {task.x_threshold:g} m, '
+                f'theta_threshold {task.theta_threshold:.4g} rad')
+        return text + (f', delay {task.delay:g} s' if task.delay else '')
+    if (made.control_period, made.task) == (wanted.control_period, wanted.task):
+        return ''
+    return f'trained for {describe(made)}, this agent is for {describe(wanted)}; '
 
 
 def _differences(a: Mapping[str, Any], b: Mapping[str, Any], prefix: str = '') -> Iterator[str]:

@@ -66,7 +66,8 @@ class Network:
             encoder_ints=self.encoder.ints, encoder_floats=self.encoder.floats,
             law=write_law(config.device.model), kplus=kplus, kminus=kminus,
             in_tick_weight=np.ascontiguousarray(
-                in_tick_weights(config.substeps, config.neuron.dt_ms, tau_e_ms)))
+                in_tick_weights(config.substeps, config.neuron.dt_ms * config.tick_ratio,
+                                tau_e_ms)))
         raster_pre, raster_post = S.spike_raster(config.substeps, self.n_in, self.n_post,
                                                  record_spikes)
         self.scratch = S.Scratch(
@@ -229,11 +230,13 @@ class Network:
     def set_dead_zone_scale(self, scale: float) -> None:
         """Every write threshold on |M| (learning.dead_zone and the groups' actor.dead_zone and
         critic.dead_zone) at ``scale`` times its configured value from the next tick on (the
-        annealing's reopening lowers them for an episode)."""
+        annealing's reopening lowers them for an episode; per tick of this control period, as
+        params.py converts them)."""
         config = self.config
-        self.params['dead_zone'] = config.learning.dead_zone * scale
-        self.params['actor_dead_zone'] = config.actor.dead_zone * scale
-        self.params['critic_dead_zone'] = config.critic.dead_zone * scale
+        r = config.tick_ratio
+        self.params['dead_zone'] = config.learning.dead_zone * r * scale
+        self.params['actor_dead_zone'] = config.actor.dead_zone * r * scale
+        self.params['critic_dead_zone'] = config.critic.dead_zone * r * scale
 
     def failed_devices(self) -> int:
         """Devices that have used their lifetime of writes (device.endurance) and are stuck."""
@@ -247,8 +250,9 @@ class Network:
         without retention). Spike histories then lie beyond every pairing window."""
         if seconds < 0 or not math.isfinite(seconds):
             raise ValueError(f'seconds: must be a finite number >= 0, got {seconds!r}')
-        self.carry['time'] = float(self.carry['time']) + round(
-            seconds * 1000.0 / self.config.neuron.dt_ms)
+        # A neural step lasts dt_ms x tick_ratio of real time (AgentConfig's class doc).
+        step_s = self.config.neuron.dt_ms * self.config.tick_ratio / 1000.0
+        self.carry['time'] = float(self.carry['time']) + round(seconds / step_s)
         self.relax_all()
 
     def relax_all(self) -> None:

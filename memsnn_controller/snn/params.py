@@ -31,7 +31,7 @@ Parameter = tuple[str, str, Callable[['AgentConfig', 'Network'], float]]
 
 PARAMETERS: tuple[Parameter, ...] = (
     # Neurons and the tick (neurons.py).
-    ('substeps', I8, lambda c, net: c.substeps),                      # K = control_period / dt
+    ('substeps', I8, lambda c, net: c.substeps),                 # K = reference_period / dt
     ('decay', F8, lambda c, net: decay_factor(c.neuron.dt_ms, c.neuron.tau_m_ms)),
     ('threshold', F8, lambda c, net: c.neuron.threshold),
     ('v_reset', F8, lambda c, net: c.neuron.reset),
@@ -50,7 +50,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     ('force_limit', F8, lambda c, net: c.actor.force_limit),
     ('value_scale', F8, lambda c, net: c.critic.value_scale),
     ('vbase', F8, lambda c, net: net.vbase() if net.n_critic else 1.0),
-    ('gamma', F8, lambda c, net: c.critic.gamma),
+    ('gamma', F8, lambda c, net: per_tick_gamma(c)),
     # Eligibility (plasticity.py).
     ('eligibility', I8, lambda c, net: RULES[c.learning.eligibility].code),
     ('role_sign', BOOL, lambda c, net: c.learning.role_sign),
@@ -74,9 +74,9 @@ PARAMETERS: tuple[Parameter, ...] = (
                                       if c.actor.inhibition_tau_ms > 0.0 else 0.0)),
     # Modulator and the device write (devices.py, write_law.py).
     ('modulator', I8, lambda c, net: MODULATORS[c.learning.modulator]),
-    ('dead_zone', F8, lambda c, net: c.learning.dead_zone),
-    ('actor_dead_zone', F8, lambda c, net: c.actor.dead_zone),      # a group's own dead zone
-    ('critic_dead_zone', F8, lambda c, net: c.critic.dead_zone),
+    ('dead_zone', F8, lambda c, net: c.learning.dead_zone * c.tick_ratio),
+    ('actor_dead_zone', F8, lambda c, net: c.actor.dead_zone * c.tick_ratio),   # its own
+    ('critic_dead_zone', F8, lambda c, net: c.critic.dead_zone * c.tick_ratio),
     ('actor_write_step', F8, lambda c, net: c.actor.write_step),    # 0: write each request
     ('critic_write_step', F8, lambda c, net: c.critic.write_step),
     # The step is taken with probability |x| / step (no register) instead of summed.
@@ -93,7 +93,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     # (dt / tau, 0: no relaxation); every read of w has read_noise relative noise.
     ('endurance', BOOL, lambda c, net: c.device.endurance > 0),
     ('stuck', I8, lambda c, net: STUCK[c.device.stuck]),
-    ('retention_rate', F8, lambda c, net: (c.neuron.dt_ms / (1000.0 * c.device.retention_tau_s)
+    # A neural step lasts dt_ms x tick_ratio of real time (the devices relax in real time).
+    ('retention_rate', F8, lambda c, net: (c.neuron.dt_ms * c.tick_ratio
+                                           / (1000.0 * c.device.retention_tau_s)
                                            if c.device.retention_tau_s > 0 else 0.0)),
     ('retention_rest', F8, lambda c, net: c.device.rest),
     ('read_noise', F8, lambda c, net: c.device.read_noise),
@@ -102,6 +104,12 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 PARAMS = S.record_dtype((name, kind) for name, kind, _ in PARAMETERS)
+
+
+def per_tick_gamma(config: 'AgentConfig') -> float:
+    """critic.gamma (per reference tick) for a tick of control_period: gamma^r."""
+    r = config.tick_ratio
+    return config.critic.gamma if r == 1.0 else config.critic.gamma ** r
 
 
 def build_params(config: 'AgentConfig', net: 'Network') -> S.Record:

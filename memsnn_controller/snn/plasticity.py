@@ -128,9 +128,14 @@ def pairing_tables(config: 'AgentConfig') -> tuple[S.F64, S.F64]:
 
 
 def default_pre_norm(config: 'AgentConfig') -> float:
-    """Spikes a fully active input fires in one tick (the role rule's unit of activity)."""
+    """The role rule's unit of activity per tick: the spikes a fully active input fires in one
+    reference tick (or learning.pre_norm), divided by r = control_period / reference_period so
+    that learning per second is the same at any control rate (AgentConfig's class doc)."""
     if config.learning.pre_norm > 0.0:
-        return config.learning.pre_norm
-    if config.encoder.coding == 'latency':
-        return 1.0
-    return max(1.0, config.encoder.max_rate_hz * config.control_period)
+        unit = config.learning.pre_norm
+    elif config.encoder.coding == 'latency':
+        unit = 1.0
+    else:
+        unit = max(1.0, config.encoder.max_rate_hz * config.reference_period)
+    r = config.tick_ratio
+    return unit if r == 1.0 else unit / r

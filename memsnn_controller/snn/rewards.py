@@ -13,6 +13,11 @@ Registry (``REWARDS``), name -> r for a non-failing step:
     alive           1 - b, b the exponential moving average of the raw reward (1 alive,
                     failure_reward at a failure) over ``baseline_tau`` steps; a failure earns
                     failure_reward - b
+theta_max and x_max are the task's failure bounds (config.task: CartPole-v1's 12 deg and 2.4 m by
+default), so the shaped rewards keep their scale on a rig's short track. The per-step quantities
+are stated for reference ticks (AgentConfig's class doc): with r = control_period /
+reference_period, ``scale`` is multiplied by r and ``baseline_tau`` (steps) divided by it.
+
     angle           scale * (1 - (theta' / theta_max)^2)
     angle_cos       scale * (cos theta' - cos theta_max) / (1 - cos theta_max)
     angle_position  scale * (1 - (1 - p) (theta' / theta_max)^2 - p (x' / x_max)^2),
@@ -25,7 +30,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from memsnn_controller.snn.config import RewardConfig
+    from memsnn_controller.snn.config import RewardConfig, TaskConfig
     from memsnn_controller.snn.state import F64
 
 THETA_MAX = 12 * 2 * math.pi / 360  # CartPole-v1's failure angle (rad)
@@ -33,10 +38,17 @@ X_MAX = 2.4                         # CartPole-v1's failure position (m)
 
 
 class Reward:
-    """Base: a failure earns failure_reward; subclasses give the per-step term."""
+    """Base: a failure earns failure_reward; subclasses give the per-step term. x_max and
+    theta_max: the task's failure bounds."""
 
-    def __init__(self, config: 'RewardConfig') -> None:
+    def __init__(self, config: 'RewardConfig', x_max: float = X_MAX,
+                 theta_max: float = THETA_MAX, tick_ratio: float = 1.0) -> None:
         self.config = config
+        self.x_max = x_max
+        self.theta_max = theta_max
+        self.scale = config.scale if tick_ratio == 1.0 else config.scale * tick_ratio
+        self.baseline_tau = (config.baseline_tau if tick_ratio == 1.0
+                             else config.baseline_tau / tick_ratio)
 
     def reset(self) -> None:
         """Forget per-episode state (called at every episode start)."""
@@ -67,14 +79,15 @@ class AliveReward(Reward):
     """r = raw - b with raw = 1 per step alive (failure_reward at a failure) and
     b <- b + (raw - b) / baseline_tau after every step (a constant +1 alone carries no contrast)."""
 
-    def __init__(self, config: 'RewardConfig') -> None:
-        super().__init__(config)
+    def __init__(self, config: 'RewardConfig', x_max: float = X_MAX,
+                 theta_max: float = THETA_MAX, tick_ratio: float = 1.0) -> None:
+        super().__init__(config, x_max, theta_max, tick_ratio)
         self.baseline = 0.0
 
     def __call__(self, state: 'F64', next_state: 'F64', terminated: bool, truncated: bool) -> float:
         raw = self.config.failure_reward if terminated else 1.0
         r = raw - self.baseline
-        self.baseline += (raw - self.baseline) / self.config.baseline_tau
+        self.baseline += (raw - self.baseline) / self.baseline_tau
         return r
 
     def export_state(self) -> dict[str, float]:
@@ -88,15 +101,15 @@ class AngleReward(Reward):
     """r = scale * (1 - (theta' / theta_max)^2)."""
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
-        return self.config.scale * (1.0 - (next_state[2] / THETA_MAX) ** 2)
+        return self.scale * (1.0 - (next_state[2] / self.theta_max) ** 2)
 
 
 class AngleCosReward(Reward):
     """r = scale * (cos theta' - cos theta_max) / (1 - cos theta_max): 1 upright, 0 at the limit."""
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
-        c_max = math.cos(THETA_MAX)
-        return self.config.scale * (math.cos(next_state[2]) - c_max) / (1.0 - c_max)
+        c_max = math.cos(self.theta_max)
+        return self.scale * (math.cos(next_state[2]) - c_max) / (1.0 - c_max)
 
 
 class AnglePositionReward(Reward):
@@ -104,8 +117,8 @@ class AnglePositionReward(Reward):
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         p = self.config.position_weight
-        return self.config.scale * (1.0 - (1.0 - p) * (next_state[2] / THETA_MAX) ** 2
-                                    - p * (next_state[0] / X_MAX) ** 2)
+        return self.scale * (1.0 - (1.0 - p) * (next_state[2] / self.theta_max) ** 2
+                                    - p * (next_state[0] / self.x_max) ** 2)
 
 
 class ChangeReward(Reward):
@@ -113,7 +126,7 @@ class ChangeReward(Reward):
 
     def step_reward(self, state: 'F64', next_state: 'F64') -> float:
         diff = float(abs(state[2]) - abs(next_state[2]))
-        return self.config.scale * (float(diff > 0.0) - float(diff < 0.0))
+        return self.scale * (float(diff > 0.0) - float(diff < 0.0))
 
 
 REWARDS: dict[str, type[Reward]] = {
@@ -126,6 +139,10 @@ REWARDS: dict[str, type[Reward]] = {
 }
 
 
-def make_reward(config: 'RewardConfig') -> Reward:
-    """The reward function named by a RewardConfig."""
-    return REWARDS[config.name](config)
+def make_reward(config: 'RewardConfig', task: 'TaskConfig | None' = None,
+                tick_ratio: float = 1.0) -> Reward:
+    """The reward function named by a RewardConfig, for the failure bounds of ``task``
+    (CartPole-v1's without one) and ticks of ``tick_ratio`` reference ticks."""
+    if task is None:
+        return REWARDS[config.name](config, tick_ratio=tick_ratio)
+    return REWARDS[config.name](config, task.x_threshold, task.theta_threshold, tick_ratio)

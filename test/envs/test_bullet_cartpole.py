@@ -46,7 +46,9 @@ def model():
     ('force_limit', 0.0), ('force_limit', float('inf')), ('gravity', -9.8),
     ('start_range', 0.3), ('start_range', -0.1), ('sensor_noise', -0.1),
     ('sensor_noise', (0.1, 0.1)), ('sensor_noise', 'x'), ('actuator_noise', -1.0),
-    ('gui', 'yes'),
+    ('gui', 'yes'), ('track_limit', 0.0), ('delay', 1.5), ('coulomb_friction', -1.0),
+    ('pole_friction', -1.0), ('encoder_counts', 4096.5), ('motor', 'bldc'),
+    ('voltage_limit', 0.0), ('velocity_sensing', 'estimated'), ('sensor_sign', (1, 2)),
 ])
 def test_bad_config_field_is_named(field, value):
     with pytest.raises(ValueError, match=f'BulletCartPoleConfig.{field}'):

@@ -59,6 +59,15 @@ def test_custom_spec():
     assert failure_reason((1.5, 0, 0, 0)) is None
 
 
+def test_the_restart_is_one_of_the_named_ones():
+    assert CARTPOLE_V1.restart == 'center'
+    assert cartpole_spec.RESTARTS == ('center', 'in_place')
+    assert cartpole_spec.CartPoleSpec(restart='in_place').restart == 'in_place'
+    # A misspelt restart would silently be CartPole-v1's (PlantWrapper tests for 'in_place').
+    with pytest.raises(ValueError, match="CartPoleSpec.restart: .*got 'in-place'"):
+        cartpole_spec.CartPoleSpec(restart='in-place')
+
+
 def test_spec_module_needs_only_the_standard_library():
     code = ('import importlib.util, sys; '
             "spec = importlib.util.spec_from_file_location('s', sys.argv[1]); "

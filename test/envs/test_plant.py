@@ -1,6 +1,7 @@
 """The plant's fields and schedules of changes: values, factors, order, and errors that name
 the problem."""
 
+import math
 import subprocess
 import sys
 
@@ -23,7 +24,11 @@ def test_the_default_plant_is_cartpole_v1s_system():
         (0.1, 1.0, 1.0, 9.8)
     assert (plant.friction, plant.actuator_gain, plant.offset) == (0.0, 1.0, (0.0,) * 4)
     assert FIELDS == ('pole_mass', 'pole_length', 'cart_mass', 'gravity', 'friction',
-                      'actuator_gain', 'sensor_offset')
+                      'actuator_gain', 'sensor_offset', 'track_limit', 'delay',
+                      'coulomb_friction', 'pole_friction', 'encoder_counts', 'pinion_radius',
+                      'motor', 'voltage_limit', 'k_force', 'k_emf', 'velocity_sensing',
+                      'sensor_sign')
+    assert not plant.rig_dynamics and not plant.observation_effects
 
 
 @pytest.mark.parametrize('field, value', [
@@ -113,3 +118,98 @@ def test_a_gymnasium_plant_does_not_load_pybullet():
             "assert 'pybullet' not in sys.modules, 'pybullet was imported'")
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize('field, value', [
+    ('track_limit', 0.0), ('track_limit', -1.0), ('track_limit', float('nan')),
+    ('track_limit', -math.inf), ('track_limit', 2000.0), ('track_limit', 'inf'),
+    ('delay', -0.01), ('delay', 2.0), ('coulomb_friction', -1.0), ('pole_friction', -0.1),
+    ('encoder_counts', 4096.0), ('encoder_counts', -1), ('encoder_counts', True),
+    ('encoder_counts', (1 << 24) + 1), ('pinion_radius', 0.0), ('motor', 'stepper'),
+    ('voltage_limit', 0.0), ('k_force', 0.0), ('k_emf', -1.0), ('velocity_sensing', 'estimated'),
+    ('sensor_sign', (1, 0)), ('sensor_sign', (1,)), ('sensor_sign', (True, 1)),
+    ('sensor_sign', 1), ('sensor_sign', (1, -1, 1)),
+])
+def test_bad_rig_fields_are_named(field, value):
+    with pytest.raises(ValueError, match=f'plant.{field}'):
+        Plant(**{field: value})
+
+
+def test_the_rig_fields_types_and_what_they_switch_on():
+    plant = Plant(track_limit=1, sensor_sign=[1.0, -1.0], encoder_counts=4096)
+    assert plant.track_limit == 1.0 and type(plant.track_limit) is float
+    assert plant.sensor_sign == (1, -1) and all(type(s) is int for s in plant.sensor_sign)
+    assert type(plant.encoder_counts) is int
+    assert plant.values()['sensor_sign'] == [1, -1]
+    assert Plant(track_limit=math.inf) == Plant()
+    # The dynamic fields need the rig's integrator; the sensing fields only change what is seen;
+    # a DC motor's constants and the pinion matter only with the motor or the encoders.
+    for changes in ({'track_limit': 0.4}, {'delay': 0.02}, {'coulomb_friction': 1.0},
+                    {'pole_friction': 0.01}, {'motor': 'dc'}):
+        assert Plant(**changes).rig_dynamics and not Plant(**changes).observation_effects
+    for changes in ({'encoder_counts': 4096}, {'velocity_sensing': 'none'},
+                    {'sensor_sign': (1, -1)}, {'sensor_sign': (-1, 1)}):
+        assert Plant(**changes).observation_effects and not Plant(**changes).rig_dynamics
+    for changes in ({'voltage_limit': 5.0}, {'k_force': 2.0}, {'k_emf': 1.0},
+                    {'pinion_radius': 0.02}, {'friction': 1.0}, {'sensor_offset': 0.1},
+                    {'actuator_gain': 0.5}):
+        assert not Plant(**changes).rig_dynamics and not Plant(**changes).observation_effects
+
+
+def test_a_change_sets_the_rig_fields():
+    text = ('10:track_limit=0.4,motor=dc,sensor_sign=[1, -1],encoder_counts=4096,'
+            'delay=0.02,velocity_sensing=none,k_emf=x2')
+    change = parse_plant_change(text)
+    assert dict(change.values) == {'track_limit': 0.4, 'motor': 'dc', 'sensor_sign': (1, -1),
+                                   'encoder_counts': 4096, 'delay': 0.02,
+                                   'velocity_sensing': 'none', 'k_emf': Factor(2.0)}
+    original = Plant(k_emf=0.5)
+    plant = change.apply(original, original)
+    assert plant == Plant(track_limit=0.4, motor='dc', sensor_sign=(1, -1), encoder_counts=4096,
+                          delay=0.02, velocity_sensing='none', k_emf=1.0)
+    assert type(plant.encoder_counts) is int
+    for inf in ('inf', '.inf', 'INF'):
+        assert parse_plant_change(f'20:track_limit={inf}').apply(plant, original).track_limit \
+            == math.inf
+    assert parse_plant_change('5:encoder_counts=1e3').apply(plant, original).encoder_counts \
+        == 1000
+    assert parse_plant_change('5:sensor_sign=-1').apply(plant, original).sensor_sign == (-1, -1)
+    # A factor scales the original's stop.
+    assert parse_plant_change('5:track_limit=x0.5').apply(Plant(), Plant(track_limit=0.8)) \
+        == Plant(track_limit=0.4)
+    schedule = parse_plant_schedule([text, '20:track_limit=inf,motor=force', '30:original'])
+    assert schedule.plant_at(15, original) == plant
+    assert schedule.plant_at(25, original) == plant.replace(track_limit=math.inf, motor='force')
+    assert schedule.plant_at(30, original) == original
+    assert parse_plant_schedule(schedule.texts()) == schedule
+    assert schedule.marks()[20] == 'track_limit=inf,motor=force'
+
+
+@pytest.mark.parametrize('text, message', [
+    ('1:encoder_counts=x2', 'encoder_counts=x2: takes a whole number, not a factor'),
+    ('1:encoder_counts=4096.5',
+     r'encoder_counts must be an integer in \[0, 16777216\] \(got 4096.5\)'),
+    ('1:encoder_counts=-1', r'encoder_counts must be an integer in \[0, 16777216\] \(got -1\)'),
+    ('1:encoder_counts=many', 'encoder_counts=many: expected a number'),
+    ('1:motor=stepper', r"motor must be one of 'force', 'dc' \(got stepper\)"),
+    ('1:motor=x2', r"motor must be one of 'force', 'dc' \(got x2\)"),
+    ('1:velocity_sensing=estimated', r"velocity_sensing must be one of 'measured', 'none'"),
+    ('1:sensor_sign=[1, 0]', r'sensor_sign must be two signs, \[cart, pole\], each 1 or -1'),
+    ('1:sensor_sign=[1, -1, 1]', r'sensor_sign=\[1, -1, 1\]: expected two signs, \[cart, pole\]'),
+    ('1:sensor_sign=x2', r'sensor_sign=x2: expected two signs'),
+    ('1:track_limit=0', r'track_limit must be in \(0, 10\] m or inf \(got 0\)'),
+    ('1:track_limit=-inf', 'track_limit=-inf: expected a number'),
+    ('1:delay=inf', 'delay=inf: expected a number or xF'),
+    ('1:delay=2', r'delay must be in \[0.0, 1.0\] s \(got 2\)'),
+    ('1:coulomb_friction=-1', r'coulomb_friction must be in \[0.0, 1000.0\] N \(got -1\)'),
+])
+def test_bad_rig_changes_name_the_problem(text, message):
+    with pytest.raises(PlantChangeError, match=message) as err:
+        parse_plant_change(text)
+    assert str(err.value).startswith(f'--plant-change {text!r}')
+
+
+def test_a_factor_of_no_stops_is_refused_against_the_original():
+    # inf x 0 is not a track: the schedule's check names the field.
+    with pytest.raises(PlantChangeError, match="'5:track_limit=x0'.*plant.track_limit"):
+        parse_plant_schedule(['5:track_limit=x0']).check(Plant())

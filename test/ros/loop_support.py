@@ -3,6 +3,7 @@
 from memsnn_controller.ros import control_loop as cl
 from memsnn_controller.ros import controller_config as cc
 from memsnn_controller.snn.agent import EpisodeSummary
+from memsnn_controller.snn.config import AgentConfig
 
 MS = 1_000_000
 NAMES = ['slider_to_cart', 'cart_to_pole']
@@ -13,6 +14,8 @@ class FakeAgent:
     """Records calls; force = 100 * theta (so clipping shows), like a very stiff controller."""
 
     n_synapses = 40
+    config = AgentConfig()      # the loop reads task.delay from it
+    learning = True
 
     def __init__(self):
         self.steps, self.resets, self.ended = [], 0, []

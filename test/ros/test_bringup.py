@@ -85,7 +85,7 @@ def test_bad_parameter_files_are_refused_with_a_reason(tmp_path, content, words)
 
 
 def test_each_file_is_read_as_ros_2_reads_it(tmp_path):
-    """rclpy's parser: '/**' applies to both nodes and a node's own section wins over it, in
+    """As --params-file: '/**' applies to both nodes and a node's own section wins over it, in
     whatever order the file lists them; YAML 1.2 floats are numbers (as rcl reads them)."""
     extra = tmp_path / 'extra.yaml'
     extra.write_text('memsnn_controller:\n'
@@ -102,6 +102,37 @@ def test_each_file_is_read_as_ros_2_reads_it(tmp_path):
     # ready_hold is the controller's own; the simulator has no such parameter
     with pytest.raises(BringupError, match='cartpole_sim: unknown parameters: ready_hold'):
         params.resolve_parameters(options(tmp_path, '--params-file', str(extra)))
+
+
+def test_a_file_of_only_the_wildcard_section_serves_both_nodes(tmp_path):
+    """The package's own files hold only '/**' (Jazzy's rclpy parser refuses such a file when
+    target nodes are named; the reader must not)."""
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text('/**:\n  ros__parameters: {force_limit: 8.0, seed: 2}\n')
+    assert params.load_params_file(str(extra)) == {
+        'cartpole_sim': {'force_limit': 8.0, 'seed': 2},
+        'memsnn_controller': {'force_limit': 8.0, 'seed': 2}}
+    for name in ('simulator.yaml', 'controller.yaml'):
+        loaded = params.load_params_file(os.path.join(params.config_dir(), name))
+        assert loaded['cartpole_sim'] == loaded['memsnn_controller'] != {}
+
+
+def test_values_are_converted_as_rclpy_converts_them(tmp_path):
+    """Nested mappings are parameter namespaces (dotted names); each value's type is what
+    rclpy makes of it (integers stay integers, lists keep their element type); a section for one
+    node gives the other nothing."""
+    extra = tmp_path / 'extra.yaml'
+    extra.write_text('cartpole_sim:\n'
+                     '  ros__parameters:\n'
+                     '    seed: 7\n'
+                     '    outer: {inner: 2.5, deeper: {flag: true}}\n'
+                     '    names: [a, b]\n'
+                     '    ints: [1, 2]\n')
+    loaded = params.load_params_file(str(extra))
+    assert loaded == {'cartpole_sim': {'seed': 7, 'outer.inner': 2.5, 'outer.deeper.flag': True,
+                                       'names': ['a', 'b'], 'ints': [1, 2]},
+                      'memsnn_controller': {}}
+    assert type(loaded['cartpole_sim']['seed']) is int
 
 
 def test_a_control_period_in_the_controllers_own_section_is_its_own(tmp_path):

@@ -77,10 +77,16 @@ def test_defaults_are_valid_and_give_the_continuous_decoder():
     assert config.substeps == 20
 
 
-def test_240_hz_sets_a_whole_number_of_neural_steps():
+def test_at_240_hz_the_network_runs_its_20_steps_and_the_constants_keep_their_meaning():
+    from memsnn_controller.snn.network import Network
+
     config = cc.build_agent_config(dict(cc.defaults(), control_period=1 / 240))
-    assert config.substeps == 4 and config.neuron.dt_ms == pytest.approx(1000 / 240 / 4)
-    assert cc.neural_step_ms(0.02, 0.5) == 0.5  # a divisor is kept
+    assert config.substeps == 20 and config.neuron.dt_ms == 1.0
+    net = Network(config, 0)
+    r = (1 / 240) / 0.02
+    assert net.params['gamma'] == pytest.approx(0.95 ** r)
+    assert net.params['dead_zone'] == pytest.approx(config.learning.dead_zone * r)
+    assert net.params['pre_norm'] == pytest.approx(4.0 / r)
 
 
 def test_node_parameters_then_overrides_shape_the_agent():

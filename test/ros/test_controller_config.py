@@ -11,7 +11,10 @@ OTHER_VALUE = {'control_period': ('control_period=0.04', 0.04),
                'force_limit': ('actor.force_limit=5.0', 5.0),
                'decoder': ('actor.decoder=discrete', 'discrete'),
                'reward': ('reward.name=sparse', 'sparse'),
-               'device': ('device.model=ppx', 'ppx')}
+               'device': ('device.model=ppx', 'ppx'),
+               'x_threshold': ('task.x_threshold=0.3', 0.3),
+               'theta_threshold': ('task.theta_threshold=0.1', 0.1),
+               'delay': ('task.delay=0.02', 0.02)}
 
 
 def params(**values):

@@ -106,8 +106,11 @@ def test_lifecycle_transitions(spawn, rclpy_context):
 
 
 def test_watchdog_and_bad_input(spawn, rclpy_context):
+    # velocity_estimation off: an empty velocity array is bad input too (with the default,
+    # auto, it means velocities absent, to estimate: test_controller_sensing_node.py).
     ctl = spawn(controller_argv('watchdog_timeout:=0.3', 'diagnostics_period:=0.2',
-                                'log_throttle:=0.0'), name='controller')
+                                'log_throttle:=0.0', "velocity_estimation:='off'"),
+                name='controller')
     client = ControllerClient(rclpy_context)
     client.wait_for_listener(timeout=60.0, procs=(ctl,))
     client.stream(0.5)
@@ -196,7 +199,9 @@ def test_autosave_and_restore_across_a_killed_controller(spawn, rclpy_context, t
         return [int(e['index']) for e in client.episodes if e['_received'] > restarted]
     assert client.spin_until(lambda: len(new_episodes()) >= 3, 60.0, (sim, ctl2)), \
         logs(sim, ctl2)
-    assert 'restored' in ctl2.log_text()
+    # The child's log reaches its file on its own schedule: wait for the line, do not race it.
+    assert client.spin_until(lambda: 'restored' in ctl2.log_text(), 10.0, (sim, ctl2)), \
+        logs(sim, ctl2)
     # The restored controller continues the episode count from the checkpoint.
     assert min(new_episodes()) >= saved_episodes
     # Episode reports are transient-local, status reports are not: under load the first

@@ -17,7 +17,8 @@ LOOP_KEYS = ('phase', 'learning', 'episodes', 'last_length', 'trailing100_mean',
              'stale_messages', 'bad_messages', 'last_bad', 'ignored_messages', 'last_ignored',
              'merged_states', 'overruns', 'latency_samples', 'latency_p50_ms', 'latency_p99_ms',
              'latency_max_ms', 'timebase_resets', 'total_writes', 'synapses',
-             'writes_per_synapse', 'failed_devices', 'control_period')
+             'writes_per_synapse', 'failed_devices', 'control_period', 'velocity_estimation',
+             'estimated_states', 'estimator_waits', 'estimator_restarts')
 OK, WARN, ERROR, STALE = 0, 1, 2, 3  # diagnostic_msgs/DiagnosticStatus levels
 
 

@@ -65,7 +65,7 @@ def test_episode_report_status():
     assert status.level == DiagnosticStatus.OK and status.name == 'cartpole_sim: episode'
     assert conversions.diagnostic_values(status) == {
         'episode': '4', 'length': '37', 'reason': 'theta_limit', 'terminated': 'true',
-        'truncated': 'false', 'end_time': '12.340000'}
+        'truncated': 'false', 'end_time': '12.340000', 'end_stop_hits': '0'}
     assert '37 steps' in status.message
 
 

@@ -187,3 +187,76 @@ def test_lockstep_ignores_a_late_answer_to_an_earlier_state(rclpy_context):
         assert node._sim.ticks == ticks + 2 and node._held == -3.0
     finally:
         node.destroy_node()
+
+
+def test_a_plant_file_gives_the_defaults_and_an_explicit_parameter_wins(rclpy_context, tmp_path):
+    from memsnn_controller.envs.plant_file import load_plant_file
+
+    rig = load_plant_file('rig')
+    node = make_node(rclpy_context, plant='rig', cart_mass=0.9)
+    try:
+        plant = node._sim.model.plant
+        assert plant == rig.plant.replace(cart_mass=0.9)   # the explicit value wins
+        assert node.get_parameter('x_threshold').value == rig.task.x_threshold
+        assert node._sim.spec.x_threshold == rig.task.x_threshold
+        assert node.get_parameter('after_failure').value == 'coast'
+        assert node.get_parameter('motor').value == 'dc'
+        assert not node.set_parameters([Parameter('plant', value='')])[0].successful
+    finally:
+        node.destroy_node()
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text('plant: {wheels: 4}\n')
+    with pytest.raises(SimParameterError, match=r'plant: .*unknown plant fields wheels'):
+        make_node(rclpy_context, plant=str(bad))
+    with pytest.raises(SimParameterError, match='no such preset'):
+        make_node(rclpy_context, plant='warp_drive')
+
+
+def test_on_a_rig_a_failure_does_not_teleport_and_end_stop_hits_are_reported(rclpy_context):
+    node = make_node(rclpy_context, plant='rig', velocity_sensing='measured', reset_pause=1.0,
+                     start_range=0.0, seed=1)
+    episodes = []
+    node._episode_pub.publish = episodes.append
+    try:
+        sim = node._sim
+        node._held = 6.0                          # full voltage toward the end stop
+        while sim.phase == 'running':
+            node._advance()
+        assert sim.phase == 'failed'
+        failed = sim.model.state
+        for _ in range(40):                       # coasting, still pushed: into the stop
+            node._advance()
+        assert sim.phase == 'failed' and sim.model.state[0] > failed[0]
+        assert sim.model.state[0] == pytest.approx(0.4)
+        assert sim.end_stop_hits >= 1 and _status(node)['end_stop_hits'] == str(sim.end_stop_hits)
+        values = {kv.key: kv.value for kv in episodes[0].values}
+        assert values['reason'] == 'theta_limit' and values['end_stop_hits'] == '0'
+    finally:
+        node.destroy_node()
+
+
+def test_the_simulated_operator_restarts_a_rested_cart_and_holds_the_pole(rclpy_context):
+    node = make_node(rclpy_context, plant='rig', velocity_sensing='measured', encoder_counts=0,
+                     operator_delay=0.2, operator_hold=0.1, start_range=0.0, seed=2)
+    try:
+        sim = node._sim
+        assert sim.operator == 'simulated' and sim.after_failure == 'coast'
+        node._held = 6.0
+        while sim.phase == 'running':
+            node._advance()
+        node._held = 0.0                  # the motor at 0 V brakes through its back-EMF
+        for _ in range(400):
+            node._advance()
+            if sim.phase == 'held':
+                break
+        assert sim.phase == 'held' and sim.operator_interventions == 1
+        assert abs(sim.model.state[0]) <= 0.15 + 1e-9 and sim.model.state[1] == 0.0
+        held = sim.model.state[2]
+        node._advance()
+        assert sim.model.state[2] == held and sim.model.state[3] == 0.0   # held still
+        for _ in range(5):
+            node._advance()
+        assert sim.phase == 'running' and sim.episode == 2 and sim.episode_steps > 0
+        assert _status(node)['operator_interventions'] == '1'
+    finally:
+        node.destroy_node()

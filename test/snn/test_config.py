@@ -41,7 +41,7 @@ def test_defaults_are_the_section_8_recipe_with_higher_gains_and_frugal_writes()
     ('actor.write_step=-1e-4', 'actor.write_step'),
     ('critic.write_step=.inf', 'critic.write_step'),
     ('reward.name=nope', 'reward.name'),
-    ('control_period=0.0205', 'control_period'),
+    ('reference_period=0.0205', 'reference_period'),
     ('neuron.reset=2.0', 'neuron.reset'),
     ('actor.nonsense=1', 'actor.nonsense'),
     ('nosection.x=1', 'nosection'),
@@ -69,7 +69,8 @@ def test_overrides_parse_yaml_values():
     cfg = apply_overrides(AgentConfig(), ['actor.eta=0.01', 'encoder.segments=[gaussian, grid]',
                                           'learning.anneal=false', 'control_period=0.01'])
     assert cfg.actor.eta == 0.01 and cfg.encoder.segments == ('gaussian', 'grid')
-    assert cfg.learning.anneal is False and cfg.substeps == 10
+    assert cfg.learning.anneal is False and cfg.substeps == 20    # per tick, whatever the rate
+    assert cfg.tick_ratio == 0.5
 
 
 @pytest.mark.parametrize('text, field, value', [

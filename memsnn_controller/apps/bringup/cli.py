@@ -6,10 +6,13 @@
     memsnn-bringup --processes                        # each node in its own process
     memsnn-bringup --out runs/ros_angle_s3 --resume --episodes 600
     memsnn-bringup --target 0 --episodes 600 --plant-change 300:pole_length=x1.5
+    memsnn-bringup --plant rig                        # a laboratory rig (docs/rig.md)
 
 Starts the nodes of launch/cartpole_sim.launch.py from the same parameter files
 (config/simulator.yaml and config/controller.yaml, found inside the installed package), then
-every --params-file, then the options. By default both nodes run in this process on one
+the plant file of --plant (its values as the defaults of both nodes' parameters: the simulator's
+plant and task, the controller's task, motor and supervisor: docs/rig.md), every --params-file,
+then the options. By default both nodes run in this process on one
 SingleThreadedExecutor; --processes starts sim_node and controller_node as child processes.
 Either way the progress bar and the run folder are fed from the controller's per-episode reports
 (its ~/episodes topic) and /diagnostics, as any ROS tool would see them.
@@ -28,7 +31,10 @@ It stops after --episodes episodes in total (a resumed run's included) or as soo
 trailing-100 mean episode length reaches --target (full windows of 100, as memsnn-train's
 metrics); Ctrl-C (or SIGTERM) stops too. Stopping deactivates the controller (0 N on the wire),
 saves the checkpoint and writes the outputs. --plant-change (memsnn-train's) sets the
-simulator's plant parameters over ROS when their episode comes (plants.py). Exit codes: 0
+simulator's plant parameters over ROS when their episode comes (plants.py). On a rig (a plant
+file with the in-place restart: the controller's episode supervisor on) the summary adds the
+end-stop hits, the failures braked and the longest brake, the homing times (median, max), the
+episodes started by the operator and by ~/start, and the largest command step. Exit codes: 0
 finished or stopped; 1 a node failed
 while running; 2 bad arguments, parameters, configuration or run folder (one line on stderr).
 
@@ -78,6 +84,10 @@ def build_parser():
     p.add_argument('--params-file', action='append', default=[], metavar='YAML',
                    help='a ROS 2 parameter file with sections cartpole_sim and/or '
                         "memsnn_controller, applied after the package's (repeatable)")
+    p.add_argument('--plant', metavar='NAME|YAML',
+                   help='the plant file of both nodes: a preset of config/plants (rig, '
+                        'cartpole_v1) or a path (docs/rig.md); its values are the defaults '
+                        'of their parameters (--params-file and the options win)')
     p.add_argument('--plant-change', dest='plant_changes', action='append', default=None,
                    metavar='EPISODE:FIELD=VALUE[,FIELD=VALUE]',
                    help="set the simulator's plant from episode EPISODE on, over ROS "

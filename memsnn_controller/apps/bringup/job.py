@@ -110,7 +110,7 @@ node, spin_until, monitor, params_path, out, log)
         while reason is None:
             executor.spin_once(timeout_sec=0.1)
             nodes.check()
-            taken = recorder.take(monitor.episodes)
+            taken = recorder.take(monitor.episodes, monitor.sim_hits)
             if taken:
                 bar.update(len(taken))
                 bar.set_postfix_str(_postfix(taken[-1], lengths, monitor), refresh=False)

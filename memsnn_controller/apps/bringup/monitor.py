@@ -11,6 +11,7 @@ from memsnn_controller.apps.bringup import CONTROLLER_NODE, SIM_NODE
 from memsnn_controller.ros import conversions, qos
 
 EPISODES_TOPIC = f'/{CONTROLLER_NODE}/episodes'
+SIM_EPISODES_TOPIC = f'/{SIM_NODE}/episodes'
 
 
 class Monitor:
@@ -18,7 +19,8 @@ class Monitor:
 
     episodes: {index: the episode report's values, plus '_received' (monotonic seconds)};
     status / sim_status: the last status of the controller / simulator; loop_status: the
-    controller's last status that measured latency; last_progress: when an episode last ended.
+    controller's last status that measured latency; last_progress: when an episode last ended;
+    sim_hits: the end-stop hits within the simulator's episodes so far (its episode reports).
     """
 
     def __init__(self, node):
@@ -28,7 +30,10 @@ class Monitor:
         self.loop_status = {}
         self.sim_status = {}
         self.last_progress = time.monotonic()
+        self.sim_hits = 0
         node.create_subscription(DiagnosticStatus, EPISODES_TOPIC, self._on_episode,
+                                 qos.EPISODES)
+        node.create_subscription(DiagnosticStatus, SIM_EPISODES_TOPIC, self._on_sim_episode,
                                  qos.EPISODES)
         node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics,
                                  qos.DIAGNOSTICS)
@@ -38,6 +43,9 @@ class Monitor:
         values['_received'] = time.monotonic()
         self.episodes[int(values['index'])] = values
         self.last_progress = time.monotonic()
+
+    def _on_sim_episode(self, status):
+        self.sim_hits += int(conversions.diagnostic_values(status).get('end_stop_hits', 0))
 
     def _on_diagnostics(self, msg):
         for status in msg.status:

@@ -2,8 +2,8 @@
 
     DIR/params.yaml        both nodes' resolved parameters (a ROS 2 parameter file)
     DIR/config.yaml        the controller's AgentConfig
-    DIR/run.json           what was run (mode, seed, episodes, target, processes, version,
-                           plant changes)
+    DIR/run.json           what was run (mode, seed, episodes, target, processes, version, ROS
+                           distribution, plant changes)
     DIR/episodes.csv       one row per episode report, in index order
     DIR/checkpoint.npz     the controller's (its checkpoint_path)
     DIR/summary.json, DIR/learning_curve.png   at the end
@@ -23,6 +23,7 @@ from memsnn_controller.apps.bringup.params import write_params_file
 from memsnn_controller.apps.cli import EXIT_FAILED, fail
 from memsnn_controller.experiments import metrics
 from memsnn_controller.experiments import runfolder as rf
+from memsnn_controller.ros.distro import ros_distribution
 
 
 def prepare(out, args, sim, ctrl, config):
@@ -46,7 +47,7 @@ def prepare(out, args, sim, ctrl, config):
     rf.write_json(os.path.join(out, rf.RUN_FILE), {
         'env': f'ros:{SIM_NODE}', 'mode': sim['mode'], 'seed': ctrl['seed'],
         'episodes': args.episodes, 'target': args.target, 'processes': bool(args.processes),
-        'package_version': __version__,
+        'package_version': __version__, 'ros_distro': ros_distribution(),
         **({'plant_changes': args.plant_changes} if getattr(args, 'plant_changes', None)
            else {})})
     summary_path = os.path.join(out, rf.SUMMARY_FILE)
@@ -72,13 +73,17 @@ class Recorder:
         self.elapsed0 = elapsed0
         self.t0 = None
         self.reconstructed = 0
+        self.sim_hits = 0         # the simulator's end-stop hits recorded so far
 
-    def take(self, reports):
-        """Record every report that continues the sequence; returns their lengths."""
+    def take(self, reports, sim_hits=0):
+        """Record every report that continues the sequence; returns their lengths. A row's
+        end_stop_hits are those the simulator reported since the previous row (``sim_hits``:
+        its total so far)."""
         taken = []
         while len(self.lengths) in reports:
             e = reports.pop(len(self.lengths))
-            self._append(e)
+            self._append(e, max(0, sim_hits - self.sim_hits))
+            self.sim_hits = max(self.sim_hits, sim_hits)
             taken.append(self.lengths[-1])
         return taken
 
@@ -101,12 +106,12 @@ class Recorder:
             self.lengths.append(length)
             self.reconstructed += 1
 
-    def _append(self, e):
+    def _append(self, e, hits=0):
         length = int(e['length'])
         self.log.append(len(self.lengths), length, float(length), float(e['total_reward']),
                         int(e['writes']), float(e['writes_per_synapse']),
                         e['terminated'] == 'true', e['truncated'] == 'true',
-                        float(e['wall_s']), self.elapsed0 + e['_received'] - self.t0)
+                        float(e['wall_s']), self.elapsed0 + e['_received'] - self.t0, hits)
         self.lengths.append(length)
 
 
@@ -126,7 +131,7 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
     elapsed = recorder.elapsed0 + time.monotonic() - recorder.t0
     # Episodes that ended before the deactivation may still be on their way.
     spin_until(lambda: False, 0.3)
-    recorder.take(monitor.episodes)
+    recorder.take(monitor.episodes, monitor.sim_hits)
     recorder.log.sync()
     try:
         _, message = nodes.save_checkpoint()
@@ -158,8 +163,15 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         # The tick time is measured in the controller's process: its last status report says it.
         tick_us = monitor.status.get('tick_us')
         estimate['tick_us'] = float(tick_us) if tick_us else None
+    recorded_hits = int(sum(rf.read_episodes(os.path.join(out, rf.EPISODES_FILE))
+                            ['end_stop_hits']))
+    # Every hit: the simulator's status counts those while coasting between episodes too.
+    hits = max(recorded_hits, int(monitor.sim_status.get('end_stop_hits', 0)))
     summary = metrics.summarize(all_lengths, total_writes, synapses, wall_s=elapsed,
-                                energy=estimate, device_writes=device_writes)
+                                energy=estimate, device_writes=device_writes,
+                                end_stop_hits=hits)
+    rig = rig_summary(monitor.status)
+    summary.update(rig)  # the rig's keys, when supervised
     plot_learning_curve(all_lengths, os.path.join(out, rf.CURVE_FILE),
                         title=f'ROS bringup ({mode}): reward {config.reward.name}, '
                               f'device {config.device.model}, seed {ctrl["seed"]}',
@@ -180,12 +192,38 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
     if sim_status:
         print(f'  simulator: {sim_status.get("ticks_per_second")} ticks/s (last report), '
               f'{sim_status.get("command_timeouts")} command timeouts')
+    if rig:
+        print(f'  rig: {summary["end_stop_hits"]} end-stop hits; {rig["failures_braked"]} of '
+              f'{rig["failures"]} failures braked, the longest brake '
+              f'{rig["brake_time_max_s"]} s; homing median {rig["homing_time_median_s"]} s, '
+              f'max {rig["homing_time_max_s"]} s; episodes started by the operator '
+              f'{rig["started_by_operator"]}, by ~/start {rig["started_by_start"]}; the '
+              f'largest command step {rig["largest_force_step"]} N per period')
     print(f'  {reason or failure}; outputs in {out}/: {rf.EPISODES_FILE}, {rf.SUMMARY_FILE}, '
           f'{rf.CURVE_FILE}, {rf.CHECKPOINT_FILE}, {rf.CONFIG_FILE}, {PARAMS_FILE}'
           + ''.join(f', {name}' for name in extra_files))
     if failure:
         return fail(PROG, failure, EXIT_FAILED)
     return 0
+
+
+RIG_KEYS = ('failures', 'failures_braked', 'brake_time_max_s', 'homing_times',
+            'homing_time_median_s', 'homing_time_max_s', 'started_by_operator',
+            'started_by_start', 'continued_after_truncation', 'refused_starts',
+            'largest_force_step')
+
+
+def rig_summary(status):
+    """The supervisor's counts from the controller's last status (numbers; None where none
+    was measured), or {} when the supervisor is off."""
+    if not status.get('supervisor'):
+        return {}
+    out = {}
+    for key in RIG_KEYS:
+        value = status.get(key, '')
+        out[key] = None if value == '' else (float(value) if '.' in value or 'e' in value
+                                             else int(value))
+    return out
 
 
 def _synapses(config, ctrl):

@@ -2,20 +2,29 @@
 
 Precedence, later winning: the package's parameter files (config/simulator.yaml for the
 simulator and config/controller.yaml for the controller, each keyed '/**' so that it applies
-under any namespace; a resumed run's params.yaml instead), then each --params-file in order,
-then the options (--mode, --gui, --seed, --reward, --device, --set, --out, --record). In a
---params-file the section '/**' applies to both nodes and a node's own section wins over it. Each
-file is read by rclpy's own parser (``rclpy.parameter.parameter_dict_from_yaml_file``), as a node
-given ``--params-file`` would read it; this module adds what that parser leaves out: one-line
-errors for a file that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats
-(``1e-3``, which rcl reads as a double and rclpy's YAML 1.1 as a string).
+under any namespace; a resumed run's params.yaml instead), then --plant's plant file (the
+values it gives each node: sim_config.file_defaults, controller_config.file_defaults), then each
+--params-file in order, then the options (--mode, --gui, --seed, --reward, --device, --set,
+--out, --record). In a --params-file the section '/**' applies to both nodes and a node's own
+section wins over it.
+
+Each file is read by one reader of our own that does what a node given ``--params-file`` does on
+every supported distribution (Jazzy and Kilted): the '/**' section, then the node's own section
+(its name with or without a leading '/'), nested mappings flattened to dotted names, and each
+value converted by rclpy's own public converter (``get_parameter_value`` of its text, then
+``parameter_value_to_python``), as ``rclpy.parameter.parameter_dict_from_yaml_file`` converts
+them. That function itself is not used: which sections it selects differs between releases
+(Jazzy's refuses a file holding only '/**' when target nodes are named; Kilted's accepts it), and
+selecting them here keeps one behaviour everywhere. The reader adds one-line errors for a file
+that is not a ROS 2 parameter file or that names other nodes, and YAML 1.2 floats (``1e-3``,
+which rcl reads as a double and rclpy's YAML 1.1 as a string).
 """
 
 import os
 from typing import Any
 
 from memsnn_controller.apps.bringup import CONTROLLER_NODE, PROG, SIM_NODE, BringupError, extras
-from memsnn_controller.common import yaml_values
+from memsnn_controller.common import package_files, yaml_values
 from memsnn_controller.common.atomic import write_atomic
 from memsnn_controller.ros import controller_config, sim_config
 
@@ -24,22 +33,11 @@ NODES = (SIM_NODE, CONTROLLER_NODE)
 
 
 def config_dir():
-    """The folder of the package's parameter files: inside the installed package (a checkout,
-    an editable install and a wheel alike), else the ament share folder of a colcon install."""
-    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    here = os.path.join(package, 'config')
-    if os.path.isfile(os.path.join(here, 'controller.yaml')):
-        return here
+    """The folder of the package's parameter files (common.package_files.config_dir)."""
     try:
-        from ament_index_python.packages import get_package_share_directory
-
-        share = os.path.join(get_package_share_directory('memsnn_controller'), 'config')
-    except (ImportError, LookupError, OSError, ValueError):
-        share = ''
-    if os.path.isfile(os.path.join(share, 'controller.yaml')):
-        return share
-    raise BringupError(f'cannot find the parameter files (looked in {here} and the ament share '
-                       f'folder of memsnn_controller)')
+        return package_files.config_dir('controller.yaml')
+    except FileNotFoundError as exc:
+        raise BringupError(f'cannot find the parameter files: {exc}') from None
 
 
 def _sections(path):
@@ -72,21 +70,37 @@ def _sections(path):
     return sections
 
 
-def _read(path):
-    """({node: {parameter: value}} as rclpy reads the file for each node, its sections)."""
-    from rclpy.parameter import parameter_dict_from_yaml_file, parameter_value_to_python
+def _flatten(parameters, prefix=''):
+    """{dotted name: value} of a ros__parameters mapping (nested mappings are namespaces)."""
+    flat: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f'{prefix}{name}.'))
+        else:
+            flat[f'{prefix}{name}'] = value
+    return flat
 
+
+def _convert(value):
+    """A YAML value as a node's parameter: rclpy's conversion of its text, YAML 1.2 floats (a
+    float is one already, .inf included, which rcl reads as a double and the text 'inf' would
+    lose)."""
+    from rclpy.parameter import get_parameter_value, parameter_value_to_python
+
+    if isinstance(value, float):
+        return value
+    value = parameter_value_to_python(get_parameter_value(str(value)))
+    return yaml_values.load(value) if yaml_values.is_float(value) else value
+
+
+def _read(path):
+    """({node: {parameter: value}} as a node given the file reads it, its sections)."""
     sections = _sections(path)
     values: dict[str, dict[str, Any]] = {}
     for node in NODES:
-        values[node] = {}
-        if not (sections.get(node) or sections.get(WILDCARD)):
-            continue  # rclpy's parser refuses a file without parameters for the node
-        messages = parameter_dict_from_yaml_file(path, use_wildcard=True, target_nodes=[node])
-        for name, message in messages.items():
-            value = parameter_value_to_python(message.value)
-            values[node][name] = yaml_values.load(value) if yaml_values.is_float(value) \
-                else value
+        merged = _flatten(sections.get(WILDCARD, {}))
+        merged.update(_flatten(sections.get(node, {})))  # the node's own section wins
+        values[node] = {name: _convert(value) for name, value in merged.items()}
     return values, sections
 
 
@@ -110,7 +124,11 @@ def resolve_parameters(args, base_file=None):
     files += [(path, None, True) for path in args.params_file]
     sim, ctrl = sim_config.defaults(), controller_config.defaults()
     explicit = set()  # controller parameters that a --params-file names in its own section
+    plant = getattr(args, 'plant', None)
     for path, only, given in files:
+        if given and plant:
+            _apply_plant_file(plant, sim, ctrl)
+            plant = None
         values, sections = _read(path)
         if only in (None, SIM_NODE):
             sim.update(values[SIM_NODE])
@@ -118,6 +136,8 @@ def resolve_parameters(args, base_file=None):
             ctrl.update(values[CONTROLLER_NODE])
         if given:
             explicit.update(sections.get(CONTROLLER_NODE, {}))
+    if plant:
+        _apply_plant_file(plant, sim, ctrl)
 
     if args.mode is not None:
         sim['mode'] = args.mode
@@ -156,6 +176,18 @@ def resolve_parameters(args, base_file=None):
         if unknown:
             raise BringupError(f'{node}: unknown parameters: {", ".join(sorted(unknown))}')
     return sim, ctrl
+
+
+def _apply_plant_file(name, sim, ctrl):
+    """The plant file's values as both nodes' parameters (the defaults it gives each node)."""
+    from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
+
+    try:
+        plant_file = load_plant_file(name)
+    except PlantFileError as exc:
+        raise BringupError(str(exc)) from None
+    sim.update(sim_config.file_defaults(plant_file))
+    ctrl.update(controller_config.file_defaults(plant_file))
 
 
 def write_params_file(path, sim, ctrl):

@@ -10,8 +10,11 @@ plant of the episode it resumes at. A set waits until the simulator's parameter 
 discovered (a request sent before that could be lost when the nodes run in their own processes).
 """
 
+import math
+
 from memsnn_controller.apps.bringup import SIM_NODE, BringupError
-from memsnn_controller.envs.plant import PlantChangeError, parse_plant_schedule, plant_from
+from memsnn_controller.envs.plant import PlantChangeError, parse_plant_schedule
+from memsnn_controller.ros import sim_config
 
 
 def schedule_of(texts, sim):
@@ -19,7 +22,7 @@ def schedule_of(texts, sim):
     bad change."""
     try:
         schedule = parse_plant_schedule(texts)
-        original = plant_from(sim)
+        original = sim_config.plant_of(sim)
         schedule.check(original)
     except PlantChangeError as exc:
         raise BringupError(str(exc)) from None
@@ -61,6 +64,8 @@ class PlantChanger:
         if not changed:
             return
         values = plant.values()
+        if values['track_limit'] == math.inf:
+            values['track_limit'] = 0.0   # the parameter's "none"
         parameters = [Parameter(name, value=values[name]) for name in changed]
         text = ', '.join(f'{name}={values[name]}' for name in changed)
         self.waiting.append((episode, text, parameters))

@@ -17,7 +17,7 @@ critic has 30 neurons per half (150 before), and the rates are twice the earlier
 noisy devices with the same settings (docs/results.md section 8).
 
 The sections live in modules of this package, one each (encoder, neuron, actor, critic, device,
-learning, reward, energy; base holds what they share, agent the whole); this module re-exports
+learning, reward, energy, task; base holds what they share, agent the whole); this module re-exports
 them, so ``from memsnn_controller.snn.config import AgentConfig, ConfigError`` keeps working.
 """
 
@@ -43,10 +43,12 @@ from memsnn_controller.snn.config.energy import EnergyConfig
 from memsnn_controller.snn.config.learning import Eligibility, LearningConfig, Modulator
 from memsnn_controller.snn.config.neuron import NeuronConfig
 from memsnn_controller.snn.config.reward import RewardConfig
+from memsnn_controller.snn.config.task import TaskConfig
 
 __all__ = [
     'BSA_BOX_EDGES', 'DEG', 'STATE_NAMES', 'ActorConfig', 'AgentConfig', 'Coding', 'ConfigError',
     'CriticConfig', 'Decoder', 'DeviceConfig', 'DeviceModel', 'Eligibility', 'EncoderConfig',
     'EnergyConfig', 'LearningConfig', 'Modulator', 'NeuronConfig', 'RewardConfig', 'Rounding',
-    'Segment', 'Stuck', 'WriteMode', 'apply_overrides', 'parse_override', 'replace_section',
+    'Segment', 'Stuck', 'TaskConfig', 'WriteMode', 'apply_overrides', 'parse_override',
+    'replace_section',
 ]

@@ -17,14 +17,35 @@ from memsnn_controller.snn.config.energy import EnergyConfig
 from memsnn_controller.snn.config.learning import LearningConfig
 from memsnn_controller.snn.config.neuron import NeuronConfig
 from memsnn_controller.snn.config.reward import RewardConfig
+from memsnn_controller.snn.config.task import TaskConfig
 
 
 @dataclass(frozen=True)
 class AgentConfig(_Section):
     """The whole learning agent: control period, encoder, neurons, populations, devices, rules,
-    and the constants of its energy estimate."""
+    the constants of its energy estimate, and the task it is sized for.
+
+    Time. The constants are stated for ticks of ``reference_period`` seconds (0.02: CartPole-v1's
+    50 Hz), and keep their meaning in seconds at any ``control_period`` T. With r = T /
+    reference_period:
+
+    - the network runs K = reference_period / neuron.dt_ms neural steps per tick whatever T
+      (``steps_per_tick``: 20 by default): each tick is the same computation, its neural time
+      constants (in ms of neural time) unchanged; the encoder's spikes per tick too;
+    - critic.gamma is per reference tick: per tick gamma^r (the horizon -T / ln gamma in
+      seconds is kept); traces decay with their tau_e in seconds (as always);
+    - learning per second is kept: the trace's presynaptic unit (learning.pre_norm) is divided
+      by r, the dead zones (learning, actor, critic) multiplied by r (a TD error per tick scales
+      with T);
+    - learning.anneal_target_length (ticks) is divided by r: 10 s of balance either way;
+      the shaped rewards' scale is multiplied by r and the alive reward's baseline_tau divided
+      by it (per-step quantities).
+
+    At T = reference_period nothing is converted (bit for bit today's behaviour).
+    """
 
     control_period: float = 0.02
+    reference_period: float = 0.02
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     neuron: NeuronConfig = field(default_factory=NeuronConfig)
     actor: ActorConfig = field(default_factory=ActorConfig)
@@ -33,15 +54,17 @@ class AgentConfig(_Section):
     learning: LearningConfig = field(default_factory=LearningConfig)
     reward: RewardConfig = field(default_factory=RewardConfig)
     energy: EnergyConfig = field(default_factory=EnergyConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
 
     _path = ''
 
     def validate(self) -> None:
         self._require('control_period', checks.above_zero(1.0, ' s'))
-        steps = self.control_period * 1000.0 / self.neuron.dt_ms
+        self._require('reference_period', checks.above_zero(1.0, ' s'))
+        steps = self.reference_period * 1000.0 / self.neuron.dt_ms
         self._require_that(abs(steps - round(steps)) < 1e-6 and round(steps) >= 1,
-                           'control_period', f'must be a whole number of neural steps of '
-                                             f'{self.neuron.dt_ms} ms')
+                           'reference_period', f'must be a whole number of neural steps of '
+                                               f'{self.neuron.dt_ms} ms')
         _require_that(not (self.learning.modulator == 'td' and not self.critic.enabled),
                       'learning.modulator', "'td' needs critic.enabled = true")
         accumulate = self.device.levels >= 2 and self.device.rounding == 'accumulate'
@@ -59,8 +82,20 @@ class AgentConfig(_Section):
 
     @property
     def substeps(self) -> int:
-        """K: neural steps per control tick."""
-        return int(round(self.control_period * 1000.0 / self.neuron.dt_ms))
+        """K: neural steps per control tick (reference_period / neuron.dt_ms)."""
+        return int(round(self.reference_period * 1000.0 / self.neuron.dt_ms))
+
+    @property
+    def steps_per_tick(self) -> int:
+        """K: neural steps per control tick, whatever the control period (the class doc)."""
+        return self.substeps
+
+    @property
+    def tick_ratio(self) -> float:
+        """r = control_period / reference_period (1.0 exactly at the reference period)."""
+        if self.control_period == self.reference_period:
+            return 1.0
+        return self.control_period / self.reference_period
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -108,7 +143,7 @@ def _build(cls: type[Any], data: Any, prefix: str) -> Any:
 _SECTIONS: dict[str, type[_Section]]
 _SECTIONS = {'encoder': EncoderConfig, 'neuron': NeuronConfig, 'actor': ActorConfig,
              'critic': CriticConfig, 'device': DeviceConfig, 'learning': LearningConfig,
-             'reward': RewardConfig, 'energy': EnergyConfig}
+             'reward': RewardConfig, 'energy': EnergyConfig, 'task': TaskConfig}
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
