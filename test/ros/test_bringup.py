@@ -184,6 +184,7 @@ def test_one_process_run_writes_memsnn_trains_files(spawn, tmp_path):
     wear = np.concatenate((arrays['synapses.writes_pos'].ravel(),
                            arrays['synapses.writes_neg'].ravel()))
     assert summary['device_writes_max'] == int(wear.max())
+    assert summary['failed_devices'] == 0  # counted (no endurance limit by default)
     expected = controller_config.build_agent_config(dict(controller_config.defaults()))
     assert AgentConfig.from_yaml(out / 'config.yaml') == expected
     assert json.loads((out / 'run.json').read_text())['mode'] == 'lockstep'

@@ -139,13 +139,14 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         message = f'cannot save the checkpoint: {exc}'
     log(message)
     checkpoint = ctrl['checkpoint_path']
-    total_writes = activity = device_writes = None
+    total_writes = activity = device_writes = failed = None
     try:
         _, _, arrays = load_checkpoint(checkpoint)
         recorder.complete(monitor.episodes, arrays['episode_lengths'], ctrl['max_episode_steps'])
         total_writes = int(arrays['counters'][1])
         activity = energy.activity_of_state(arrays)
         device_writes = state.device_writes(arrays)
+        failed = state.failed_devices(arrays)
     except CheckpointError as exc:
         log(f'no usable checkpoint: {exc}')
     if recorder.reconstructed:
@@ -169,7 +170,7 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
     hits = max(recorded_hits, int(monitor.sim_status.get('end_stop_hits', 0)))
     summary = metrics.summarize(all_lengths, total_writes, synapses, wall_s=elapsed,
                                 energy=estimate, device_writes=device_writes,
-                                end_stop_hits=hits)
+                                failed_devices=failed, end_stop_hits=hits)
     rig = rig_summary(monitor.status)
     summary.update(rig)  # the rig's keys, when supervised
     plot_learning_curve(all_lengths, os.path.join(out, rf.CURVE_FILE),
