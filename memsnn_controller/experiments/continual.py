@@ -1,8 +1,11 @@
-"""Continual learning: solve CartPole-v1, change the plant, learn on, then change it back.
+"""Continual learning: solve CartPole-v1 (or a plant file's rig), change the plant, learn on,
+then change it back.
 
     python -m memsnn_controller.experiments.continual --seeds 0 1 2 --out runs/continual/a.json
     python -m memsnn_controller.experiments.continual --seeds 0 --changes force \\
         --set learning.reopen_window=0 --out runs/continual/plain.json
+    python -m memsnn_controller.experiments.continual --plant rig --seeds 0 --changes force \\
+        --out runs/continual/rig.json                      # the rig preset's motor weakening
     python -m memsnn_controller.experiments.continual --merge a.json b.json   # one table
     python -m memsnn_controller.experiments.continual --figure fig.png a.json --figure-change force
 
@@ -55,13 +58,21 @@ import numpy as np
 from memsnn_controller.envs.plant import parse_plant_change
 from memsnn_controller.envs.plant_env import PlantWrapper
 from memsnn_controller.experiments import metrics
-from memsnn_controller.experiments.training import episode_seed, make_env
+from memsnn_controller.experiments.training import (
+    ActionAdapter,
+    control_pipeline,
+    episode_seed,
+    make_env,
+    run_episode_pipeline,
+)
 
 if TYPE_CHECKING:
     import gymnasium
     from numpy.typing import NDArray
 
+    from memsnn_controller.envs.plant_file import PlantFile
     from memsnn_controller.snn.agent import Agent
+    from memsnn_controller.snn.config import AgentConfig
 
 ENV_ID = 'CartPole-v1'
 SOLVE_LEVEL = 475
@@ -102,25 +113,52 @@ def probe_seed(seed, episode):
 ENV_SEEDS = {'train': episode_seed, 'probe': probe_seed}
 
 
+class Rig:
+    """A plant file's rig for the harness: its PlantWrapper with the file's plant and task, and
+    the controller's side that memsnn-train runs on it (training.control_pipeline: the sensor
+    front end, the delay compensation, the safety layer and the supervisor between episodes)."""
+
+    def __init__(self, config: 'AgentConfig', plant_file: 'PlantFile') -> None:
+        self.plant_file = plant_file
+        self.env = PlantWrapper(make_env(ENV_ID, plant_file.task))
+        self.env.original = plant_file.plant
+        self.env.set_plant(plant_file.plant)
+        self.env.set_task(plant_file.task)
+        self.pipeline = control_pipeline(config, plant_file)
+        self.adapter = ActionAdapter(self.env.action_space, config.actor.force_limit)
+        if self.pipeline is not None and self.pipeline.supervisor is not None:
+            self.env.set_between(self.pipeline.between)
+
+
 def run_episodes(agent: 'Agent', env: 'gymnasium.Env[Any, Any]', seed: int, first: int,
-                 count: int, env_seed: Callable[[int, int], int] = episode_seed
+                 count: int, env_seed: Callable[[int, int], int] = episode_seed,
+                 rig: Rig | None = None
                  ) -> tuple['NDArray[np.int64]', 'NDArray[np.int64]', 'NDArray[np.float64]']:
     """Run ``count`` learning episodes, the first with index ``first``, episode k starting from
-    ``env.reset(seed=env_seed(seed, k))``; returns per-episode (lengths, writes, mean |M|)."""
+    ``env.reset(seed=env_seed(seed, k))``; returns per-episode (lengths, writes, mean |M|).
+    With a ``rig`` whose controller's side is active, each episode runs through it as in
+    memsnn-train (training.run_episode_pipeline), and mean |M| is not measured (NaN)."""
     lengths = np.zeros(count, dtype=np.int64)
     writes = np.zeros(count, dtype=np.int64)
     surprise = np.zeros(count)
     step, env_step = agent.step, env.step
+    pipeline = rig.pipeline if rig is not None else None
     for i in range(count):
         obs, _ = env.reset(seed=env_seed(seed, first + i))
         agent.reset()
-        total_m = 0.0
-        while True:
-            decision = step(obs)
-            total_m += abs(decision.modulator)
-            obs, _, term, trunc, _ = env_step(decision.action)
-            if term or trunc:
-                break
+        total_m = math.nan
+        if pipeline is not None:
+            assert rig is not None
+            obs, _, term, trunc = run_episode_pipeline(agent, env_step, obs, pipeline, rig.env,
+                                                       rig.adapter)
+        else:
+            total_m = 0.0
+            while True:
+                decision = step(obs)
+                total_m += abs(decision.modulator)
+                obs, _, term, trunc, _ = env_step(decision.action)
+                if term or trunc:
+                    break
         # A failure on the time limit's last step is a failure (as memsnn-train).
         summary = agent.end_episode(obs, terminated=bool(term),
                                     truncated=bool(trunc and not term))
@@ -130,14 +168,14 @@ def run_episodes(agent: 'Agent', env: 'gymnasium.Env[Any, Any]', seed: int, firs
 
 
 def solve(agent: 'Agent', env: 'gymnasium.Env[Any, Any]', seed: int, budget: int,
-          env_seed: Callable[[int, int], int] = episode_seed
+          env_seed: Callable[[int, int], int] = episode_seed, rig: Rig | None = None
           ) -> tuple['NDArray[Any]', 'NDArray[Any]', 'NDArray[Any]', int | None]:
     """Train until the trailing-100 mean first reaches 475 or ``budget`` episodes; returns
     (lengths, writes, surprise, first_475 index or None). The agent stops right after the
     solving episode."""
     parts: tuple[list[np.ndarray], ...] = ([], [], [])
     for k in range(budget):
-        for part, values in zip(parts, run_episodes(agent, env, seed, k, 1, env_seed)):
+        for part, values in zip(parts, run_episodes(agent, env, seed, k, 1, env_seed, rig)):
             part.append(values)
         if k + 1 >= metrics.WINDOW and agent.trailing_mean(metrics.WINDOW) >= SOLVE_LEVEL:
             break
@@ -164,45 +202,56 @@ def phase_metrics(lengths, writes, n_synapses):
     return out
 
 
+def _surprise(values):
+    """Mean |M| per episode for JSON: rounded, None where not measured (a rig's episodes)."""
+    return [None if math.isnan(v) else v for v in np.round(values, 5).tolist()]
+
+
 def run_seed(config, seed, changes=DEFAULT_CHANGES, changed_episodes=400, return_episodes=200,
-             solve_budget=1000, env_seeds='train', log=None):
+             solve_budget=1000, env_seeds='train', log=None, plant_file=None):
     """The whole schedule of one seed; returns a JSON-able dict with the per-episode lengths
-    and the metrics of every phase."""
+    and the metrics of every phase. ``plant_file`` (envs/plant_file.PlantFile): its plant and
+    task instead of CartPole-v1's, run as memsnn-train --plant runs it (``config`` already sized
+    for it: control/config.learner_for); each change starts where the solve left the rig."""
     from memsnn_controller.snn.agent import Agent
 
     log = log or (lambda message: None)
     env_seed = ENV_SEEDS[env_seeds]
-    env = PlantWrapper(make_env(ENV_ID))
+    rig = Rig(config, plant_file) if plant_file is not None else None
+    env = rig.env if rig is not None else PlantWrapper(make_env(ENV_ID))
     try:
         original = env.original
         agent = Agent(config, seed)
         agent.warm_up()
         n_syn = agent.n_synapses
         t0 = time.perf_counter()
-        lengths, writes, surprise, first = solve(agent, env, seed, solve_budget, env_seed)
+        lengths, writes, surprise, first = solve(agent, env, seed, solve_budget, env_seed, rig)
         result = {'seed': seed, 'first_475': first, 'solve_episodes': int(lengths.size),
-                  'solve_lengths': lengths.tolist(), 'solve_surprise': surprise.tolist(),
+                  'solve_lengths': lengths.tolist(), 'solve_surprise': _surprise(surprise),
                   'solve_writes_per_synapse': float(writes.sum()) / n_syn, 'changes': {}}
         log(f'seed {seed}: first 475 at {first} ({time.perf_counter() - t0:.0f} s)')
         if first is None:
             return result
         solved = agent.export_state()
+        carry = env.carry  # where the solve left the rig (an in-place restart starts there)
         start = int(lengths.size)  # the index of the first episode after the solve
         for name in changes:
             t0 = time.perf_counter()
             agent = Agent(config, seed)
             agent.import_state(solved)
+            env.set_carry(carry)
             env.set_plant(changed_plant(name, original))
-            a_len, a_wr, a_s = run_episodes(agent, env, seed, start, changed_episodes, env_seed)
+            a_len, a_wr, a_s = run_episodes(agent, env, seed, start, changed_episodes, env_seed,
+                                            rig)
             env.set_plant(original)
             b_len, b_wr, b_s = run_episodes(agent, env, seed, start + changed_episodes,
-                                            return_episodes, env_seed)
+                                            return_episodes, env_seed, rig)
             entry = {'plant_changes': schedule_texts(name, start, changed_episodes),
                      'changed': phase_metrics(a_len, a_wr, n_syn),
                      'returned': phase_metrics(b_len, b_wr, n_syn),
                      'lengths': np.concatenate([a_len, b_len]).tolist(),
                      'writes': np.concatenate([a_wr, b_wr]).tolist(),
-                     'surprise': np.round(np.concatenate([a_s, b_s]), 5).tolist()}
+                     'surprise': _surprise(np.concatenate([a_s, b_s]))}
             # Stability from the solving episode on, on the unchanged plant.
             if name == 'none':
                 whole = np.concatenate([lengths, a_len, b_len])
@@ -333,6 +382,9 @@ def build_parser():
     p.add_argument('--env-seeds', choices=sorted(ENV_SEEDS), default='train',
                    help="episode k's reset seed: 'train' as memsnn-train (default), 'probe' "
                         "seed + k, as issue 16's probe")
+    p.add_argument('--plant', metavar='NAME|YAML',
+                   help="the plant and task (memsnn-train's --plant: a preset such as rig, or "
+                        'a plant file); default CartPole-v1')
     p.add_argument('--out', help='JSON file of the results (table next to it)')
     p.add_argument('--merge', nargs='+', metavar='JSON',
                    help='only print the table of these output files (merged by seed)')
@@ -373,18 +425,33 @@ def main(argv=None):
         parser.error('--out is required (unless --merge or --figure)')
     from memsnn_controller.snn.config import AgentConfig
 
-    config = AgentConfig().with_overrides(args.overrides)
+    config = AgentConfig()
+    plant_file = None
+    if args.plant:
+        from memsnn_controller.control.config import learner_for
+        from memsnn_controller.envs.plant_file import PlantFileError, load_plant_file
+
+        try:
+            loaded = load_plant_file(args.plant)
+        except PlantFileError as exc:
+            parser.error(f'--plant: {exc}')
+        # As memsnn-train: sized for the plant, then the overrides.
+        config = learner_for(config, loaded)
+        plant_file = loaded
+    config = config.with_overrides(args.overrides)
     results = []
+    header = {'overrides': args.overrides, 'plant': args.plant or 'cartpole_v1'}
     for seed in args.seeds:
         results.append(run_seed(config, seed, args.changes, args.changed_episodes,
                                 args.return_episodes, args.solve_budget, args.env_seeds,
-                                log=lambda m: print(m, file=sys.stderr, flush=True)))
+                                log=lambda m: print(m, file=sys.stderr, flush=True),
+                                plant_file=plant_file))
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w', encoding='utf-8') as f:
-            json.dump({'overrides': args.overrides, 'results': results}, f)
+            json.dump(dict(header, results=results), f)
     text = table(results)
     with open(os.path.splitext(args.out)[0] + '.md', 'w', encoding='utf-8') as f:
-        f.write(f'overrides: {args.overrides}\n\n{text}\n')
+        f.write(f'plant: {header["plant"]}; overrides: {args.overrides}\n\n{text}\n')
     print(text)
     return 0
 

@@ -102,6 +102,37 @@ def test_schedule_end_to_end_and_as_memsnn_train(monkeypatch, tmp_path):
     assert saved['results'][0]['seed'] == 3 and (tmp_path / 'r.md').exists()
 
 
+def test_a_rig_schedule_is_memsnn_trains_run_on_the_plant(monkeypatch, tmp_path):
+    # On a plant file the harness runs the controller's side (supervisor between episodes, the
+    # front end, the predictor) as memsnn-train --plant does, and a change continues from where
+    # the solve left the rig: the same episodes as one memsnn-train run with the recorded texts.
+    from memsnn_controller.control.config import learner_for
+    from memsnn_controller.envs.plant_file import load_plant_file
+
+    warm_numba()
+    monkeypatch.setattr(continual, 'SOLVE_LEVEL', 0)
+    rig = load_plant_file('rig')
+    config = learner_for(AgentConfig(), rig).with_overrides(list(TINY))
+    run = continual.run_seed(config, 2, changes=('none', 'force'), changed_episodes=5,
+                             return_episodes=3, solve_budget=120, plant_file=rig)
+    force = run['changes']['force']
+    assert force['plant_changes'] == ['100:actuator_gain=0.6', '105:original']
+    assert force['surprise'][0] is None  # not measured through the pipeline
+    train(config, seed=2, episodes=108, out_dir=tmp_path / 't', plant='rig',
+          plant_changes=force['plant_changes'], **QUIET)
+    trained = rf.read_episodes(tmp_path / 't' / rf.EPISODES_FILE)
+    assert trained['length'] == run['solve_lengths'] + force['lengths']
+    assert run['changes']['none']['lengths'] != force['lengths']
+    out = tmp_path / 'rig.json'
+    assert continual.main(['--plant', 'rig', '--seeds', '2', '--changes', 'none',
+                           '--changed-episodes', '1', '--return-episodes', '1',
+                           '--solve-budget', '100', '--out', str(out),
+                           *[a for item in TINY for a in ('--set', item)]]) == 0
+    assert json.loads(out.read_text())['plant'] == 'rig'
+    with pytest.raises(SystemExit):
+        continual.main(['--plant', 'warp_drive', '--out', str(tmp_path / 'x.json')])
+
+
 def test_unsolved_seed_gets_no_changes():
     warm_numba()
     run = continual.run_seed(CONFIG, 0, changes=('force',), solve_budget=5)
