@@ -23,7 +23,8 @@ under the commands in effect then (sent D before), and the velocities it reaches
 estimates (the positions stay the measured ones); then it pushes that state D ahead. On the
 preset rig under bang-bang control this cut the RMS error of x_dot from 0.135 to 0.018 m/s and
 of theta_dot from 0.33 to 0.047 rad/s (measured in a prototype of this scheme); it needs the
-true delay (with D stated 0 on a delayed rig the error grew).
+true delay (with D stated 0 on a delayed rig the error grew). With D = 0 the predictor only
+corrects the lag (a plant without delay whose velocities are estimated).
 
 Cost: (D + lag) / 2 ms physics steps of the model in Python per tick (15 for one 20 ms period
 with a 10 ms lag).

@@ -538,7 +538,8 @@ def control_pipeline(config: 'AgentConfig',
     the environment's observations and give its actions as they are): a sensor front end where
     the plant does not observe the state directly (position-only sensing, encoders, signs,
     offsets: SensingConfig.for_plant, a calibrated rig), a predictor where the configuration
-    compensates a delay (task.delay, with the plant as its model), and for a rig's in-place
+    compensates a delay (task.delay) or velocities are estimated (their lag is corrected), with
+    the plant as its model, and for a rig's in-place
     restart the safety layer and the episode supervisor with the controller node's defaults
     (control_config: the force limit, the motor's unit and constants, the failure bounds)."""
     if plant_file is None:
@@ -554,9 +555,10 @@ def control_pipeline(config: 'AgentConfig',
     if plant.observation_effects or any(plant.offset):
         front_end = SensorFrontEnd(SensingConfig.for_plant(plant))
     predictor = None
-    if config.task.delay > 0.0:
-        # With estimated velocities it also corrects their lag (control/prediction.py).
-        lag = front_end.lag if front_end is not None else 0.0
+    # With estimated velocities the model also corrects their lag (control/prediction.py),
+    # with or without a delay to compensate.
+    lag = front_end.lag if front_end is not None and plant.velocity_sensing == 'none' else 0.0
+    if config.task.delay > 0.0 or lag > 0.0:
         predictor = DelayCompensator(plant, config.task.delay, plant_file.control_period,
                                      task.force_mag, max_lag=lag)
     safety = supervisor = None

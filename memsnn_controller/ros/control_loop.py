@@ -295,6 +295,7 @@ class ControlLoop:
         self.agent = agent
         self.settings = LoopSettings() if settings is None else settings
         self.model = Plant() if model is None else model   # the predictor's
+        self._model_given = model is not None
         self.latency = LatencyStats()
         self.lookup = JointLookup()
         self.front = SensorFrontEnd()
@@ -368,10 +369,13 @@ class ControlLoop:
         else:
             self.supervisor = None
         delay = self.agent.config.task.delay
-        # With estimated velocities it also corrects their lag (control/prediction.py).
+        # With estimated velocities it also corrects their lag (control/prediction.py): with a
+        # delay to compensate, or without one where the plant's model was given (the node's
+        # plant parameter), as offline runs on a plant file do.
         lag = self.front.lag if s.velocity_estimation != sensing.OFF else 0.0
         self.predictor = DelayCompensator(self.model, delay, s.control_period, s.force_limit,
-                                          max_lag=lag) if delay > 0.0 else None
+                                          max_lag=lag) \
+            if delay > 0.0 or (lag > 0.0 and self._model_given) else None
         # Synapses per device: for the episodes' writes per synapse.
         self._synapses = self.agent.n_synapses
 

@@ -217,6 +217,15 @@ def test_the_offline_pipeline_follows_the_plant_and_the_configuration(tmp_path):
     config = sized_for(AgentConfig(), delay=0.02)
     pipeline = control_pipeline(config, delayed)
     assert pipeline is not None and pipeline.predictor is not None
+    # Estimated velocities: their lag corrected through the plant's model, without a delay.
+    encoders = load_plant_file(plant_file(
+        tmp_path, 'plant: {encoder_counts: 4096, velocity_sensing: none}\n', 'e.yaml'))
+    pipeline = control_pipeline(AgentConfig(), encoders)
+    assert pipeline is not None and pipeline.predictor is not None
+    assert pipeline.predictor.delay == 0.0 and pipeline.predictor.max_lag > 0.0
+    quantised = load_plant_file(plant_file(tmp_path, 'plant: {encoder_counts: 4096}\n', 'q.yaml'))
+    pipeline = control_pipeline(AgentConfig(), quantised)   # velocities measured: no lag
+    assert pipeline is None or pipeline.predictor is None
 
 
 def test_a_delay_compensated_run_learns_from_predictions(tmp_path):

@@ -77,6 +77,21 @@ def test_the_agent_acts_on_the_predicted_state():
     assert agent.steps[0][0] == pytest.approx(0.2 * 0.02, abs=2e-3)
 
 
+def test_estimated_velocities_are_corrected_for_their_lag_where_the_model_is_known():
+    rig = load_plant_file('rig')
+    agent = LearningAgent()
+    agent.config = AgentConfig()   # no delay to compensate
+    settings = cl.LoopSettings.from_parameters(cc.defaults())   # velocity_estimation: auto
+    with_model = cl.ControlLoop(agent, settings, model=rig.plant)
+    assert with_model.predictor is not None and with_model.predictor.max_lag > 0.0
+    assert with_model.predictor.delay == 0.0
+    # Without the plant's model (no plant parameter) nothing is predicted: the default model
+    # is CartPole-v1's, which would be wrong on a rig.
+    assert cl.ControlLoop(agent, settings).predictor is None
+    off = cl.LoopSettings.from_parameters(dict(cc.defaults(), velocity_estimation='off'))
+    assert cl.ControlLoop(agent, off, model=rig.plant).predictor is None
+
+
 def rig_loop(**params):
     rig = load_plant_file('rig')
     values = dict(cc.defaults(), **cc.file_defaults(rig), **params)
