@@ -96,6 +96,7 @@ class BulletCartPoleEnv(gym.Env[Obs, Any]):
         self._model = BulletCartPole(self.config)
         self._steps_beyond_terminated: int | None = None
         self._ready = False
+        self._next_command: float | None = None
 
     def _make_action_space(self) -> spaces.Space[Any]:
         return spaces.Discrete(2)
@@ -110,6 +111,12 @@ class BulletCartPoleEnv(gym.Env[Obs, Any]):
         assert self.action_space.contains(action), f'{action!r} ({type(action)}) invalid'
         return self._full_command() if action == 1 else -self._full_command()
 
+    def set_next_command(self, command: float) -> None:
+        """Drive the next step with ``command`` (N, or V for a DC motor) instead of its
+        action's: for a controller whose safety layer changes what its learner asked
+        (envs/plant_env.PlantWrapper.set_command). The action is still checked."""
+        self._next_command = float(command)
+
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]:
         super().reset(seed=seed)
@@ -123,12 +130,15 @@ class BulletCartPoleEnv(gym.Env[Obs, Any]):
             state = self.np_random.uniform(low=low, high=high, size=(4,))
         observation = self._model.reset(state=state)
         self._steps_beyond_terminated = None
+        self._next_command = None
         self._ready = True
         return observation.astype(np.float32), {}
 
     def step(self, action: Any) -> StepResult:
         assert self._ready, 'Call reset before using step method.'
         force = self._force(action)
+        if self._next_command is not None:
+            force, self._next_command = self._next_command, None
         observation, applied = self._model.step(force)
         terminated = cartpole_spec.is_failure(self._model.state, self.task)
 

@@ -181,8 +181,9 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
         """The next step's command (N or V, as the plant's motor takes it) instead of its
         action's: for a controller that computes its own (through a safety layer). The action
         still goes to the wrapped environment for its rules. Only where this wrapper integrates
-        the rig itself (gymnasium's equations with a dynamic rig field); elsewhere the command
-        must be the action's own (ValueError otherwise)."""
+        the rig itself (gymnasium's equations with a dynamic rig field) or drives the PyBullet
+        model (which simulates the rig's fields itself); on gymnasium's own CartPole-v1 step the
+        command must be the action's own (ValueError otherwise)."""
         self._next_command = float(command)
 
     @property
@@ -192,13 +193,18 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
 
     @property
     def carry(self) -> dict[str, Any]:
-        """What the next episode's start depends on (the in-place restart's position)."""
-        return {'rest_x': self._rest_x}
+        """What the episodes to come depend on: the in-place restart's position and the rig's
+        time (the sensor front end's stamps: a resumed run must stamp as the whole run does, or
+        its velocity estimates differ in the last bits and the runs part later)."""
+        return {'rest_x': self._rest_x, 'time': self._time}
 
     def set_carry(self, carry: Mapping[str, Any]) -> None:
-        """Restore ``carry`` (from a run being resumed)."""
+        """Restore ``carry`` (from a run being resumed; a carry without a time, written before
+        it was kept, leaves the time as it is)."""
         rest = carry.get('rest_x')
         self._rest_x = None if rest is None else float(rest)
+        if carry.get('time') is not None:
+            self._time = float(carry['time'])
 
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
@@ -226,7 +232,9 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
         if self._integrator is not None:
             observation, reward, terminated, truncated, info = self._rig_step(action, command)
         else:
-            if command is not None and command != self.command_of(action):
+            if command is not None and self._bullet is not None:
+                self._bullet.set_next_command(command)
+            elif command is not None and command != self.command_of(action):
                 raise ValueError(f"set_command({command}) differs from the action's command "
                                  f'({self.command_of(action)}): only a rig integrated here '
                                  f'takes commands of its own')

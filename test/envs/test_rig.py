@@ -610,6 +610,32 @@ def test_the_wrapper_reports_hits_per_step_and_per_episode(env_id):
         assert env.episode_end_stop_hits == 2
 
 
+@pytest.mark.parametrize('env_id', GYM_IDS)
+def test_a_set_command_drives_the_plant_instead_of_the_action(env_id):
+    # A safety layer's command (here a voltage against the action's push) is what the motor
+    # gets, in gymnasium's equations and in the PyBullet model alike.
+    plant = Plant(motor='dc', voltage_limit=6.0, k_force=2.0, delay=0.0, coulomb_friction=0.01)
+    for command, push in ((-3.0, 1), (3.0, -1)):
+        env = wrapped(env_id, plant)
+        env.reset(seed=0)
+        before = true_state(env)[1]
+        env.set_command(command)
+        env.step(action(env, push))
+        # 6 N for 20 ms on about 1.1 kg: 0.1 m/s, against the action's direction.
+        assert (true_state(env)[1] - before) * command > 0.05 * abs(command) / 3.0
+        env.close()
+
+
+def test_gymnasiums_own_step_refuses_a_command_it_cannot_apply():
+    env = wrapped('CartPole-v1')
+    env.reset(seed=0)
+    env.set_command(10.0)
+    env.step(1)  # the action's own command is accepted
+    env.set_command(3.0)
+    with pytest.raises(ValueError, match='differs from the action'):
+        env.step(1)
+
+
 # -- encoders and what is observed ------------------------------------------------------------
 
 def test_the_encoders_quantise_after_sign_and_offset():

@@ -134,8 +134,21 @@ def test_on_a_rig_the_supervisor_brakes_and_homes_between_episodes(tmp_path):
     assert rest is not None and abs(rest) < 0.02
 
 
-def test_a_resumed_in_place_run_continues_exactly(tmp_path):
-    path = plant_file(tmp_path, SHORT_TRACK)
+def test_the_rig_preset_trains_offline_on_the_pybullet_model(tmp_path):
+    # The safety layer's commands (slewed, braking, homing) drive PyBullet's model as they drive
+    # gymnasium's equations: the rig's offline twin of memsnn-bringup --plant rig.
+    config = resolve_config(overrides=TINY, plant=load_plant_file('rig'))
+    summary = train(config, seed=2, env_id='memsnn/BulletCartPole-v0', episodes=4,
+                    out_dir=tmp_path / 'run', plant='rig', **QUIET)
+    assert summary['episodes'] == 4 and summary['end_stop_hits'] == 0
+
+
+@pytest.mark.parametrize('sensing', ['measured', 'none'])
+def test_a_resumed_in_place_run_continues_exactly(tmp_path, sensing):
+    # With velocities estimated from stamped positions the rig's time is part of what resumes.
+    path = plant_file(tmp_path, SHORT_TRACK.replace('coulomb_friction: 0.2',
+                                                    f'coulomb_friction: 0.2, encoder_counts: '
+                                                    f'4096, velocity_sensing: {sensing}'))
     config = resolve_config(overrides=TINY, plant=load_plant_file(path))
     whole, parts = tmp_path / 'whole', tmp_path / 'parts'
     train(config, seed=3, episodes=8, out_dir=whole, plant=path, **QUIET)
@@ -144,6 +157,8 @@ def test_a_resumed_in_place_run_continues_exactly(tmp_path):
     a, b = (rf.read_episodes(d / rf.EPISODES_FILE) for d in (whole, parts))
     for column in ('length', 'agent_return', 'writes', 'end_stop_hits'):
         assert a[column] == b[column], column
+    carries = [json.loads((d / rf.ENV_STATE_FILE).read_text()) for d in (whole, parts)]
+    assert carries[0] == carries[1] and carries[0]['time'] > 0
 
 
 def test_a_resume_on_another_plant_is_refused(tmp_path):

@@ -192,6 +192,9 @@ def test_autosave_and_restore_across_a_killed_controller(spawn, rclpy_context, t
     assert old and saved_steps >= int(old[-1]['steps'])
     assert saved_episodes >= 10
 
+    # Reports the killed controller sent before it died may still wait in the client's queue:
+    # take them now, so that everything received after the restart is the new controller's.
+    client.spin_for(1.0)
     restarted = time.monotonic()
     ctl2 = spawn(controller_argv(*params), name='controller2', env=env)
 
