@@ -194,8 +194,8 @@ def finish(out, mode, nodes, monitor, spin_until, recorder, config, ctrl, reason
         print(f'  simulator: {sim_status.get("ticks_per_second")} ticks/s (last report), '
               f'{sim_status.get("command_timeouts")} command timeouts')
     if rig:
-        print(f'  rig: {summary["end_stop_hits"]} end-stop hits; {rig["failures_braked"]} of '
-              f'{rig["failures"]} failures braked, the longest brake '
+        print(f'  rig: {summary["end_stop_hits"]} end-stop hits; {braked_text(rig)}, the '
+              f'longest brake '
               f'{rig["brake_time_max_s"]} s; homing median {rig["homing_time_median_s"]} s, '
               f'max {rig["homing_time_max_s"]} s; episodes started by the operator '
               f'{rig["started_by_operator"]}, by ~/start {rig["started_by_start"]}; the '
@@ -224,7 +224,18 @@ def rig_summary(status):
         value = status.get(key, '')
         out[key] = None if value == '' else (float(value) if '.' in value or 'e' in value
                                              else int(value))
+    # A run that ends right after a failure ends mid-brake: that failure is not yet braked.
+    out['supervisor_at_end'] = status['supervisor']
     return out
+
+
+def braked_text(rig):
+    """'N of M failures braked', saying so when the last one was still braking at the end."""
+    text = f'{rig["failures_braked"]} of {rig["failures"]} failures braked'
+    if rig.get('supervisor_at_end') == 'BRAKING' and rig['failures_braked'] == \
+            rig['failures'] - 1:
+        text += ' (the last one still braking when the run ended)'
+    return text
 
 
 def _synapses(config, ctrl):
