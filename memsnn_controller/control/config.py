@@ -10,6 +10,8 @@ otherwise) and the motor's constants (voltage_limit, k_force, k_emf: a calibrate
 defaults below are the node's.
 """
 
+from collections.abc import Collection
+import json
 import math
 
 from memsnn_controller.control.safety import SafetyConfig, SafetyLayer
@@ -28,13 +30,16 @@ DEFAULT_SUPERVISOR = SupervisorConfig()
 
 def learner_for(config: AgentConfig, plant_file: PlantFile, x_threshold: float | None = None,
                 theta_threshold: float | None = None, control_period: float | None = None,
-                delay: float | None = None) -> AgentConfig:
+                delay: float | None = None, exclude: Collection[str] = ()) -> AgentConfig:
     """``config`` for ``plant_file``: its learner section (AgentConfig fields it needs beyond
-    the sizing) first, then sized (snn/config/sizing.py) for the task's failure bounds and
-    control period (or the values given: a node's parameters), the plant's delay and, for a
-    DC motor, the cart's top speed. ConfigError names a bad field of the learner section."""
-    if plant_file.learner:
-        config = config.with_overrides(plant_file.learner_overrides())
+    the sizing; those named in ``exclude`` left out: a node's parameters carry them) first, then
+    sized (snn/config/sizing.py) for the task's failure bounds and control period (or the values
+    given: a node's parameters), the plant's delay and, for a DC motor, the cart's top speed.
+    ConfigError names a bad field of the learner section."""
+    learner = [f'{name}={json.dumps(value)}' for name, value in plant_file.learner
+               if name not in exclude]
+    if learner:
+        config = config.with_overrides(learner)
     task = plant_file.task
     return sized_for(config,
                      x_threshold=task.x_threshold if x_threshold is None else x_threshold,

@@ -40,7 +40,9 @@ the delay compensation predicts with, and the defaults of the parameters that fo
 force_limit), the delay, the motor's (a DC motor: command_unit 'voltage', voltage_limit,
 k_force, k_emf), the sensors' offsets and signs (SensingConfig.for_plant), and for a rig's
 in-place restart the supervisor on, with its ready region (control/supervisor.py's defaults)
-and control/config.py's slew limit. A parameter given explicitly still wins.
+and control/config.py's slew limit, and the fields of its learner section that a parameter
+shadows (actor.decoder: the rig preset's continuous decoder); the rest of the learner section
+applies to the agent as offline. A parameter given explicitly still wins.
 
 The agent's constants are stated for ticks of its reference_period (AgentConfig: 0.02 s) and
 keep their meaning in seconds at any control_period: the network runs the same 20 neural steps
@@ -390,7 +392,8 @@ def build_agent_config(p):
     delay = float(p.get('delay', config.task.delay))
     if p.get('plant'):
         plant_file = load_plant_file(p['plant'])
-        config = learner_for(config, plant_file, x_threshold, theta_threshold, period, delay)
+        config = learner_for(config, plant_file, x_threshold, theta_threshold, period, delay,
+                             exclude=SHADOWED.values())  # file_defaults made them parameters
     else:
         config = sized_for(config, x_threshold=x_threshold, theta_threshold=theta_threshold,
                            delay=delay)
@@ -462,6 +465,8 @@ def file_defaults(plant_file):
               'delay': plant.delay, 'voltage_limit': plant.voltage_limit,
               'k_force': plant.k_force, 'k_emf': plant.k_emf,
               'command_unit': 'voltage' if plant.motor == 'dc' else 'force'}
+    learner = dict(plant_file.learner)
+    values.update({name: learner[field] for name, field in SHADOWED.items() if field in learner})
     front = sensing.SensingConfig.for_plant(plant)
     values.update(cart_offset=front.cart_offset, cart_sign=front.cart_sign,
                   pole_offset=front.pole_offset, pole_sign=front.pole_sign)

@@ -146,6 +146,26 @@ def test_start_home_and_pause_through_the_loop():
     assert plain.home() == (False, 'no supervisor (the supervisor parameter is false)')
 
 
+def test_a_plant_files_shadowed_learner_fields_are_parameter_defaults(tmp_path):
+    # The rig preset's learner section picks the continuous decoder: the node's decoder
+    # parameter defaults to it, and a decoder given explicitly wins over the file.
+    rig = load_plant_file('rig')
+    assert dict(rig.learner)['actor.decoder'] == 'continuous'
+    values = dict(cc.defaults(), **cc.file_defaults(rig))
+    assert values['decoder'] == 'continuous'
+    assert cc.build_agent_config(values).actor.decoder == 'continuous'
+    path = tmp_path / 'discrete.yaml'
+    path.write_text('task: {x_threshold: 0.3}\nlearner: {actor.decoder: discrete, '
+                    'critic.gamma: 0.98}\n')
+    other = load_plant_file(str(path))
+    values = dict(cc.defaults(), **cc.file_defaults(other))
+    config = cc.build_agent_config(values)
+    assert values['decoder'] == 'discrete' and config.actor.decoder == 'discrete'
+    assert config.critic.gamma == 0.98          # the rest of the section applies as offline
+    config = cc.build_agent_config(dict(values, decoder='continuous'))
+    assert config.actor.decoder == 'continuous'
+
+
 def test_a_checkpoint_for_another_rate_or_plant_scale_is_refused_naming_it(tmp_path):
     from memsnn_controller.snn.checkpoint import CheckpointError
 
