@@ -18,10 +18,15 @@ Per tick, for a requested cart force F_req (N) and the measured state (x, x_dot)
    needs for it at the cart's speed, V = (F + k_emf x_dot) / k_force (envs/rig.py's motor law
    inverted), clipped to +-voltage_limit; with 'force' it is sent as is.
 
-``changed`` says whether the layer changed the learner's request by more than ``tolerance`` (N):
-the controller does not let the learner learn from a transition whose command it changed
-(control/supervisor.py says how), because the learner's eligibility records the action it
-chose, not the one the rig executed.
+``changed`` says whether the layer changed the learner's action: the soft limits replaced its
+request by the brake, or the command does not push the way the request does (a slewed reversal
+still on the old side, or a request of 0 answered with more than ``tolerance`` N). The
+controller does not let the learner learn from such a transition (control/pipeline.py and
+ros/control_loop.py say how), because the learner's eligibility records the direction it chose
+(the action: push right or left), not the one the rig executed. A command the slew or force
+limit only made weaker pushes the chosen way and is learned from: at 200 Hz a 1000 N/s slew
+limit spreads a full reversal over four periods, and leaving all of them out of learning halves
+the transitions the learner sees (docs/results.md section 9.2).
 """
 
 from dataclasses import dataclass
@@ -90,7 +95,7 @@ class SafetyLayer:
     def __init__(self, config: SafetyConfig | None = None) -> None:
         self.config = SafetyConfig() if config is None else config
         self.last_force = 0.0
-        self.limited = 0        # requests changed (counted for the diagnostics)
+        self.limited = 0        # actions changed (counted for the diagnostics)
         self.braked_ticks = 0   # ticks the soft limits braked
         self.largest_step = 0.0  # the largest |F_k - F_(k-1)| let through (N)
 
@@ -107,15 +112,25 @@ class SafetyLayer:
         """The command for the learner's ``requested`` force (N) at the state's x, x_dot."""
         cfg = self.config
         force = requested if math.isfinite(requested) else 0.0
-        if abs(x) >= cfg.soft_limit and x * x_dot > 0.0 and force * x > 0.0:
+        braked = abs(x) >= cfg.soft_limit and x * x_dot > 0.0 and force * x > 0.0
+        if braked:
             force = self.braking_force(x_dot)
             self.braked_ticks += 1
         safe = self._out(force, x_dot)
-        changed = abs(safe.force - requested) > cfg.tolerance if math.isfinite(requested) \
-            else True
+        changed = braked or not math.isfinite(requested) or \
+            not self._same_direction(requested, safe.force)
         if changed:
             self.limited += 1
         return safe._replace(changed=changed)
+
+    def _same_direction(self, requested: float, executed: float) -> bool:
+        """Whether ``executed`` pushes the way ``requested`` does (a request of 0: whether the
+        command is within ``tolerance`` of 0)."""
+        if requested > 0.0:
+            return executed > 0.0
+        if requested < 0.0:
+            return executed < 0.0
+        return abs(executed) <= self.config.tolerance
 
     def brake(self, x_dot: float) -> SafeCommand:
         """The brake's command (module docstring, 3.)."""

@@ -20,10 +20,17 @@ def layer(**fields):
 def test_the_force_limit_and_the_slew_limit_hold():
     safety = layer(force_limit=5.0, max_force_rate=100.0, control_period=0.02)
     out = safety.filter(9.0, 0.0, 0.0)
-    assert out.force == pytest.approx(2.0) and out.changed     # 100 N/s x 20 ms
-    forces = [safety.filter(-9.0, 0.0, 0.0).force for _ in range(6)]
+    # 100 N/s x 20 ms: weaker, but pushing the chosen way, so the action is unchanged.
+    assert out.force == pytest.approx(2.0) and not out.changed
+    outs = [safety.filter(-9.0, 0.0, 0.0) for _ in range(6)]
+    forces = [o.force for o in outs]
     steps = np.diff([2.0] + forces)
     assert np.all(np.abs(steps) <= 2.0 + 1e-12) and forces[-1] == -5.0
+    # A reversal still on the old side (0 is not a push left) changes the action; then not.
+    assert [o.changed for o in outs] == [True, False, False, False, False, False]
+    assert safety.filter(0.0, 0.0, 0.0).changed                # -3 N answering a request of 0
+    assert layer().filter(0.0, 0.0, 0.0).changed is False
+    assert layer().filter(float('nan'), 0.0, 0.0).changed
     free = layer(force_limit=10.0)
     out = free.filter(3.0, 0.0, 0.0)
     assert (out.force, out.command, out.changed) == (3.0, 3.0, False)

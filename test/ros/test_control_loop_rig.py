@@ -42,14 +42,16 @@ def test_by_default_the_safety_layer_changes_nothing_but_the_force_limit():
     assert all(agent.learned) and loop.excluded == 0 and loop.safety.limited == 0
 
 
-def test_a_slew_limited_command_is_not_learned_from():
+def test_a_command_the_slew_limit_turned_is_not_learned_from():
     agent = LearningAgent(force=lambda k: 10.0 if k % 2 else -10.0)
     agent.learning = True
     loop, _ = loop_with(agent, max_force_rate=250.0)        # 5 N per 20 ms period
     forces = [feed(loop, t_ms=20.0 * k).force for k in range(5)]
+    assert forces == [5.0, 0.0, 5.0, 0.0, 5.0]
     assert np.all(np.abs(np.diff([0.0] + forces)) <= 5.0 + 1e-12)
-    # The first answer was changed (10 asked, 5 sent): the next step learns nothing, and so on.
-    assert agent.learned == [True, False, False, False, False] and loop.excluded == 4
+    # +10 asked, +5 sent: the chosen push, weaker, is learned from; -10 asked, 0 sent: not a
+    # push left, so the step after it learns nothing.
+    assert agent.learned == [True, True, False, True, False] and loop.excluded == 2
     assert agent.learning is True                            # restored after each step
 
 
