@@ -34,7 +34,7 @@ F64 = NDArray[np.float64]
 
 class Command(NamedTuple):
     """The command for the plant (N or V) and whether the safety layer changed the learner's
-    force (its transition is then not learned from)."""
+    action (control/safety.py; its transition is then not learned from)."""
 
     command: float
     changed: bool

@@ -235,7 +235,7 @@ def run_episode_pipeline(agent: 'Agent', env_step: EnvStep, obs: Any, pipeline: 
     controller node runs it: the reading is measured (velocities estimated where the plant does
     not measure them), the agent acts on the prediction, its force goes through the safety layer
     to the plant (the wrapper's command; the action carries its sign), and a transition whose
-    command the safety layer changed is not learned from. Returns as run_episode_discrete."""
+    action the safety layer changed is not learned from. Returns as run_episode_discrete."""
     ret = 0.0
     pipeline.reset()
     learning = agent.learning

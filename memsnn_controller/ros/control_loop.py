@@ -59,9 +59,10 @@ Per message, in order:
    layer: the force limit, the soft track limits (``soft_limit``: outward pushes near the ends
    replaced by the brake), the slew limit (``max_force_rate``) and the command's unit
    (``command_unit`` 'voltage': the voltage a DC motor needs for the force at the cart's speed,
-   from ``k_force``, ``k_emf``, ``voltage_limit``). A transition whose command the layer changed
-   is not learned from: the agent's next step runs with learning off (its eligibility holds
-   the action it chose, not the one executed). A delay the agent's configuration compensates
+   from ``k_force``, ``k_emf``, ``voltage_limit``). A transition whose action the layer changed
+   (control/safety.py: braked, or not pushing the chosen way) is not learned from: the agent's
+   next step runs with learning off (its eligibility holds the action it chose, not the one
+   executed). A delay the agent's configuration compensates
    (``task.delay``) is predicted away first (control/prediction.py, with the model plant):
    the agent acts on the state predicted for when its command arrives.
 7. With ``supervisor`` on (control/supervisor.py: a rig's episode supervisor), what happens

@@ -7,7 +7,7 @@ episodes, trailing-100 mean, ticks, bad messages by reason, ignored and merged m
 states with estimated velocities and states that waited for an estimate, overruns, latency
 percentiles of the window since the last periodic report, device writes, the energy
 estimate per tick and per episode with the measured tick time (snn/energy.py), the safety
-layer's changed commands and the transitions not learned from because of them, and with the
+layer's changed actions and the transitions not learned from because of them, and with the
 supervisor on its state and counts (``supervisor_values``), ...).
 
 Levels, as diagnostic_msgs/DiagnosticStatus means them:
