@@ -11,7 +11,6 @@ defaults below are the node's.
 """
 
 from collections.abc import Collection
-import json
 import math
 
 from memsnn_controller.control.safety import SafetyConfig, SafetyLayer
@@ -36,8 +35,7 @@ def learner_for(config: AgentConfig, plant_file: PlantFile, x_threshold: float |
     sized (snn/config/sizing.py) for the task's failure bounds and control period (or the values
     given: a node's parameters), the plant's delay and, for a DC motor, the cart's top speed.
     ConfigError names a bad field of the learner section."""
-    learner = [f'{name}={json.dumps(value)}' for name, value in plant_file.learner
-               if name not in exclude]
+    learner = plant_file.learner_overrides(exclude)
     if learner:
         config = config.with_overrides(learner)
     task = plant_file.task

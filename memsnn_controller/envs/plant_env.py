@@ -65,6 +65,7 @@ from memsnn_controller.envs.plant import Plant
 
 if TYPE_CHECKING:  # PyBullet loads only for the environments that need it
     from memsnn_controller.envs.gym_cartpole import BulletCartPoleEnv
+    from memsnn_controller.envs.plant_file import PlantFile
 
 StepResult = tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]
 # The in-place restart: the longest coast after an episode (s), the speed below which the cart is
@@ -171,6 +172,13 @@ class PlantWrapper(Wrapper[Any, Any, Any, Any], RecordConstructorArgs):
             assert self._classic is not None
             self._classic.x_threshold = task.x_threshold
             self._classic.theta_threshold_radians = task.theta_threshold
+
+    def use_plant_file(self, plant_file: 'PlantFile') -> None:
+        """Simulate a plant file's plant and task; its plant becomes the original that plant
+        changes' factors refer to."""
+        self.original = plant_file.plant
+        self.set_plant(plant_file.plant)
+        self.set_task(plant_file.task)
 
     def set_between(self, controller: BetweenEpisodes | None) -> None:
         """Drive the rig between episodes of an in-place restart with ``controller`` (module

@@ -27,6 +27,7 @@ the files in the package's config/plants/ (``preset_names``); a name without a p
 or '.yaml' is a preset.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 import json
 import math
@@ -85,9 +86,11 @@ class PlantFile:
             plant['track_limit'] = 'inf'
         return {'plant': plant, 'task': self.task_values(), 'learner': dict(self.learner)}
 
-    def learner_overrides(self) -> list[str]:
-        """The learner section as 'section.field=value' texts (AgentConfig.with_overrides)."""
-        return [f'{name}={json.dumps(value)}' for name, value in self.learner]
+    def learner_overrides(self, exclude: Collection[str] = ()) -> list[str]:
+        """The learner section as 'section.field=value' texts (AgentConfig.with_overrides),
+        without the fields named in ``exclude``."""
+        return [f'{name}={json.dumps(value)}' for name, value in self.learner
+                if name not in exclude]
 
 
 def presets_dir() -> str:

@@ -121,9 +121,7 @@ class Rig:
     def __init__(self, config: 'AgentConfig', plant_file: 'PlantFile') -> None:
         self.plant_file = plant_file
         self.env = PlantWrapper(make_env(ENV_ID, plant_file.task))
-        self.env.original = plant_file.plant
-        self.env.set_plant(plant_file.plant)
-        self.env.set_task(plant_file.task)
+        self.env.use_plant_file(plant_file)
         self.pipeline = control_pipeline(config, plant_file)
         self.adapter = ActionAdapter(self.env.action_space, config.actor.force_limit)
         if self.pipeline is not None and self.pipeline.supervisor is not None:

@@ -373,9 +373,7 @@ class PlantSchedulePlayer:
             self.schedule = parse_plant_schedule(texts)
             self.env: PlantWrapper = PlantWrapper(env)
             if plant_file is not None:
-                self.env.original = plant_file.plant
-                self.env.set_plant(plant_file.plant)
-                self.env.set_task(plant_file.task)
+                self.env.use_plant_file(plant_file)
             self.schedule.check(self.env.original)
         except PlantChangeError as exc:
             raise TrainingError(str(exc)) from None
